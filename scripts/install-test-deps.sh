@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: shellcheck and bats for the patch script, cloud-init's own parser
+# (unpacked, not installed: we only need its Python modules) with the python3 modules it imports,
+# and debootstrap for the real run in a Debian chroot. Idempotent; needs root (CI runs as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  shellcheck bats debootstrap python3 python3-yaml python3-jinja2 python3-requests python3-jsonschema \
+  python3-configobj python3-jsonpatch >/dev/null

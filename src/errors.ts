@@ -1,0 +1,168 @@
+/**
+ * One class per failure the state machine must tell apart. Step Functions matches `ErrorEquals`
+ * on `error.name`, so each name is fixed and part of the API: never rename one without the ASL.
+ * Messages say what to do about it.
+ */
+
+/** Base class: carries a fixed name so Step Functions can catch it selectively. */
+export abstract class AsgPatcherError extends Error {
+  abstract override readonly name: string;
+}
+
+export class InputValidationError extends AsgPatcherError {
+  override readonly name = 'InputValidationError';
+  constructor(
+    readonly issues: string[],
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid input: ${issues.join('; ')}. Fix these fields and start the run again`, options);
+  }
+}
+
+export class NoTargetsFoundError extends AsgPatcherError {
+  override readonly name = 'NoTargetsFoundError';
+  constructor(description: string, options?: ErrorOptions) {
+    super(`No Auto Scaling group matches ${description}; check the names or tags in "targets"`, options);
+  }
+}
+
+export class AsgNotFoundError extends AsgPatcherError {
+  override readonly name = 'AsgNotFoundError';
+  constructor(asgName: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} was not found in this account and Region; check the name or remove it from "targets"`,
+      options,
+    );
+  }
+}
+
+export class LaunchConfigurationNotSupportedError extends AsgPatcherError {
+  override readonly name = 'LaunchConfigurationNotSupportedError';
+  constructor(asgName: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} uses a launch configuration, not a launch template; migrate it to a launch template first`,
+      options,
+    );
+  }
+}
+
+export class LaunchTemplateNotFoundError extends AsgPatcherError {
+  override readonly name = 'LaunchTemplateNotFoundError';
+  constructor(asgName: string, reference: string, options?: ErrorOptions) {
+    super(
+      `The launch template or version ${reference} used by Auto Scaling group ${asgName} does not exist; fix the group's launch template reference`,
+      options,
+    );
+  }
+}
+
+export class RefreshAlreadyActiveError extends AsgPatcherError {
+  override readonly name = 'RefreshAlreadyActiveError';
+  constructor(asgName: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} already has an active instance refresh; wait for it or cancel it`,
+      options,
+    );
+  }
+}
+
+export class InstanceRefreshSuspendedError extends AsgPatcherError {
+  override readonly name = 'InstanceRefreshSuspendedError';
+  constructor(asgName: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} has the InstanceRefresh process suspended; resume it (ResumeProcesses) or leave the group out`,
+      options,
+    );
+  }
+}
+
+export class WindowsUserDataError extends AsgPatcherError {
+  override readonly name = 'WindowsUserDataError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super(
+      `The launch template's user data is for Windows (${detail}); asg-patcher patches Linux only, so leave this group out`,
+      options,
+    );
+  }
+}
+
+export class UnsupportedUserDataError extends AsgPatcherError {
+  override readonly name = 'UnsupportedUserDataError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super(
+      `The launch template's user data cannot be composed safely (${detail}); check it decodes as text, gzip or MIME`,
+      options,
+    );
+  }
+}
+
+export class UserDataTooLargeError extends AsgPatcherError {
+  override readonly name = 'UserDataTooLargeError';
+  constructor(
+    readonly rawBytes: number,
+    readonly gzippedBytes: number,
+    readonly limitBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Composed user data is ${rawBytes} bytes (${gzippedBytes} gzipped), over EC2's ${limitBytes}-byte limit; shrink the existing user data`,
+      options,
+    );
+  }
+}
+
+export class InstanceRefreshFailedError extends AsgPatcherError {
+  override readonly name = 'InstanceRefreshFailedError';
+  constructor(
+    asgName: string,
+    readonly instanceRefreshId: string,
+    readonly status: string,
+    statusReason: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Instance refresh ${instanceRefreshId} of ${asgName} ended ${status}${statusReason ? `: ${statusReason}` : ''}; the launch template default was not changed, see the group's activity history`,
+      options,
+    );
+  }
+}
+
+export class RefreshTimedOutError extends AsgPatcherError {
+  override readonly name = 'RefreshTimedOutError';
+  constructor(
+    asgName: string,
+    readonly instanceRefreshId: string,
+    readonly action: 'rollback' | 'cancel',
+    waitedSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Instance refresh ${instanceRefreshId} of ${asgName} did not finish within ${waitedSeconds}s; asked AWS to ${action} it. Raise "maxWaitSeconds" if refreshes of this group take longer`,
+      options,
+    );
+  }
+}
+
+export class GroupsFailedError extends AsgPatcherError {
+  override readonly name = 'GroupsFailedError';
+  constructor(failed: string[], options?: ErrorOptions) {
+    super(`${failed.length} Auto Scaling group(s) failed: ${failed.join(', ')}; see the summary`, options);
+  }
+}
+
+/** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
+export const ERROR_NAMES = [
+  'InputValidationError',
+  'NoTargetsFoundError',
+  'AsgNotFoundError',
+  'LaunchConfigurationNotSupportedError',
+  'LaunchTemplateNotFoundError',
+  'RefreshAlreadyActiveError',
+  'InstanceRefreshSuspendedError',
+  'WindowsUserDataError',
+  'UnsupportedUserDataError',
+  'UserDataTooLargeError',
+  'InstanceRefreshFailedError',
+  'RefreshTimedOutError',
+  'GroupsFailedError',
+] as const;
