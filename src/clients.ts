@@ -11,8 +11,11 @@ const retry = { retryMode: 'adaptive', maxAttempts: 5 } as const;
 export const autoScaling = new AutoScalingClient(retry);
 export const ec2 = new EC2Client(retry);
 
-/** What a step receives: the clients it may call (tests pass the same classes, mocked). */
+/**
+ * What a step receives: the clients it may call (tests pass the same classes, mocked). Whole
+ * clients, not `Pick<..., 'send'>`: the SDK paginators check `client instanceof AutoScalingClient`.
+ */
 export interface AwsDeps {
-  autoScaling: Pick<AutoScalingClient, 'send'>;
-  ec2: Pick<EC2Client, 'send'>;
+  autoScaling: AutoScalingClient;
+  ec2: EC2Client;
 }
