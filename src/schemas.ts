@@ -42,7 +42,8 @@ export const RefreshPreferences = z.strictObject({
   alarmSpecification: z.strictObject({ alarms: z.array(z.string().min(1)).min(1).max(10) }).optional(),
   bakeTime: z.number().int().min(0).max(172800).optional(),
   scaleInProtectedInstances: RefreshBehaviour.optional(),
-  standbyInstances: RefreshBehaviour.optional(),
+  /** Standby instances take Terminate, not Refresh (API_RefreshPreferences: Terminate | Ignore | Wait). */
+  standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).optional(),
   autoRollback: z.boolean().default(true),
   skipMatching: z.boolean().default(true),
 });
