@@ -1,0 +1,1238 @@
+/**
+ * A simulated AWS account: a small stateful model of the EC2 launch-template and Auto Scaling APIs
+ * this project calls. One implementation for every test and the local demo; `installFakeAccount`
+ * (./install.ts) routes the real SDK clients' `send` here, so steps run unchanged.
+ *
+ * Each modelled behaviour names the AWS documentation page it follows. Where AWS leaves something
+ * unspecified (e.g. the exact wording of a message) the fake picks something plausible and says so.
+ */
+import {
+  ActiveInstanceRefreshNotFoundFault,
+  AutoScalingServiceException,
+  InstanceRefreshInProgressFault,
+  InvalidNextToken,
+  IrreversibleInstanceRefreshFault,
+  LimitExceededFault,
+  ResourceContentionFault,
+  ResourceInUseFault,
+  ScalingActivityInProgressFault,
+} from '@aws-sdk/client-auto-scaling';
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+export type FakeService = 'ec2' | 'autoscaling';
+
+export const EC2_COMMANDS = [
+  'DescribeLaunchTemplates',
+  'DescribeLaunchTemplateVersions',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'DeleteLaunchTemplateVersions',
+] as const;
+export const AUTO_SCALING_COMMANDS = [
+  'DescribeAutoScalingGroups',
+  'UpdateAutoScalingGroup',
+  'StartInstanceRefresh',
+  'DescribeInstanceRefreshes',
+  'RollbackInstanceRefresh',
+  'CancelInstanceRefresh',
+] as const;
+export type Ec2CommandName = (typeof EC2_COMMANDS)[number];
+export type AutoScalingCommandName = (typeof AUTO_SCALING_COMMANDS)[number];
+export type FakeCommandName = Ec2CommandName | AutoScalingCommandName;
+
+/** Commands that change the account (what "no mutating call was made" is checked against). */
+export const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeCommandName>([
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'DeleteLaunchTemplateVersions',
+  'UpdateAutoScalingGroup',
+  'StartInstanceRefresh',
+  'RollbackInstanceRefresh',
+  'CancelInstanceRefresh',
+]);
+
+export const REFRESH_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Cancelling',
+  'RollbackInProgress',
+  'Baking',
+  'Successful',
+  'Failed',
+  'Cancelled',
+  'RollbackSuccessful',
+  'RollbackFailed',
+] as const;
+export type FakeRefreshStatus = (typeof REFRESH_STATUSES)[number];
+const TERMINAL: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
+  'Successful',
+  'Failed',
+  'Cancelled',
+  'RollbackSuccessful',
+  'RollbackFailed',
+]);
+export const isTerminalRefreshStatus = (s: FakeRefreshStatus): boolean => TERMINAL.has(s);
+
+/**
+ * How a group's next instance refresh behaves. The refresh shows one status per
+ * DescribeInstanceRefreshes call that returns it, then moves to the next; the last status stays.
+ */
+export type RefreshScript = 'succeed' | 'fail' | 'rollback' | 'stuck' | readonly FakeRefreshStatus[];
+
+export const REFRESH_PRESETS: Record<
+  Exclude<RefreshScript, readonly FakeRefreshStatus[]>,
+  FakeRefreshStatus[]
+> = {
+  succeed: ['Pending', 'InProgress', 'Successful'],
+  fail: ['Pending', 'InProgress', 'Failed'],
+  rollback: ['Pending', 'InProgress', 'RollbackInProgress', 'RollbackSuccessful'],
+  stuck: ['InProgress'],
+};
+
+/** Launch template data as EC2 returns it (ResponseLaunchTemplateData); plain JSON. */
+export type LaunchTemplateData = Record<string, unknown>;
+
+export interface LaunchTemplateSeed {
+  name: string;
+  /** Versions in order: the first is version 1. At least one. */
+  versions: { data: LaunchTemplateData; description?: string }[];
+  /** The default version number (1 when omitted). */
+  defaultVersion?: number;
+}
+
+/** A launch template reference as Auto Scaling stores it (LaunchTemplateSpecification). */
+export interface LaunchTemplateReference {
+  LaunchTemplateId?: string;
+  LaunchTemplateName?: string;
+  /** `$Default`, `$Latest` or a number as a string; `$Default` when omitted (AWS's default). */
+  Version?: string;
+}
+
+/** MixedInstancesPolicy as the Auto Scaling API shapes it (only LaunchTemplateSpecification is interpreted). */
+export interface MixedInstancesPolicyShape {
+  LaunchTemplate?: {
+    LaunchTemplateSpecification?: LaunchTemplateReference;
+    Overrides?: Record<string, unknown>[];
+  };
+  InstancesDistribution?: Record<string, unknown>;
+}
+
+export interface AutoScalingGroupSeed {
+  name: string;
+  /** Exactly one of launchTemplate, mixedInstancesPolicy, launchConfigurationName. */
+  launchTemplate?: LaunchTemplateReference;
+  mixedInstancesPolicy?: MixedInstancesPolicyShape;
+  launchConfigurationName?: string;
+  tags?: Record<string, string>;
+  /** Suspended process names, e.g. `InstanceRefresh`, `Launch`. */
+  suspendedProcesses?: string[];
+  minSize?: number;
+  maxSize?: number;
+  /** Defaults to 2. */
+  desiredCapacity?: number;
+  /** How this group's instance refreshes behave (`succeed` when omitted). */
+  refresh?: RefreshScript;
+}
+
+export interface FakeCall {
+  service: FakeService;
+  command: FakeCommandName;
+  input: unknown;
+  mutating: boolean;
+  /** The error name when the call failed (injected or modelled). */
+  error?: string;
+}
+
+export interface FakeAccountOptions {
+  /** The clock; defaults to a deterministic one starting 2026-01-05T03:00:00Z, one second per API call. */
+  now?: () => Date;
+  /** AWS account id used in ARNs. */
+  accountId?: string;
+  region?: string;
+}
+
+export interface VersionSnapshot {
+  versionNumber: number;
+  description?: string;
+  createdAt: string;
+  data: LaunchTemplateData;
+}
+export interface LaunchTemplateSnapshot {
+  id: string;
+  name: string;
+  defaultVersion: number;
+  latestVersion: number;
+  versions: VersionSnapshot[];
+}
+export interface AutoScalingGroupSnapshot {
+  name: string;
+  launchTemplate?: LaunchTemplateReference;
+  mixedInstancesPolicy?: MixedInstancesPolicyShape;
+  launchConfigurationName?: string;
+  tags: Record<string, string>;
+  suspendedProcesses: string[];
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+}
+export interface InstanceRefreshSnapshot {
+  id: string;
+  asgName: string;
+  status: FakeRefreshStatus;
+  /** The statuses the refresh has shown so far, in order. */
+  history: FakeRefreshStatus[];
+  percentageComplete: number;
+  instancesToUpdate: number;
+  desiredConfiguration?: DesiredConfigurationShape;
+  preferences?: Record<string, unknown>;
+  startTime: string;
+  endTime?: string;
+}
+export interface AccountSnapshot {
+  launchTemplates: LaunchTemplateSnapshot[];
+  autoScalingGroups: AutoScalingGroupSnapshot[];
+  instanceRefreshes: InstanceRefreshSnapshot[];
+}
+
+export interface DesiredConfigurationShape {
+  LaunchTemplate?: LaunchTemplateReference;
+  MixedInstancesPolicy?: MixedInstancesPolicyShape;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors under AWS's own names
+// ---------------------------------------------------------------------------------------------
+
+const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'fake-request', attempts: 1 });
+
+const AUTO_SCALING_FAULTS = {
+  InstanceRefreshInProgress: InstanceRefreshInProgressFault,
+  ActiveInstanceRefreshNotFound: ActiveInstanceRefreshNotFoundFault,
+  IrreversibleInstanceRefresh: IrreversibleInstanceRefreshFault,
+  ResourceContention: ResourceContentionFault,
+  LimitExceeded: LimitExceededFault,
+  ResourceInUse: ResourceInUseFault,
+  ScalingActivityInProgress: ScalingActivityInProgressFault,
+  InvalidNextToken: InvalidNextToken,
+} as const;
+
+const SERVER_ERRORS = new Set(['InternalFailure', 'InternalError', 'ServiceUnavailable', 'Unavailable']);
+const THROTTLING_ERRORS = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
+
+/**
+ * An error as the SDK would deserialise it. Auto Scaling faults the SDK models get their own class
+ * (accepted by wire code, `InstanceRefreshInProgress`, or class name, `InstanceRefreshInProgressFault`);
+ * everything else is the service's base exception with `name` = the AWS error code.
+ */
+export function awsError(service: FakeService, name: string, message?: string): Error {
+  const code = name.replace(/Fault$/, '');
+  if (service === 'autoscaling' && code in AUTO_SCALING_FAULTS) {
+    const Fault = AUTO_SCALING_FAULTS[code as keyof typeof AUTO_SCALING_FAULTS];
+    return new Fault({ message: message ?? defaultMessage(code), $metadata: metadata(400) });
+  }
+  const server = SERVER_ERRORS.has(name);
+  const options = {
+    name,
+    $fault: server ? ('server' as const) : ('client' as const),
+    $metadata: metadata(server ? 500 : THROTTLING_ERRORS.has(name) && service === 'autoscaling' ? 400 : 400),
+    message: message ?? defaultMessage(name),
+    ...(THROTTLING_ERRORS.has(name) ? { $retryable: { throttling: true } } : {}),
+  };
+  return service === 'ec2' ? new EC2ServiceException(options) : new AutoScalingServiceException(options);
+}
+
+function defaultMessage(code: string): string {
+  switch (code) {
+    // Auto Scaling's throttling answer: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html
+    case 'Throttling':
+      return 'Rate exceeded';
+    // EC2: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html
+    case 'RequestLimitExceeded':
+      return 'Request limit exceeded.';
+    default:
+      return `${code} (injected by the fake account)`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal state
+// ---------------------------------------------------------------------------------------------
+
+interface TemplateState {
+  id: string;
+  name: string;
+  createdAt: Date;
+  defaultVersion: number;
+  /** Highest number ever assigned: numbers are never reused, even after a deletion. */
+  lastAssigned: number;
+  versions: Map<number, { description?: string; createdAt: Date; data: LaunchTemplateData }>;
+}
+
+interface GroupState {
+  name: string;
+  createdAt: Date;
+  launchTemplate?: LaunchTemplateReference;
+  mixedInstancesPolicy?: MixedInstancesPolicyShape;
+  launchConfigurationName?: string;
+  tags: Record<string, string>;
+  suspendedProcesses: string[];
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  refresh: RefreshScript;
+}
+
+interface RefreshState {
+  id: string;
+  asgName: string;
+  script: FakeRefreshStatus[];
+  cursor: number;
+  history: FakeRefreshStatus[];
+  desiredConfiguration?: DesiredConfigurationShape;
+  preferences?: Record<string, unknown>;
+  /** Whether AWS could roll this refresh back (decided at start). */
+  rollbackPossible: boolean;
+  rollbackReason?: string;
+  total: number;
+  startTime: Date;
+  endTime?: Date;
+  statusReason?: string;
+}
+
+const ACTIVE: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
+  'Pending',
+  'InProgress',
+  'Cancelling',
+  'RollbackInProgress',
+  'Baking',
+]);
+
+type Input = Record<string, unknown>;
+
+const isNumbered = (v: string | undefined): boolean => v !== undefined && /^[1-9]\d*$/.test(v);
+const iso = (d: Date) => d.toISOString();
+const clone = <T>(v: T): T => structuredClone(v);
+
+// ---------------------------------------------------------------------------------------------
+// The account
+// ---------------------------------------------------------------------------------------------
+
+export class FakeAccount {
+  /** Every call routed here, in order. */
+  readonly calls: FakeCall[] = [];
+
+  private readonly templates: TemplateState[] = [];
+  private readonly groups: GroupState[] = [];
+  private readonly refreshes: RefreshState[] = [];
+  private readonly faults: {
+    command: FakeCommandName;
+    errorName: string;
+    remaining: number;
+    message?: string;
+  }[] = [];
+  private throttleOnce = false;
+  private readonly throttled = new Set<string>();
+  private readonly now: () => Date;
+  private readonly accountId: string;
+  private readonly region: string;
+  private templateCounter = 0;
+  private refreshCounter = 0;
+
+  constructor(options: FakeAccountOptions = {}) {
+    let tick = Date.parse('2026-01-05T03:00:00Z');
+    this.now =
+      options.now ??
+      (() => {
+        tick += 1000;
+        return new Date(tick);
+      });
+    this.accountId = options.accountId ?? '123456789012';
+    this.region = options.region ?? 'eu-west-1';
+  }
+
+  // ----- seeding -----------------------------------------------------------------------------
+
+  /** Adds a launch template with its versions (numbered from 1); returns its id. */
+  addLaunchTemplate(seed: LaunchTemplateSeed): { id: string; name: string } {
+    if (seed.versions.length === 0) throw new Error(`launch template ${seed.name}: at least one version`);
+    if (this.templates.some((t) => t.name === seed.name))
+      throw new Error(`launch template ${seed.name} already exists`);
+    this.templateCounter += 1;
+    const createdAt = this.now();
+    const t: TemplateState = {
+      id: `lt-${this.templateCounter.toString(16).padStart(17, '0')}`,
+      name: seed.name,
+      createdAt,
+      defaultVersion: seed.defaultVersion ?? 1,
+      lastAssigned: 0,
+      versions: new Map(),
+    };
+    for (const v of seed.versions) {
+      t.lastAssigned += 1;
+      t.versions.set(t.lastAssigned, { description: v.description, createdAt, data: clone(v.data) });
+    }
+    if (!t.versions.has(t.defaultVersion))
+      throw new Error(`launch template ${seed.name}: default version ${t.defaultVersion} does not exist`);
+    this.templates.push(t);
+    return { id: t.id, name: t.name };
+  }
+
+  /**
+   * Adds an Auto Scaling group. A reference by name is stored with the id too, as AWS returns both;
+   * a reference to a template that does not exist is kept as given (AWS lets a template be deleted).
+   */
+  addAutoScalingGroup(seed: AutoScalingGroupSeed): void {
+    const kinds = [seed.launchTemplate, seed.mixedInstancesPolicy, seed.launchConfigurationName].filter(
+      (x) => x !== undefined,
+    );
+    if (kinds.length !== 1)
+      throw new Error(
+        `group ${seed.name}: exactly one of launchTemplate, mixedInstancesPolicy, launchConfigurationName`,
+      );
+    if (this.groups.some((g) => g.name === seed.name)) throw new Error(`group ${seed.name} already exists`);
+    const desired = seed.desiredCapacity ?? 2;
+    this.groups.push({
+      name: seed.name,
+      createdAt: this.now(),
+      launchTemplate: seed.launchTemplate && this.normaliseReference(seed.launchTemplate),
+      mixedInstancesPolicy: seed.mixedInstancesPolicy && this.normalisePolicy(seed.mixedInstancesPolicy),
+      launchConfigurationName: seed.launchConfigurationName,
+      tags: { ...(seed.tags ?? {}) },
+      suspendedProcesses: [...(seed.suspendedProcesses ?? [])],
+      minSize: seed.minSize ?? Math.min(1, desired),
+      maxSize: seed.maxSize ?? Math.max(desired * 2, 1),
+      desiredCapacity: desired,
+      refresh: seed.refresh ?? 'succeed',
+    });
+  }
+
+  /** Sets how the group's next instance refreshes behave. */
+  setRefreshScript(asgName: string, script: RefreshScript): void {
+    this.groupOrThrow(asgName).refresh = script;
+  }
+
+  /**
+   * Seeds an instance refresh that was started outside this run (e.g. one already InProgress),
+   * without a desired configuration. Returns its id.
+   */
+  addInstanceRefresh(asgName: string, script: RefreshScript = 'stuck'): string {
+    const group = this.groupOrThrow(asgName);
+    return this.createRefresh(group, script, undefined, undefined).id;
+  }
+
+  // ----- fault injection ---------------------------------------------------------------------
+
+  /**
+   * The next `times` calls of `command` fail with `errorName` (e.g. `Throttling`,
+   * `RequestLimitExceeded`, `ResourceContention`, `InternalFailure`) before touching any state.
+   */
+  failNext(command: FakeCommandName, errorName: string, times = 1, message?: string): void {
+    this.faults.push({ command, errorName, remaining: times, message });
+  }
+
+  /**
+   * From now on, every distinct call (command + input) is throttled the first time it is made and
+   * succeeds when retried: Auto Scaling answers `Throttling` "Rate exceeded", EC2 `RequestLimitExceeded`.
+   */
+  throttleEveryCallOnce(enabled = true): void {
+    this.throttleOnce = enabled;
+  }
+
+  // ----- inspection --------------------------------------------------------------------------
+
+  /** Calls that change the account. */
+  mutatingCalls(): FakeCall[] {
+    return this.calls.filter((c) => c.mutating);
+  }
+
+  /** Calls of one command, in order. */
+  callsOf(command: FakeCommandName): FakeCall[] {
+    return this.calls.filter((c) => c.command === command);
+  }
+
+  /** The whole account as JSON-serialisable data. */
+  snapshot(): AccountSnapshot {
+    return clone({
+      launchTemplates: this.templates.map((t) => ({
+        id: t.id,
+        name: t.name,
+        defaultVersion: t.defaultVersion,
+        latestVersion: this.latest(t),
+        versions: [...t.versions.entries()].map(([n, v]) => ({
+          versionNumber: n,
+          ...(v.description !== undefined ? { description: v.description } : {}),
+          createdAt: iso(v.createdAt),
+          data: v.data,
+        })),
+      })),
+      autoScalingGroups: this.groups.map((g) => ({
+        name: g.name,
+        ...(g.launchTemplate ? { launchTemplate: g.launchTemplate } : {}),
+        ...(g.mixedInstancesPolicy ? { mixedInstancesPolicy: g.mixedInstancesPolicy } : {}),
+        ...(g.launchConfigurationName ? { launchConfigurationName: g.launchConfigurationName } : {}),
+        tags: g.tags,
+        suspendedProcesses: g.suspendedProcesses,
+        minSize: g.minSize,
+        maxSize: g.maxSize,
+        desiredCapacity: g.desiredCapacity,
+      })),
+      instanceRefreshes: this.refreshes.map((r) => ({
+        id: r.id,
+        asgName: r.asgName,
+        status: this.status(r),
+        history: r.history,
+        percentageComplete: this.percentage(r),
+        instancesToUpdate: this.toUpdate(r),
+        ...(r.desiredConfiguration ? { desiredConfiguration: r.desiredConfiguration } : {}),
+        ...(r.preferences ? { preferences: r.preferences } : {}),
+        startTime: iso(r.startTime),
+        ...(r.endTime ? { endTime: iso(r.endTime) } : {}),
+      })),
+    });
+  }
+
+  /** A launch template's version data (a copy), or undefined. Handy in assertions. */
+  versionData(templateIdOrName: string, version: number): LaunchTemplateData | undefined {
+    const t = this.templates.find((x) => x.id === templateIdOrName || x.name === templateIdOrName);
+    const v = t?.versions.get(version);
+    return v && clone(v.data);
+  }
+
+  // ----- the API -----------------------------------------------------------------------------
+
+  /**
+   * Handles one API call as AWS would: logs it, applies injected faults, then the modelled
+   * behaviour. Returns the response shape the SDK would return (dates as Date objects).
+   */
+  async handle(service: FakeService, command: FakeCommandName, rawInput: unknown): Promise<unknown> {
+    const input = (rawInput ?? {}) as Input;
+    const call: FakeCall = {
+      service,
+      command,
+      input: clone(input),
+      mutating: MUTATING_COMMANDS.has(command),
+    };
+    this.calls.push(call);
+    try {
+      this.injectFaults(service, command, input);
+      return this.dispatch(command, input);
+    } catch (error) {
+      call.error = error instanceof Error ? error.name : String(error);
+      throw error;
+    }
+  }
+
+  private injectFaults(service: FakeService, command: FakeCommandName, input: Input): void {
+    const fault = this.faults.find((f) => f.command === command && f.remaining > 0);
+    if (fault) {
+      fault.remaining -= 1;
+      throw awsError(service, fault.errorName, fault.message);
+    }
+    if (this.throttleOnce) {
+      const key = `${command}:${JSON.stringify(input)}`;
+      if (!this.throttled.has(key)) {
+        this.throttled.add(key);
+        throw awsError(service, service === 'ec2' ? 'RequestLimitExceeded' : 'Throttling');
+      }
+    }
+  }
+
+  private dispatch(command: FakeCommandName, input: Input): unknown {
+    switch (command) {
+      case 'DescribeLaunchTemplates':
+        return this.describeLaunchTemplates(input);
+      case 'DescribeLaunchTemplateVersions':
+        return this.describeLaunchTemplateVersions(input);
+      case 'CreateLaunchTemplateVersion':
+        return this.createLaunchTemplateVersion(input);
+      case 'ModifyLaunchTemplate':
+        return this.modifyLaunchTemplate(input);
+      case 'DeleteLaunchTemplateVersions':
+        return this.deleteLaunchTemplateVersions(input);
+      case 'DescribeAutoScalingGroups':
+        return this.describeAutoScalingGroups(input);
+      case 'UpdateAutoScalingGroup':
+        return this.updateAutoScalingGroup(input);
+      case 'StartInstanceRefresh':
+        return this.startInstanceRefresh(input);
+      case 'DescribeInstanceRefreshes':
+        return this.describeInstanceRefreshes(input);
+      case 'RollbackInstanceRefresh':
+        return this.rollbackInstanceRefresh(input);
+      case 'CancelInstanceRefresh':
+        return this.cancelInstanceRefresh(input);
+    }
+  }
+
+  // ----- EC2 ---------------------------------------------------------------------------------
+
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html
+  private describeLaunchTemplates(input: Input): unknown {
+    const ids = strings(input.LaunchTemplateIds);
+    const names = strings(input.LaunchTemplateNames);
+    let found = this.templates;
+    if (ids) found = ids.map((id) => this.templateOrThrow({ LaunchTemplateId: id }));
+    if (names) found = names.map((name) => this.templateOrThrow({ LaunchTemplateName: name }));
+    const page = paginate(found, input.NextToken, input.MaxResults, 'MaxResults', 'ec2');
+    return {
+      LaunchTemplates: page.items.map((t) => ({
+        LaunchTemplateId: t.id,
+        LaunchTemplateName: t.name,
+        CreateTime: t.createdAt,
+        CreatedBy: `arn:aws:iam::${this.accountId}:root`,
+        DefaultVersionNumber: t.defaultVersion,
+        LatestVersionNumber: this.latest(t),
+      })),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      $metadata: metadata(200),
+    };
+  }
+
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
+  // Versions may hold numbers, `$Latest` and `$Default`; an unknown number is
+  // InvalidLaunchTemplateId.VersionNotFound.
+  private describeLaunchTemplateVersions(input: Input): unknown {
+    const t = this.templateOrThrow(input);
+    const requested = strings(input.Versions);
+    let numbers: number[];
+    if (requested) {
+      numbers = requested.map((v) => this.resolveVersion(t, v));
+    } else {
+      const min = Number(input.MinVersion ?? 1);
+      const max = Number(input.MaxVersion ?? Number.MAX_SAFE_INTEGER);
+      numbers = [...t.versions.keys()].filter((n) => n >= min && n <= max).sort((a, b) => b - a);
+    }
+    const page = paginate(numbers, input.NextToken, input.MaxResults, 'MaxResults', 'ec2');
+    return {
+      LaunchTemplateVersions: page.items.map((n) => this.describeVersion(t, n)),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      $metadata: metadata(200),
+    };
+  }
+
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html
+  // "If you specify this parameter [SourceVersion], the new version inherits the launch parameters from
+  // the source version. If you specify additional launch parameters for the new version, they overwrite
+  // any corresponding launch parameters inherited from the source version." Top-level fields are replaced
+  // whole (a given NetworkInterfaces list replaces the source's list). Versions are numbered in the order
+  // they are created and never renumbered.
+  private createLaunchTemplateVersion(input: Input): unknown {
+    const t = this.templateOrThrow(input);
+    const given = input.LaunchTemplateData;
+    if (!given || typeof given !== 'object')
+      throw awsError('ec2', 'MissingParameter', 'The request must contain the parameter LaunchTemplateData');
+    const description = input.VersionDescription;
+    if (typeof description === 'string' && description.length > 255)
+      throw awsError(
+        'ec2',
+        'InvalidParameterValue',
+        'Value for parameter VersionDescription is invalid: longer than 255 characters',
+      );
+    const source =
+      input.SourceVersion === undefined
+        ? {}
+        : t.versions.get(this.resolveVersion(t, String(input.SourceVersion)))?.data;
+    const data: LaunchTemplateData = { ...clone(source ?? {}), ...clone(given as LaunchTemplateData) };
+    // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html: 16 KB raw, before base64.
+    if (typeof data.UserData === 'string' && Buffer.from(data.UserData, 'base64').length > 16384)
+      throw awsError('ec2', 'InvalidUserData.Malformed', 'User data is limited to 16384 bytes');
+    t.lastAssigned += 1;
+    t.versions.set(t.lastAssigned, {
+      description: typeof description === 'string' ? description : undefined,
+      createdAt: this.now(),
+      data,
+    });
+    return { LaunchTemplateVersion: this.describeVersion(t, t.lastAssigned), $metadata: metadata(200) };
+  }
+
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyLaunchTemplate.html
+  // SetDefaultVersion (DefaultVersion in the SDK) must name an existing version.
+  private modifyLaunchTemplate(input: Input): unknown {
+    const t = this.templateOrThrow(input);
+    const requested = input.DefaultVersion ?? input.SetDefaultVersion;
+    if (requested !== undefined) t.defaultVersion = this.resolveVersion(t, String(requested));
+    return {
+      LaunchTemplate: {
+        LaunchTemplateId: t.id,
+        LaunchTemplateName: t.name,
+        CreateTime: t.createdAt,
+        DefaultVersionNumber: t.defaultVersion,
+        LatestVersionNumber: this.latest(t),
+      },
+      $metadata: metadata(200),
+    };
+  }
+
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
+  // "You can't delete the default version of a launch template"; failures are reported per version in
+  // UnsuccessfullyDeletedLaunchTemplateVersions with a ResponseError code
+  // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResponseError.html), not thrown.
+  private deleteLaunchTemplateVersions(input: Input): unknown {
+    const t = this.templateOrThrow(input);
+    const ok: unknown[] = [];
+    const failed: unknown[] = [];
+    for (const v of strings(input.Versions) ?? []) {
+      const n = Number(v);
+      const item = { LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: n };
+      if (!isNumbered(v) || !t.versions.has(n)) {
+        failed.push({
+          ...item,
+          ResponseError: {
+            Code: 'launchTemplateVersionDoesNotExist',
+            Message: `The specified launch template version ${v} does not exist`,
+          },
+        });
+      } else if (n === t.defaultVersion) {
+        failed.push({
+          ...item,
+          ResponseError: {
+            Code: 'unexpectedError',
+            Message: 'Cannot delete the default version of a launch template',
+          },
+        });
+      } else {
+        t.versions.delete(n);
+        ok.push(item);
+      }
+    }
+    return {
+      SuccessfullyDeletedLaunchTemplateVersions: ok,
+      UnsuccessfullyDeletedLaunchTemplateVersions: failed,
+      $metadata: metadata(200),
+    };
+  }
+
+  // ----- Auto Scaling ------------------------------------------------------------------------
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+  // Unknown names are left out (no error). Filters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html):
+  // `tag-key`, `tag-value`, `tag:<key>`; values of one filter are ORed, filters are ANDed.
+  // MaxRecords defaults to 50, at most 100.
+  private describeAutoScalingGroups(input: Input): unknown {
+    const names = strings(input.AutoScalingGroupNames);
+    const filters = (Array.isArray(input.Filters) ? input.Filters : []) as {
+      Name?: string;
+      Values?: string[];
+    }[];
+    const matching = this.groups.filter(
+      (g) => (!names || names.includes(g.name)) && filters.every((f) => matchesFilter(g, f)),
+    );
+    const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
+    return {
+      AutoScalingGroups: page.items.map((g) => this.describeGroup(g)),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      $metadata: metadata(200),
+    };
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html
+  // Changing the launch template affects only instances launched later; no instance is replaced.
+  private updateAutoScalingGroup(input: Input): unknown {
+    const g = this.groupOrValidationError(input.AutoScalingGroupName);
+    if (input.LaunchTemplate !== undefined && input.MixedInstancesPolicy !== undefined)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        'Specify either LaunchTemplate or MixedInstancesPolicy',
+      );
+    if (input.LaunchTemplate !== undefined) {
+      g.launchTemplate = this.checkedReference(input.LaunchTemplate as LaunchTemplateReference);
+      g.mixedInstancesPolicy = undefined;
+      g.launchConfigurationName = undefined;
+    }
+    if (input.MixedInstancesPolicy !== undefined) {
+      const given = input.MixedInstancesPolicy as MixedInstancesPolicyShape;
+      const spec = given.LaunchTemplate?.LaunchTemplateSpecification;
+      const old = g.mixedInstancesPolicy ?? {};
+      // Partial updates keep the parts of the policy that are not given.
+      g.mixedInstancesPolicy = {
+        ...old,
+        ...clone(given),
+        LaunchTemplate: {
+          ...old.LaunchTemplate,
+          ...clone(given.LaunchTemplate ?? {}),
+          ...(spec ? { LaunchTemplateSpecification: this.checkedReference(spec) } : {}),
+        },
+      };
+      g.launchTemplate = undefined;
+      g.launchConfigurationName = undefined;
+    }
+    if (typeof input.LaunchConfigurationName === 'string') {
+      g.launchConfigurationName = input.LaunchConfigurationName;
+      g.launchTemplate = undefined;
+      g.mixedInstancesPolicy = undefined;
+    }
+    if (typeof input.MinSize === 'number') g.minSize = input.MinSize;
+    if (typeof input.MaxSize === 'number') g.maxSize = input.MaxSize;
+    if (typeof input.DesiredCapacity === 'number') g.desiredCapacity = input.DesiredCapacity;
+    return { $metadata: metadata(200) };
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html
+  // One active refresh per group (InstanceRefreshInProgress). AutoRollback is refused when rollback
+  // is not supported (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html):
+  // no desired configuration, the group on `$Latest`/`$Default`, or an SSM parameter as ImageId.
+  private startInstanceRefresh(input: Input): unknown {
+    const g = this.groupOrValidationError(input.AutoScalingGroupName);
+    if (this.refreshes.some((r) => r.asgName === g.name && ACTIVE.has(this.status(r))))
+      throw awsError(
+        'autoscaling',
+        'InstanceRefreshInProgress',
+        `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`,
+      );
+    const desired = input.DesiredConfiguration as DesiredConfigurationShape | undefined;
+    if (desired?.LaunchTemplate && desired.MixedInstancesPolicy)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        'DesiredConfiguration: specify either LaunchTemplate or MixedInstancesPolicy',
+      );
+    const checkedDesired: DesiredConfigurationShape | undefined = desired && {
+      ...(desired.LaunchTemplate ? { LaunchTemplate: this.checkedReference(desired.LaunchTemplate) } : {}),
+      ...(desired.MixedInstancesPolicy
+        ? { MixedInstancesPolicy: this.checkedPolicy(desired.MixedInstancesPolicy) }
+        : {}),
+    };
+    const preferences = input.Preferences as Record<string, unknown> | undefined;
+    const created = this.createRefresh(g, g.refresh, checkedDesired, preferences);
+    if (preferences?.AutoRollback === true && !created.rollbackPossible) {
+      this.refreshes.splice(this.refreshes.indexOf(created), 1);
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `AutoRollback is not supported: ${created.rollbackReason}`,
+      );
+    }
+    return { InstanceRefreshId: created.id, $metadata: metadata(200) };
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html
+  // Most recent first. Each refresh returned moves one step along its script after being reported.
+  private describeInstanceRefreshes(input: Input): unknown {
+    const g = this.groupOrValidationError(input.AutoScalingGroupName);
+    const ids = strings(input.InstanceRefreshIds);
+    const matching = this.refreshes
+      .filter((r) => r.asgName === g.name && (!ids || ids.includes(r.id)))
+      .reverse();
+    const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
+    const out = page.items.map((r) => this.describeRefresh(r));
+    for (const r of page.items) this.advance(r);
+    return {
+      InstanceRefreshes: out,
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      $metadata: metadata(200),
+    };
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RollbackInstanceRefresh.html
+  // Only an active refresh (ActiveInstanceRefreshNotFound otherwise); refused with
+  // IrreversibleInstanceRefresh when rollback is not supported. The group keeps the configuration
+  // last saved on it, which the fake never changed before success.
+  private rollbackInstanceRefresh(input: Input): unknown {
+    const g = this.groupOrValidationError(input.AutoScalingGroupName);
+    const r = this.activeRefresh(g.name);
+    if (!r || this.status(r) === 'Cancelling' || this.status(r) === 'RollbackInProgress')
+      throw awsError(
+        'autoscaling',
+        'ActiveInstanceRefreshNotFound',
+        'No in progress or pending Instance Refresh found',
+      );
+    if (!r.rollbackPossible)
+      throw awsError(
+        'autoscaling',
+        'IrreversibleInstanceRefresh',
+        `The instance refresh cannot be rolled back: ${r.rollbackReason}`,
+      );
+    this.rescript(r, ['RollbackInProgress', 'RollbackSuccessful'], 'Rollback requested by the user');
+    return { InstanceRefreshId: r.id, $metadata: metadata(200) };
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html
+  // Moves an active refresh to Cancelling, then Cancelled; ActiveInstanceRefreshNotFound otherwise.
+  private cancelInstanceRefresh(input: Input): unknown {
+    const g = this.groupOrValidationError(input.AutoScalingGroupName);
+    const r = this.activeRefresh(g.name);
+    if (!r || this.status(r) === 'Cancelling')
+      throw awsError(
+        'autoscaling',
+        'ActiveInstanceRefreshNotFound',
+        'No in progress or pending Instance Refresh found',
+      );
+    this.rescript(r, ['Cancelling', 'Cancelled'], 'Cancelled by the user');
+    return { InstanceRefreshId: r.id, $metadata: metadata(200) };
+  }
+
+  // ----- refresh lifecycle -------------------------------------------------------------------
+
+  private createRefresh(
+    g: GroupState,
+    script: RefreshScript,
+    desired: DesiredConfigurationShape | undefined,
+    preferences: Record<string, unknown> | undefined,
+  ): RefreshState {
+    this.refreshCounter += 1;
+    const statuses = typeof script === 'string' ? REFRESH_PRESETS[script] : [...script];
+    if (statuses.length === 0) throw new Error(`refresh script for ${g.name} is empty`);
+    const reason = this.rollbackBlocker(g, desired);
+    const r: RefreshState = {
+      id: `${this.refreshCounter.toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`,
+      asgName: g.name,
+      script: [...statuses],
+      cursor: 0,
+      history: [],
+      desiredConfiguration: desired && clone(desired),
+      preferences: preferences && clone(preferences),
+      rollbackPossible: reason === undefined,
+      rollbackReason: reason,
+      total: g.desiredCapacity,
+      startTime: this.now(),
+    };
+    this.refreshes.push(r);
+    this.enter(r);
+    return r;
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html (Considerations)
+  private rollbackBlocker(g: GroupState, desired: DesiredConfigurationShape | undefined): string | undefined {
+    if (!desired || (!desired.LaunchTemplate && !desired.MixedInstancesPolicy))
+      return 'there is no desired configuration specified for the instance refresh';
+    const current = g.launchTemplate ?? g.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    if (!current) return 'the group does not use a launch template';
+    if (!isNumbered(current.Version ?? '$Default'))
+      return `the Auto Scaling group uses the launch template's ${current.Version ?? '$Default'} version`;
+    const wanted =
+      desired.LaunchTemplate ?? desired.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    if (wanted && !isNumbered(wanted.Version ?? '$Default'))
+      return `the desired configuration uses the launch template's ${wanted.Version ?? '$Default'} version`;
+    const t = this.findTemplate(current);
+    const data = t?.versions.get(Number(current.Version))?.data;
+    if (typeof data?.ImageId === 'string' && data.ImageId.startsWith('resolve:ssm:'))
+      return 'the launch template uses a Systems Manager parameter instead of an AMI ID for ImageId';
+    return undefined;
+  }
+
+  private status(r: RefreshState): FakeRefreshStatus {
+    return r.script[r.cursor] ?? 'InProgress';
+  }
+
+  /** Records the refresh's current status; on Successful the desired configuration is saved on the group. */
+  private enter(r: RefreshState): void {
+    const s = this.status(r);
+    r.history.push(s);
+    if (TERMINAL.has(s)) r.endTime = this.now();
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html:
+    // "Once the instance refresh succeeds, Amazon EC2 Auto Scaling updates the settings of the Auto
+    // Scaling group to reflect the new desired configuration." Not before, and not on rollback.
+    if (s === 'Successful' && r.desiredConfiguration) {
+      const g = this.groups.find((x) => x.name === r.asgName);
+      if (g && r.desiredConfiguration.LaunchTemplate) {
+        g.launchTemplate = clone(r.desiredConfiguration.LaunchTemplate);
+        g.mixedInstancesPolicy = undefined;
+        g.launchConfigurationName = undefined;
+      }
+      if (g && r.desiredConfiguration.MixedInstancesPolicy) {
+        g.mixedInstancesPolicy = clone(r.desiredConfiguration.MixedInstancesPolicy);
+        g.launchTemplate = undefined;
+        g.launchConfigurationName = undefined;
+      }
+    }
+  }
+
+  private advance(r: RefreshState): void {
+    if (r.cursor + 1 < r.script.length) {
+      r.cursor += 1;
+      this.enter(r);
+    }
+  }
+
+  /** Replaces the rest of an active refresh's script (rollback, cancel). */
+  private rescript(r: RefreshState, next: FakeRefreshStatus[], reason: string): void {
+    r.script = [...r.script.slice(0, r.cursor + 1), ...next];
+    r.statusReason = reason;
+    this.advance(r);
+  }
+
+  private activeRefresh(asgName: string): RefreshState | undefined {
+    return this.refreshes.find((r) => r.asgName === asgName && ACTIVE.has(this.status(r)));
+  }
+
+  /** Plausible progress: grows with the InProgress steps shown; 100 on success. */
+  private percentage(r: RefreshState): number {
+    const s = this.status(r);
+    if (s === 'Successful' || s === 'Baking') return 100;
+    if (s === 'Pending') return 0;
+    const inProgress = r.history.filter((h) => h === 'InProgress').length;
+    const lastInProgress = r.script.lastIndexOf('InProgress');
+    const planned = Math.max(1, r.script.filter((h) => h === 'InProgress').length);
+    if (s === 'InProgress' && lastInProgress === r.script.length - 1) return Math.min(50, inProgress * 10);
+    return Math.min(90, Math.round((inProgress / (planned + 1)) * 100));
+  }
+
+  private toUpdate(r: RefreshState): number {
+    return Math.round((r.total * (100 - this.percentage(r))) / 100);
+  }
+
+  private describeRefresh(r: RefreshState): Record<string, unknown> {
+    const s = this.status(r);
+    return {
+      InstanceRefreshId: r.id,
+      AutoScalingGroupName: r.asgName,
+      Status: s,
+      ...(r.statusReason ? { StatusReason: r.statusReason } : {}),
+      StartTime: r.startTime,
+      ...(r.endTime ? { EndTime: r.endTime } : {}),
+      PercentageComplete: this.percentage(r),
+      InstancesToUpdate: this.toUpdate(r),
+      ...(r.preferences ? { Preferences: clone(r.preferences) } : {}),
+      ...(r.desiredConfiguration ? { DesiredConfiguration: clone(r.desiredConfiguration) } : {}),
+    };
+  }
+
+  // ----- helpers -----------------------------------------------------------------------------
+
+  private latest(t: TemplateState): number {
+    return Math.max(...t.versions.keys());
+  }
+
+  private findTemplate(ref: {
+    LaunchTemplateId?: unknown;
+    LaunchTemplateName?: unknown;
+  }): TemplateState | undefined {
+    if (typeof ref.LaunchTemplateId === 'string')
+      return this.templates.find((t) => t.id === ref.LaunchTemplateId);
+    if (typeof ref.LaunchTemplateName === 'string')
+      return this.templates.find((t) => t.name === ref.LaunchTemplateName);
+    return undefined;
+  }
+
+  // Error codes: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+  private templateOrThrow(ref: { LaunchTemplateId?: unknown; LaunchTemplateName?: unknown }): TemplateState {
+    const id = ref.LaunchTemplateId;
+    const name = ref.LaunchTemplateName;
+    if (id !== undefined && name !== undefined)
+      throw awsError(
+        'ec2',
+        'InvalidParameterCombination',
+        'Specify either LaunchTemplateId or LaunchTemplateName',
+      );
+    if (typeof id === 'string') {
+      if (!/^lt-[0-9a-f]{17}$/.test(id))
+        throw awsError(
+          'ec2',
+          'InvalidLaunchTemplateId.Malformed',
+          `The launch template ID '${id}' is malformed`,
+        );
+      const t = this.findTemplate({ LaunchTemplateId: id });
+      if (!t)
+        throw awsError(
+          'ec2',
+          'InvalidLaunchTemplateId.NotFound',
+          `The specified launch template, with template ID ${id}, does not exist.`,
+        );
+      return t;
+    }
+    if (typeof name === 'string') {
+      const t = this.findTemplate({ LaunchTemplateName: name });
+      if (!t)
+        throw awsError(
+          'ec2',
+          'InvalidLaunchTemplateName.NotFoundException',
+          `The specified launch template, with template name ${name}, does not exist.`,
+        );
+      return t;
+    }
+    throw awsError(
+      'ec2',
+      'MissingParameter',
+      'The request must contain the parameter LaunchTemplateId or LaunchTemplateName',
+    );
+  }
+
+  private resolveVersion(t: TemplateState, v: string): number {
+    if (v === '$Latest') return this.latest(t);
+    if (v === '$Default') return t.defaultVersion;
+    const n = Number(v);
+    if (!isNumbered(v) || !t.versions.has(n))
+      throw awsError(
+        'ec2',
+        'InvalidLaunchTemplateId.VersionNotFound',
+        `Could not find launch template version ${v} for the template ${t.id}`,
+      );
+    return n;
+  }
+
+  private describeVersion(t: TemplateState, n: number): Record<string, unknown> {
+    const v = t.versions.get(n);
+    return {
+      LaunchTemplateId: t.id,
+      LaunchTemplateName: t.name,
+      VersionNumber: n,
+      ...(v?.description !== undefined ? { VersionDescription: v.description } : {}),
+      CreateTime: v?.createdAt,
+      CreatedBy: `arn:aws:iam::${this.accountId}:root`,
+      DefaultVersion: n === t.defaultVersion,
+      LaunchTemplateData: clone(v?.data ?? {}),
+    };
+  }
+
+  /** AWS stores and returns both the id and the name of a referenced template. */
+  private normaliseReference(ref: LaunchTemplateReference): LaunchTemplateReference {
+    const t = this.findTemplate(ref);
+    return {
+      LaunchTemplateId: t?.id ?? ref.LaunchTemplateId,
+      LaunchTemplateName: t?.name ?? ref.LaunchTemplateName,
+      Version: ref.Version ?? '$Default',
+    };
+  }
+
+  private normalisePolicy(p: MixedInstancesPolicyShape): MixedInstancesPolicyShape {
+    const spec = p.LaunchTemplate?.LaunchTemplateSpecification;
+    return {
+      ...clone(p),
+      LaunchTemplate: {
+        ...clone(p.LaunchTemplate ?? {}),
+        ...(spec ? { LaunchTemplateSpecification: this.normaliseReference(spec) } : {}),
+      },
+    };
+  }
+
+  /** A reference given to Auto Scaling must name an existing template and version (ValidationError). */
+  private checkedReference(ref: LaunchTemplateReference): LaunchTemplateReference {
+    const t = this.findTemplate(ref);
+    if (!t)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `You must use a valid fully-formed launch template. The specified launch template, ${ref.LaunchTemplateId ?? ref.LaunchTemplateName}, does not exist.`,
+      );
+    const version = ref.Version ?? '$Default';
+    if (isNumbered(version) && !t.versions.has(Number(version)))
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `You must use a valid fully-formed launch template. The specified version ${version} of launch template ${t.id} does not exist.`,
+      );
+    return this.normaliseReference(ref);
+  }
+
+  private checkedPolicy(p: MixedInstancesPolicyShape): MixedInstancesPolicyShape {
+    const spec = p.LaunchTemplate?.LaunchTemplateSpecification;
+    if (spec) this.checkedReference(spec);
+    return this.normalisePolicy(p);
+  }
+
+  private groupOrThrow(name: string): GroupState {
+    const g = this.groups.find((x) => x.name === name);
+    if (!g) throw new Error(`no Auto Scaling group ${name} in the fake account`);
+    return g;
+  }
+
+  private groupOrValidationError(name: unknown): GroupState {
+    const g = this.groups.find((x) => x.name === name);
+    if (!g)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `AutoScalingGroup name not found - AutoScalingGroup '${String(name)}' not found`,
+      );
+    return g;
+  }
+
+  private describeGroup(g: GroupState): Record<string, unknown> {
+    const ref = g.launchTemplate ?? g.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    return {
+      AutoScalingGroupName: g.name,
+      AutoScalingGroupARN: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
+      ...(g.launchTemplate ? { LaunchTemplate: clone(g.launchTemplate) } : {}),
+      ...(g.mixedInstancesPolicy ? { MixedInstancesPolicy: clone(g.mixedInstancesPolicy) } : {}),
+      ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
+      MinSize: g.minSize,
+      MaxSize: g.maxSize,
+      DesiredCapacity: g.desiredCapacity,
+      DefaultCooldown: 300,
+      AvailabilityZones: [`${this.region}a`, `${this.region}b`],
+      HealthCheckType: 'EC2',
+      HealthCheckGracePeriod: 300,
+      CreatedTime: g.createdAt,
+      Instances: Array.from({ length: g.desiredCapacity }, (_, i) => ({
+        InstanceId: `i-${g.name.length.toString(16).padStart(4, '0')}${i.toString(16).padStart(13, '0')}`,
+        AvailabilityZone: `${this.region}${i % 2 === 0 ? 'a' : 'b'}`,
+        LifecycleState: 'InService',
+        HealthStatus: 'Healthy',
+        ProtectedFromScaleIn: false,
+        ...(ref ? { LaunchTemplate: clone(ref) } : {}),
+        ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
+      })),
+      SuspendedProcesses: g.suspendedProcesses.map((p) => ({
+        ProcessName: p,
+        SuspensionReason: 'User suspended at 2026-01-01T00:00:00Z',
+      })),
+      Tags: Object.entries(g.tags).map(([Key, Value]) => ({
+        ResourceId: g.name,
+        ResourceType: 'auto-scaling-group',
+        Key,
+        Value,
+        PropagateAtLaunch: true,
+      })),
+      NewInstancesProtectedFromScaleIn: false,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module helpers
+// ---------------------------------------------------------------------------------------------
+
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.map(String) : undefined;
+}
+
+function matchesFilter(g: GroupState, f: { Name?: string; Values?: string[] }): boolean {
+  const values = f.Values ?? [];
+  const name = f.Name ?? '';
+  if (name === 'tag-key') return Object.keys(g.tags).some((k) => values.includes(k));
+  if (name === 'tag-value') return Object.values(g.tags).some((v) => values.includes(v));
+  if (name.startsWith('tag:')) {
+    const value = g.tags[name.slice(4)];
+    return value !== undefined && values.includes(value);
+  }
+  throw awsError(
+    'autoscaling',
+    'ValidationError',
+    `Filter name ${name} is not valid for DescribeAutoScalingGroups`,
+  );
+}
+
+/**
+ * Token pagination as AWS does it: an opaque NextToken while more items remain. Auto Scaling's
+ * MaxRecords defaults to 50 (max 100); EC2's MaxResults defaults to all.
+ */
+function paginate<T>(
+  items: T[],
+  token: unknown,
+  max: unknown,
+  field: 'MaxRecords' | 'MaxResults',
+  service: FakeService,
+): { items: T[]; nextToken?: string } {
+  const limit = typeof max === 'number' ? max : field === 'MaxRecords' ? 50 : items.length || 1;
+  if (field === 'MaxRecords' && (limit < 1 || limit > 100))
+    throw awsError(service, 'ValidationError', `${field} must be between 1 and 100`);
+  let start = 0;
+  if (token !== undefined) {
+    const decoded = /^fake-page:(\d+)$/.exec(Buffer.from(String(token), 'base64').toString('utf8'));
+    if (!decoded)
+      throw service === 'autoscaling'
+        ? awsError('autoscaling', 'InvalidNextToken', 'The token is not valid')
+        : awsError('ec2', 'InvalidPaginationToken', 'The token is not valid');
+    start = Number(decoded[1]);
+  }
+  const end = start + limit;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(`fake-page:${end}`).toString('base64') } : {}),
+  };
+}
