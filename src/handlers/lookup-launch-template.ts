@@ -1,0 +1,9 @@
+/** Lambda entry of the LookupLaunchTemplate state: parse the event with its schema (strict), run the step. */
+import middy from '@middy/core';
+import { autoScaling, ec2 } from '../clients.ts';
+import { LookupLaunchTemplateInput } from '../schemas.ts';
+import { lookupLaunchTemplate } from '../steps/lookup-launch-template.ts';
+
+export const handler = middy().handler(async (event: unknown) =>
+  lookupLaunchTemplate(LookupLaunchTemplateInput.parse(event), { autoScaling, ec2 }),
+);

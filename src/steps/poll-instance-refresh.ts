@@ -1,0 +1,129 @@
+import {
+  CancelInstanceRefreshCommand,
+  DescribeInstanceRefreshesCommand,
+  type InstanceRefresh,
+  RollbackInstanceRefreshCommand,
+} from '@aws-sdk/client-auto-scaling';
+import type { AwsDeps } from '../clients.ts';
+import { InstanceRefreshFailedError, RefreshTimedOutError } from '../errors.ts';
+import { type PollInstanceRefreshInput, type PollInstanceRefreshOutput, RefreshStatus } from '../schemas.ts';
+import { isAwsError } from './lib/aws-errors.ts';
+
+const TERMINAL: readonly RefreshStatus[] = [
+  'Successful',
+  'Failed',
+  'Cancelled',
+  'RollbackSuccessful',
+  'RollbackFailed',
+];
+
+/**
+ * One poll of the refresh (DescribeInstanceRefreshes). Successful: returns it (terminal). Another
+ * terminal status: throws. Still running on the last allowed poll (`pollCount + 1 >= maxPolls`): asks
+ * AWS to roll it back, or to cancel it when AWS refuses a rollback, then throws. Otherwise returns the
+ * status with `pollCount + 1` so the state machine waits and polls again.
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html
+ * @throws InstanceRefreshFailedError (Failed, Cancelled, RollbackSuccessful, RollbackFailed, or the
+ *   refresh is gone), RefreshTimedOutError (after RollbackInstanceRefresh or CancelInstanceRefresh)
+ */
+export async function pollInstanceRefresh(
+  input: PollInstanceRefreshInput,
+  deps: AwsDeps,
+): Promise<PollInstanceRefreshOutput> {
+  const pollCount = input.pollCount + 1;
+  const refresh = await describeRefresh(input, deps);
+  const status = RefreshStatus.parse(refresh.Status);
+  const output: PollInstanceRefreshOutput = {
+    status,
+    terminal: TERMINAL.includes(status),
+    percentageComplete: refresh.PercentageComplete ?? 0,
+    instancesToUpdate: refresh.InstancesToUpdate ?? 0,
+    pollCount,
+  };
+  if (output.terminal) return settle(input, refresh, output);
+  if (pollCount < input.maxPolls) return output;
+
+  const action = await stopRefresh(input, deps);
+  if (action === 'finished') {
+    // It ended between our describe and the stop request: report how it ended instead.
+    const final = await describeRefresh(input, deps);
+    return settle(input, final, { ...output, status: RefreshStatus.parse(final.Status), terminal: true });
+  }
+  throw new RefreshTimedOutError(
+    input.asgName,
+    input.instanceRefreshId,
+    action,
+    input.maxPolls * input.pollIntervalSeconds,
+  );
+}
+
+function settle(
+  input: PollInstanceRefreshInput,
+  refresh: InstanceRefresh,
+  output: PollInstanceRefreshOutput,
+): PollInstanceRefreshOutput {
+  if (output.status === 'Successful') return { ...output, terminal: true };
+  if (!TERMINAL.includes(output.status)) {
+    // Stop was refused as "no active refresh" yet AWS still lists it as running: report it as failed.
+    throw new InstanceRefreshFailedError(
+      input.asgName,
+      input.instanceRefreshId,
+      output.status,
+      'AWS reported no active refresh to stop',
+    );
+  }
+  throw new InstanceRefreshFailedError(
+    input.asgName,
+    input.instanceRefreshId,
+    output.status,
+    refresh.StatusReason,
+  );
+}
+
+async function describeRefresh(input: PollInstanceRefreshInput, deps: AwsDeps): Promise<InstanceRefresh> {
+  const response = await deps.autoScaling.send(
+    new DescribeInstanceRefreshesCommand({
+      AutoScalingGroupName: input.asgName,
+      InstanceRefreshIds: [input.instanceRefreshId],
+    }),
+  );
+  const refresh = response.InstanceRefreshes?.find(
+    (item) => item.InstanceRefreshId === input.instanceRefreshId,
+  );
+  if (!refresh) {
+    throw new InstanceRefreshFailedError(
+      input.asgName,
+      input.instanceRefreshId,
+      'NotFound',
+      'DescribeInstanceRefreshes does not list it (refreshes are kept six weeks)',
+    );
+  }
+  return refresh;
+}
+
+/**
+ * RollbackInstanceRefresh first: it also replaces the instances already updated. AWS refuses it
+ * (ValidationError / IrreversibleInstanceRefresh) when there is no desired configuration, the
+ * template uses an SSM parameter for its AMI, or the group uses $Latest/$Default
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RollbackInstanceRefresh.html);
+ * then CancelInstanceRefresh stops it where it is. `finished`: neither had an active refresh to stop.
+ */
+async function stopRefresh(
+  input: PollInstanceRefreshInput,
+  deps: AwsDeps,
+): Promise<'rollback' | 'cancel' | 'finished'> {
+  try {
+    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: input.asgName }));
+    return 'rollback';
+  } catch (error) {
+    if (isAwsError(error, 'ActiveInstanceRefreshNotFound')) return 'finished';
+    if (!isAwsError(error, 'ValidationError', 'IrreversibleInstanceRefresh')) throw error;
+  }
+  try {
+    await deps.autoScaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: input.asgName }));
+    return 'cancel';
+  } catch (error) {
+    if (isAwsError(error, 'ActiveInstanceRefreshNotFound')) return 'finished';
+    throw error;
+  }
+}

@@ -1,0 +1,140 @@
+import {
+  type AutoScalingGroup,
+  type Filter,
+  paginateDescribeAutoScalingGroups,
+} from '@aws-sdk/client-auto-scaling';
+import type { z } from 'zod';
+import type { AwsDeps } from '../clients.ts';
+import { InputValidationError, NoTargetsFoundError } from '../errors.ts';
+import {
+  ExecutionInput,
+  type ResolveTargetsInput,
+  type ResolveTargetsOutput,
+  type RunSettings,
+  type TagFilter,
+} from '../schemas.ts';
+
+/**
+ * Validates the execution input, applies its defaults and lists the Auto Scaling groups to patch.
+ * By names: every distinct name is returned as given, in order, as long as at least one of them
+ * exists; a name that does not exist then fails in its own iteration with AsgNotFoundError, so the
+ * summary shows it beside the groups that worked. By tags: the groups carrying every tag filter
+ * (a filter with values matches any of them), sorted by name.
+ * @throws InputValidationError (names each bad field), NoTargetsFoundError
+ */
+export async function resolveTargets(
+  input: ResolveTargetsInput,
+  deps: AwsDeps,
+): Promise<ResolveTargetsOutput> {
+  const parsed = ExecutionInput.safeParse(input.input);
+  if (!parsed.success) throw new InputValidationError(describeIssues(parsed.error.issues));
+  const execution = parsed.data;
+
+  const settings: RunSettings = {
+    runId: input.runId,
+    dryRun: execution.dryRun,
+    force: execution.force,
+    patch: execution.patch,
+    refreshPreferences: execution.refreshPreferences,
+    maxConcurrency: execution.maxConcurrency,
+    pollIntervalSeconds: execution.pollIntervalSeconds,
+    maxWaitSeconds: execution.maxWaitSeconds,
+    maxPolls: Math.ceil(execution.maxWaitSeconds / execution.pollIntervalSeconds),
+  };
+
+  const { targets } = execution;
+  if ('asgNames' in targets) {
+    const names = [...new Set(targets.asgNames)];
+    const found = await listGroups(deps, { AutoScalingGroupNames: names });
+    if (found.length === 0) throw new NoTargetsFoundError(`the names ${names.join(', ')}`);
+    return { settings, asgNames: names };
+  }
+
+  const groups = await listGroups(deps, { Filters: tagFilters(targets.tags) });
+  // The server filters; checking again here keeps AND semantics exact when two filters share a key.
+  const asgNames = groups
+    .filter((group) => targets.tags.every((filter) => carriesTag(group, filter)))
+    .flatMap((group) => (group.AutoScalingGroupName ? [group.AutoScalingGroupName] : []))
+    .sort();
+  if (asgNames.length === 0) {
+    throw new NoTargetsFoundError(`the tags ${targets.tags.map(describeTagFilter).join(' and ')}`);
+  }
+  return { settings, asgNames: [...new Set(asgNames)] };
+}
+
+async function listGroups(
+  deps: AwsDeps,
+  input: { AutoScalingGroupNames?: string[]; Filters?: Filter[] },
+): Promise<AutoScalingGroup[]> {
+  const groups: AutoScalingGroup[] = [];
+  // "By default, you can only specify up to 50 names. You can optionally increase this limit using the
+  // MaxRecords property" (at most 100): chunk by 100 so 500 names still work.
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+  const nameChunks = input.AutoScalingGroupNames ? chunk(input.AutoScalingGroupNames, 100) : [undefined];
+  for (const names of nameChunks) {
+    const pages = paginateDescribeAutoScalingGroups(
+      { client: deps.autoScaling, pageSize: 100 },
+      { ...input, AutoScalingGroupNames: names },
+    );
+    for await (const page of pages) groups.push(...(page.AutoScalingGroups ?? []));
+  }
+  return groups;
+}
+
+/**
+ * Server-side tag filters: `tag:<key>` with the values, or `tag-key` when any value will do.
+ * "If you specify multiple filters, the filters are automatically logically joined with an AND"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html). Filter names are sent
+ * once each; a repeated key is narrowed client-side.
+ */
+export function tagFilters(tags: TagFilter[]): Filter[] {
+  const byName = new Map<string, Filter>();
+  for (const tag of tags) {
+    const filter: Filter = tag.values
+      ? { Name: `tag:${tag.key}`, Values: tag.values }
+      : { Name: 'tag-key', Values: [tag.key] };
+    if (filter.Name && !byName.has(filter.Name)) byName.set(filter.Name, filter);
+  }
+  return [...byName.values()];
+}
+
+function carriesTag(group: AutoScalingGroup, filter: TagFilter): boolean {
+  return (group.Tags ?? []).some(
+    (tag) => tag.Key === filter.key && (!filter.values || filter.values.includes(tag.Value ?? '')),
+  );
+}
+
+function describeTagFilter(filter: TagFilter): string {
+  return filter.values ? `${filter.key}=${filter.values.join('|')}` : `${filter.key} (any value)`;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
+  return chunks;
+}
+
+/** One line per problem, each naming the field path: `refreshPreferences.minHealthyPercentage: ...`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map(
+        (key) => `${formatPath([...path, key])}: unknown field (not in the input schema)`,
+      );
+    }
+    if (issue.code === 'invalid_union') {
+      const alternatives = issue.errors.map((branch) => describeIssues(branch, path).join(', '));
+      return [`${formatPath(path)}: matches no accepted shape (${alternatives.join('; or ')})`];
+    }
+    return [`${formatPath(path)}: ${issue.message}`];
+  });
+}
+
+function formatPath(path: PropertyKey[]): string {
+  if (path.length === 0) return '(input)';
+  return path.reduce<string>((text, part) => {
+    if (typeof part === 'number') return `${text}[${part}]`;
+    return text ? `${text}.${String(part)}` : String(part);
+  }, '');
+}
