@@ -1,0 +1,135 @@
+/**
+ * The state machine definition as a file: `statemachine/asg-patcher.asl.json` is pure Amazon States
+ * Language with one `${<State>FunctionArn}` placeholder per Task state. CloudFormation fills them
+ * (DefinitionSubstitutions in serverless.yml); the local runner fills them with local ARNs.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Every Task state, in flow order. Each has `src/steps/<kebab>.ts` and `src/handlers/<kebab>.ts`. */
+export const TASK_STATES = [
+  'ResolveTargets',
+  'LookupLaunchTemplate',
+  'CreatePatchedVersion',
+  'PinAutoScalingGroup',
+  'StartInstanceRefresh',
+  'PollInstanceRefresh',
+  'PromoteDefaultVersion',
+  'RestoreAutoScalingGroup',
+  'Summarize',
+] as const;
+export type TaskStateName = (typeof TASK_STATES)[number];
+
+/** The DefinitionSubstitutions keys the ASL uses: `${ResolveTargetsFunctionArn}` and so on. */
+export const PLACEHOLDERS = TASK_STATES.map((state) => `${state}FunctionArn` as const);
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/** Per-group Task states: each must Catch into the restore branch (RestoreAutoScalingGroup has its own). */
+export const PER_GROUP_STAGES = [
+  'LookupLaunchTemplate',
+  'CreatePatchedVersion',
+  'PinAutoScalingGroup',
+  'StartInstanceRefresh',
+  'PollInstanceRefresh',
+  'PromoteDefaultVersion',
+] as const satisfies readonly TaskStateName[];
+
+export const ASL_PATH = fileURLToPath(new URL('../../statemachine/asg-patcher.asl.json', import.meta.url));
+
+/** The fields of a state this project reads; the rest of ASL passes through untouched. */
+export interface AslRetrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+export interface AslCatcher {
+  ErrorEquals: string[];
+  Next: string;
+  ResultPath?: string | null;
+}
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Retry?: AslRetrier[];
+  Catch?: AslCatcher[];
+  ItemProcessor?: AslMachine;
+  Iterator?: AslMachine;
+  Branches?: AslMachine[];
+  [field: string]: unknown;
+}
+export interface AslMachine {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
+
+/** A state with where it sits: `path` is the chain of Map/Parallel states around it. */
+export interface LocatedState {
+  name: string;
+  state: AslState;
+  path: string[];
+}
+
+/** Reads an ASL file's text (placeholders unfilled). */
+export function readDefinitionText(path: string = ASL_PATH): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** Parses ASL text; checks only the outer shape (asl-validator checks the rest). */
+export function parseDefinition(text: string): AslMachine {
+  const parsed: unknown = JSON.parse(text);
+  if (!isMachine(parsed))
+    throw new Error('Not an Amazon States Language definition: StartAt or States missing');
+  return parsed;
+}
+
+function isMachine(value: unknown): value is AslMachine {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { StartAt?: unknown }).StartAt === 'string' &&
+    typeof (value as { States?: unknown }).States === 'object' &&
+    (value as { States?: unknown }).States !== null
+  );
+}
+
+/** The distinct `${Name}` placeholders in ASL text, in order of first use. */
+export function listPlaceholders(text: string): string[] {
+  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
+}
+
+/** Fills every `${Name}` like CloudFormation's DefinitionSubstitutions; a missing value is an error. */
+export function substitute(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_whole, name: string) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new Error(`No substitution for \${${name}} in the state machine definition`);
+    return value;
+  });
+}
+
+/** The ARN the local runner gives a Task state (never invoked: local handlers replace it). */
+export function localFunctionArn(state: string): string {
+  return `arn:aws:lambda:us-east-1:123456789012:function:asg-patcher-local-${state}`;
+}
+
+/** Every placeholder filled with a local ARN, ready for aws-local-stepfunctions (or asl-validator). */
+export function localSubstitutions(): Record<Placeholder, string> {
+  return Object.fromEntries(TASK_STATES.map((s) => [`${s}FunctionArn`, localFunctionArn(s)])) as Record<
+    Placeholder,
+    string
+  >;
+}
+
+/** Every state of a machine, nested Map item processors and Parallel branches included. */
+export function allStates(machine: AslMachine, path: string[] = []): LocatedState[] {
+  return Object.entries(machine.States).flatMap(([name, state]) => {
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(
+      (m): m is AslMachine => m !== undefined,
+    );
+    return [{ name, state, path }, ...nested.flatMap((m) => allStates(m, [...path, name]))];
+  });
+}

@@ -1,0 +1,308 @@
+/**
+ * Local runs of the real state machine: the ASL file as deployed, executed by aws-local-stepfunctions,
+ * each Task state bound to its real Lambda handler (src/handlers), every AWS call answered by the
+ * simulated account (src/fake). Waits and retry pauses are shortened; nothing else is changed.
+ */
+import '../polyfills.ts';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { z } from 'zod';
+import type { FakeAccount } from '../fake/account.ts';
+import { installFakeAccount } from '../fake/install.ts';
+import { Summary } from '../schemas.ts';
+import {
+  ASL_PATH,
+  allStates,
+  localSubstitutions,
+  parseDefinition,
+  readDefinitionText,
+  substitute,
+  TASK_STATES,
+  type TaskStateName,
+} from './definition.ts';
+
+/** A Lambda handler as the runner calls it (a middy handler fits). */
+export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
+
+/**
+ * Replaces one Task state's handler for a run. `next` is the real handler, so an override can
+ * fail once and then delegate (how the tests inject a Lambda service error).
+ */
+export type HandlerOverride = (
+  input: unknown,
+  next: (input: unknown) => Promise<unknown>,
+) => Promise<unknown>;
+
+export interface LocalLambdaContext {
+  functionName: string;
+  awsRequestId: string;
+}
+
+/** One step of the run as it happens, for progress output. `asgName` is set inside the per-group Map. */
+export interface StageEvent {
+  type: 'entered' | 'exited' | 'failed' | 'retried' | 'caught' | 'executionFailed' | 'executionSucceeded';
+  /** Milliseconds since the run started. */
+  atMs: number;
+  state?: string;
+  stateType?: string;
+  asgName?: string;
+  /** For `failed` and `caught`, and `executionFailed`: the error name and cause. */
+  error?: string;
+  cause?: string;
+  /** For `retried`: the attempt number (1 = first retry). */
+  attempt?: number;
+  /** For `exited`: the state's output (the state data after the state). */
+  output?: unknown;
+}
+
+export interface RunStateMachineOptions {
+  /** The execution input, as an operator would paste it in the console. */
+  input: unknown;
+  /** The simulated account; installed for the run's duration, then uninstalled. */
+  account: FakeAccount;
+  /** `$$.Execution.Name` (the run id); default `local-<ISO time>`. */
+  runId?: string;
+  /** Pause of the WaitForRefresh state in ms (default 0; the definition waits pollIntervalSeconds). */
+  waitMs?: number;
+  /** Pause before each Retry in ms (default 0; the definition backs off with full jitter). */
+  retryMs?: number;
+  onEvent?: (event: StageEvent) => void;
+  handlerOverrides?: Partial<Record<TaskStateName, HandlerOverride>>;
+  /** Another ASL file (tests); default statemachine/asg-patcher.asl.json. */
+  definitionPath?: string;
+}
+
+export interface RunStateMachineResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  runId: string;
+  /** The execution output (SUCCEEDED only; Step Functions gives a failed execution no output). */
+  output: unknown;
+  /** The Summarize state's output, whenever the run got that far (also when it then FAILED). */
+  summary?: Summary;
+  /** The execution's error name and cause (FAILED only). */
+  error?: string;
+  cause?: string;
+  events: StageEvent[];
+  /** States entered (Map iterations included): what Step Functions bills as state transitions. */
+  stateTransitions: number;
+}
+
+/** A JSON value as aws-local-stepfunctions passes it around. */
+type Json = Parameters<StateMachine['run']>[0];
+
+/** Handler modules, loaded on first use so a run only loads what it needs. */
+const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandler }>> = {
+  ResolveTargets: () => import('../handlers/resolve-targets.ts'),
+  LookupLaunchTemplate: () => import('../handlers/lookup-launch-template.ts'),
+  CreatePatchedVersion: () => import('../handlers/create-patched-version.ts'),
+  PinAutoScalingGroup: () => import('../handlers/pin-auto-scaling-group.ts'),
+  StartInstanceRefresh: () => import('../handlers/start-instance-refresh.ts'),
+  PollInstanceRefresh: () => import('../handlers/poll-instance-refresh.ts'),
+  PromoteDefaultVersion: () => import('../handlers/promote-default-version.ts'),
+  RestoreAutoScalingGroup: () => import('../handlers/restore-auto-scaling-group.ts'),
+  Summarize: () => import('../handlers/summarize.ts'),
+};
+
+/**
+ * An error as Step Functions sees a Lambda function error: `Error` is the thrown error's name (what
+ * Retry/Catch `ErrorEquals` match) and `Cause` is the Lambda runtime's JSON error document.
+ */
+class LambdaFunctionError extends Error {
+  constructor(name: string, message: string, stack: string | undefined) {
+    super(JSON.stringify({ errorType: name, errorMessage: message, trace: (stack ?? '').split('\n') }));
+    this.name = name;
+  }
+}
+
+function toLambdaError(error: unknown): LambdaFunctionError {
+  if (error instanceof Error) return new LambdaFunctionError(error.name, error.message, error.stack);
+  return new LambdaFunctionError('Error', String(error), undefined);
+}
+
+/**
+ * Runs the state machine on `input` against `account` and resolves when the execution ends
+ * (it never rejects for a failed execution: `status` says FAILED, with `error` and `cause`).
+ */
+export async function runStateMachine(options: RunStateMachineOptions): Promise<RunStateMachineResult> {
+  const runId = options.runId ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const definitionText = substitute(
+    readDefinitionText(options.definitionPath ?? ASL_PATH),
+    localSubstitutions(),
+  );
+  const definition = parseDefinition(definitionText);
+  const located = allStates(definition);
+
+  const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const state of TASK_STATES) {
+    const real = async (input: unknown): Promise<unknown> => {
+      const { handler } = await HANDLER_MODULES[state]();
+      return handler(input, { functionName: state, awsRequestId: `${runId}-${state}` });
+    };
+    const override = options.handlerOverrides?.[state];
+    taskResourceLocalHandlers[state] = async (input) => {
+      try {
+        return asLambdaPayload(await (override ? override(input, real) : real(input)));
+      } catch (error) {
+        throw toLambdaError(error);
+      }
+    };
+  }
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const { name, state } of located) {
+    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 0;
+    if (state.Retry) retryIntervalOverrides[name] = options.retryMs ?? 0;
+  }
+
+  // The constructor validates with its own asl-validator, which writes into the object: give it a copy.
+  const machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+  const startedAt = Date.now();
+  const events: StageEvent[] = [];
+  let stateTransitions = 0;
+  let summary: Summary | undefined;
+  let summaryError: z.ZodError | undefined;
+  const emit = (event: StageEvent): void => {
+    events.push(event);
+    options.onEvent?.(event);
+  };
+
+  const { restore } = installFakeAccount(options.account);
+  try {
+    const execution = machine.run(asLambdaPayload(options.input), {
+      overrides: {
+        taskResourceLocalHandlers,
+        waitTimeOverrides,
+        retryIntervalOverrides,
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:123456789012:execution:asg-patcher-local:${runId}`,
+          Name: runId,
+        },
+        // aws-local-stepfunctions does not model $$.State; a Pass reads EnteredTime as it enters.
+        State: {
+          get EnteredTime(): string {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+
+    // Inside the Map, events carry the iteration index; every per-group state's data keeps asgName.
+    let groupNames: string[] = [];
+    const consume = (async () => {
+      for await (const event of execution.eventLogs) {
+        const atMs = event.timestamp - startedAt;
+        switch (event.type) {
+          case 'StateEntered': {
+            stateTransitions++;
+            const input = event.state.input;
+            if (event.state.name === 'PatchGroups' && hasStringArray(input, 'asgNames')) {
+              groupNames = input.asgNames;
+            }
+            emit({ type: 'entered', atMs, ...stateFields(event.state, event.index, groupNames) });
+            break;
+          }
+          case 'StateExited':
+            if (event.state.name === 'Summarize') {
+              const parsed = Summary.safeParse(event.state.output);
+              if (parsed.success) summary = parsed.data;
+              else summaryError = parsed.error;
+            }
+            emit({
+              type: 'exited',
+              atMs,
+              ...stateFields(event.state, event.index, groupNames),
+              output: event.state.output,
+            });
+            break;
+          case 'StateFailed':
+            emit({
+              type: 'failed',
+              atMs,
+              ...stateFields(event.state, event.index, groupNames),
+              error: event.Error,
+              cause: causeText(event.Cause),
+            });
+            break;
+          case 'StateRetried':
+            emit({
+              type: 'retried',
+              atMs,
+              ...stateFields(event.state, event.index, groupNames),
+              attempt: event.retry.attempt,
+            });
+            break;
+          case 'StateCaught':
+            emit({ type: 'caught', atMs, ...stateFields(event.state, event.index, groupNames) });
+            break;
+          default:
+            break;
+        }
+      }
+    })();
+
+    let result: RunStateMachineResult;
+    try {
+      const output = await execution.result;
+      await consume;
+      emit({ type: 'executionSucceeded', atMs: Date.now() - startedAt });
+      result = { status: 'SUCCEEDED', runId, output, events, stateTransitions };
+    } catch (error) {
+      await consume;
+      if (!(error instanceof ExecutionError)) throw error;
+      const failure = error.cause instanceof Error ? error.cause : error;
+      emit({
+        type: 'executionFailed',
+        atMs: Date.now() - startedAt,
+        error: failure.name,
+        cause: failure.message,
+      });
+      result = {
+        status: 'FAILED',
+        runId,
+        output: null,
+        error: failure.name,
+        cause: failure.message,
+        events,
+        stateTransitions,
+      };
+    }
+    if (summaryError)
+      throw new Error(`Summarize returned something that is not a Summary: ${summaryError.message}`);
+    if (summary) result.summary = summary;
+    return result;
+  } finally {
+    restore();
+  }
+}
+
+/** A value as it crosses the Lambda wire (JSON): undefined fields vanish, Dates become strings. */
+function asLambdaPayload(value: unknown): Json {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+function hasStringArray<K extends string>(value: unknown, key: K): value is Record<K, string[]> {
+  if (typeof value !== 'object' || value === null) return false;
+  const field = (value as Record<string, unknown>)[key];
+  return Array.isArray(field) && field.every((x) => typeof x === 'string');
+}
+
+function stateFields(
+  state: { name: string; type: string; input: unknown },
+  index: number | undefined,
+  groupNames: string[],
+): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
+  const fromInput =
+    typeof state.input === 'object' && state.input !== null
+      ? (state.input as Record<string, unknown>).asgName
+      : undefined;
+  const asgName =
+    typeof fromInput === 'string' ? fromInput : index === undefined ? undefined : groupNames[index];
+  return { state: state.name, stateType: state.type, ...(asgName === undefined ? {} : { asgName }) };
+}
+
+function causeText(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return cause.message;
+  return JSON.stringify(cause);
+}
