@@ -1,0 +1,84 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputValidationError } from '../../src/errors.ts';
+import { PatchOptions } from '../../src/schemas.ts';
+import { generatedModule } from '../../src/userdata/embed-patch-script.ts';
+import { PATCH_SCRIPT_MARKER, renderPatchScript } from '../../src/userdata/script.ts';
+
+const patchShPath = new URL('../../src/userdata/patch.sh', import.meta.url).pathname;
+const generatedPath = new URL('../../src/userdata/patch-sh.generated.ts', import.meta.url).pathname;
+
+const ALL_OPTIONS: PatchOptions[] = [
+  { updates: 'security', timeSync: true },
+  { updates: 'security', timeSync: false },
+  { updates: 'all', timeSync: true },
+  { updates: 'all', timeSync: false },
+];
+
+function shellcheck(path: string): { status: number | null; output: string } {
+  const result = spawnSync('shellcheck', ['--shell=bash', '--severity=style', path], { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('renderPatchScript', () => {
+  it('embeds patch.sh byte for byte (patch-sh.generated.ts is up to date)', () => {
+    expect(readFileSync(generatedPath, 'utf8')).toBe(generatedModule(readFileSync(patchShPath, 'utf8')));
+  });
+
+  it('renders the same bytes for the same options (no dates, no random values)', () => {
+    for (const options of ALL_OPTIONS) {
+      expect(renderPatchScript(options)).toBe(renderPatchScript({ ...options }));
+    }
+    expect(new Set(ALL_OPTIONS.map((options) => renderPatchScript(options))).size).toBe(4);
+  });
+
+  it('puts the shebang first and the managed-part marker on the second line', () => {
+    const lines = renderPatchScript({ updates: 'security', timeSync: true }).split('\n');
+    expect(lines[0]).toBe('#!/bin/bash');
+    expect(lines[1]).toBe(PATCH_SCRIPT_MARKER);
+  });
+
+  it('lands the options in the script and leaves no placeholder', () => {
+    const script = renderPatchScript({ updates: 'all', timeSync: false });
+    expect(script).toContain("\nASG_PATCHER_UPDATES='all'\n");
+    expect(script).toContain("\nASG_PATCHER_TIME_SYNC='false'\n");
+    expect(script).toContain('\n# options: updates=all timeSync=false\n');
+    expect(script).not.toMatch(/@@[A-Z_]+@@/);
+    const defaults = renderPatchScript(PatchOptions.parse({}));
+    expect(defaults).toContain("\nASG_PATCHER_UPDATES='security'\n");
+    expect(defaults).toContain("\nASG_PATCHER_TIME_SYNC='true'\n");
+  });
+
+  it('refuses options outside the schema with InputValidationError naming the field', () => {
+    const bad = { updates: 'everything', timeSync: true } as unknown as PatchOptions;
+    expect(() => renderPatchScript(bad)).toThrow(InputValidationError);
+    expect(() => renderPatchScript(bad)).toThrow(/patch\.updates/);
+  });
+
+  it('is a valid bash script in every rendering (bash -n)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-render-'));
+    for (const [index, options] of ALL_OPTIONS.entries()) {
+      const path = join(dir, `patch-${index}.sh`);
+      writeFileSync(path, renderPatchScript(options));
+      expect(() => execFileSync('bash', ['-n', path])).not.toThrow();
+    }
+  });
+});
+
+describe('shellcheck', () => {
+  it('finds nothing in src/userdata/patch.sh', () => {
+    expect(shellcheck(patchShPath)).toEqual({ status: 0, output: '' });
+  });
+
+  it('finds nothing in any rendered script', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-shellcheck-'));
+    for (const [index, options] of ALL_OPTIONS.entries()) {
+      const path = join(dir, `patch-${index}.sh`);
+      writeFileSync(path, renderPatchScript(options));
+      expect(shellcheck(path), JSON.stringify(options)).toEqual({ status: 0, output: '' });
+    }
+  });
+});
