@@ -1,0 +1,231 @@
+// The fake's EC2 launch-template model, exercised through the real EC2Client.
+import {
+  CreateLaunchTemplateVersionCommand,
+  DeleteLaunchTemplateVersionsCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  EC2ServiceException,
+  ModifyLaunchTemplateCommand,
+} from '@aws-sdk/client-ec2';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { FakeAccount } from '../../../src/fake/account.ts';
+import { installFakeAccount } from '../../../src/fake/install.ts';
+
+const source = {
+  ImageId: 'ami-0123456789abcdef0',
+  InstanceType: 't3.micro',
+  UserData: Buffer.from('#!/bin/bash\necho old\n').toString('base64'),
+  NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: false, Groups: ['sg-0a1b2c3d'] }],
+  BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3' } }],
+  TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'app', Value: 'web' }] }],
+};
+
+let account: FakeAccount;
+let restore: () => void;
+let templateId: string;
+const ec2 = new EC2Client({ region: 'eu-west-1' });
+
+beforeEach(() => {
+  account = new FakeAccount();
+  templateId = account.addLaunchTemplate({
+    name: 'web',
+    versions: [{ data: source, description: 'base' }, { data: { ...source, InstanceType: 't3.small' } }],
+    defaultVersion: 1,
+  }).id;
+  ({ restore } = installFakeAccount(account));
+});
+afterEach(() => restore());
+
+/** The error the SDK call rejected with. */
+async function failure(promise: Promise<unknown>): Promise<EC2ServiceException> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EC2ServiceException);
+  return error as EC2ServiceException;
+}
+
+describe('CreateLaunchTemplateVersion (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html)', () => {
+  test('SourceVersion inheritance keeps ImageId, NetworkInterfaces, BlockDeviceMappings and TagSpecifications; given fields override', async () => {
+    const userData = Buffer.from('#!/bin/bash\necho new\n').toString('base64');
+
+    const out = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        SourceVersion: '1',
+        VersionDescription: 'asg-patcher run-1',
+        LaunchTemplateData: { UserData: userData },
+      }),
+    );
+
+    expect(out.LaunchTemplateVersion?.VersionNumber).toBe(3);
+    expect(out.LaunchTemplateVersion?.DefaultVersion).toBe(false);
+    expect(account.versionData('web', 3)).toEqual({ ...source, UserData: userData });
+    expect(account.snapshot().launchTemplates[0]?.versions[2]?.description).toBe('asg-patcher run-1');
+  });
+
+  test('a given top-level field replaces the inherited one whole (no deep merge)', async () => {
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateName: 'web',
+        SourceVersion: '$Default',
+        LaunchTemplateData: { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-1' }] },
+      }),
+    );
+
+    expect(account.versionData('web', 3)?.NetworkInterfaces).toEqual([
+      { DeviceIndex: 0, SubnetId: 'subnet-1' },
+    ]);
+    expect(account.versionData('web', 3)?.ImageId).toBe(source.ImageId);
+  });
+
+  test('without SourceVersion the new version holds only the given data', async () => {
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        LaunchTemplateData: { ImageId: 'ami-2' },
+      }),
+    );
+
+    expect(account.versionData('web', 3)).toEqual({ ImageId: 'ami-2' });
+  });
+
+  test('an unknown SourceVersion is InvalidLaunchTemplateId.VersionNotFound and creates nothing', async () => {
+    const error = await failure(
+      ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: templateId,
+          SourceVersion: '9',
+          LaunchTemplateData: { UserData: 'eA==' },
+        }),
+      ),
+    );
+
+    expect(error.name).toBe('InvalidLaunchTemplateId.VersionNotFound');
+    expect(account.snapshot().launchTemplates[0]?.latestVersion).toBe(2);
+  });
+
+  test('user data over 16 KB raw is refused (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html)', async () => {
+    const big = Buffer.alloc(16385, 'a').toString('base64');
+
+    const error = await failure(
+      ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: templateId,
+          SourceVersion: '1',
+          LaunchTemplateData: { UserData: big },
+        }),
+      ),
+    );
+
+    expect(error.name).toBe('InvalidUserData.Malformed');
+  });
+});
+
+describe('DescribeLaunchTemplateVersions (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html)', () => {
+  test('$Default and $Latest resolve to the default and the highest version, by id or by name', async () => {
+    const byId = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: templateId,
+        Versions: ['$Default', '$Latest'],
+      }),
+    );
+    const byName = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web', Versions: ['2'] }),
+    );
+
+    expect(byId.LaunchTemplateVersions?.map((v) => [v.VersionNumber, v.DefaultVersion])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(byName.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.InstanceType).toBe('t3.small');
+    expect(byName.LaunchTemplateVersions?.[0]?.LaunchTemplateId).toBe(templateId);
+  });
+
+  test('an unknown id is InvalidLaunchTemplateId.NotFound, an unknown name InvalidLaunchTemplateName.NotFoundException', async () => {
+    const byId = await failure(
+      ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: 'lt-0000000000000ffff',
+          Versions: ['1'],
+        }),
+      ),
+    );
+    const byName = await failure(
+      ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nope', Versions: ['1'] })),
+    );
+    const malformed = await failure(
+      ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-zz', Versions: ['1'] })),
+    );
+    const version = await failure(
+      ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['7'] })),
+    );
+
+    expect(byId.name).toBe('InvalidLaunchTemplateId.NotFound');
+    expect(byName.name).toBe('InvalidLaunchTemplateName.NotFoundException');
+    expect(malformed.name).toBe('InvalidLaunchTemplateId.Malformed');
+    expect(version.name).toBe('InvalidLaunchTemplateId.VersionNotFound');
+    expect(byId.$metadata.httpStatusCode).toBe(400);
+  });
+});
+
+describe('DescribeLaunchTemplates (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html)', () => {
+  test('returns default and latest version numbers, by id or name', async () => {
+    const out = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['web'] }));
+
+    expect(out.LaunchTemplates?.[0]).toMatchObject({
+      LaunchTemplateId: templateId,
+      LaunchTemplateName: 'web',
+      DefaultVersionNumber: 1,
+      LatestVersionNumber: 2,
+    });
+  });
+});
+
+describe('ModifyLaunchTemplate and DeleteLaunchTemplateVersions', () => {
+  test('ModifyLaunchTemplate sets the default; an unknown version is refused (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyLaunchTemplate.html)', async () => {
+    await ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '2' }));
+    const error = await failure(
+      ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '5' })),
+    );
+
+    expect(account.snapshot().launchTemplates[0]?.defaultVersion).toBe(2);
+    expect(error.name).toBe('InvalidLaunchTemplateId.VersionNotFound');
+  });
+
+  test('the default version cannot be deleted: reported in UnsuccessfullyDeleted (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html)', async () => {
+    const out = await ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['1', '2', '8'] }),
+    );
+
+    expect(out.SuccessfullyDeletedLaunchTemplateVersions?.map((v) => v.VersionNumber)).toEqual([2]);
+    expect(
+      out.UnsuccessfullyDeletedLaunchTemplateVersions?.map((v) => [v.VersionNumber, v.ResponseError?.Code]),
+    ).toEqual([
+      [1, 'unexpectedError'],
+      [8, 'launchTemplateVersionDoesNotExist'],
+    ]);
+    expect(account.snapshot().launchTemplates[0]?.versions.map((v) => v.versionNumber)).toEqual([1]);
+  });
+
+  test('version numbers are never reused after a deletion, and $Latest follows the highest remaining', async () => {
+    await ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['2'] }),
+    );
+    const latest = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['$Latest'] }),
+    );
+    const created = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        SourceVersion: '$Latest',
+        LaunchTemplateData: {},
+      }),
+    );
+
+    expect(latest.LaunchTemplateVersions?.[0]?.VersionNumber).toBe(1);
+    expect(created.LaunchTemplateVersion?.VersionNumber).toBe(3);
+  });
+});
