@@ -1,0 +1,254 @@
+/**
+ * Static checks of every ASL file in statemachine/: valid Amazon States Language, error names that
+ * exist, the retry and catch policy, and Task inputs shaped to exactly their handler's schema.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import aslValidator from 'asl-validator';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ERROR_NAMES } from '../../src/errors.ts';
+import {
+  ASL_PATH,
+  type AslMachine,
+  type AslState,
+  allStates,
+  listPlaceholders,
+  localSubstitutions,
+  PER_GROUP_STAGES,
+  PLACEHOLDERS,
+  parseDefinition,
+  readDefinitionText,
+  substitute,
+  TASK_STATES,
+} from '../../src/local/definition.ts';
+import * as schemas from '../../src/schemas.ts';
+
+const STATEMACHINE_DIR = join(import.meta.dirname, '../../statemachine');
+const aslFiles = readdirSync(STATEMACHINE_DIR)
+  .filter((f) => f.endsWith('.asl.json'))
+  .map((f) => join(STATEMACHINE_DIR, f));
+
+/** The errors a Lambda invoke itself can raise; retried with backoff and full jitter. */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+/**
+ * Throttling as the SDK names it when it gives up: Auto Scaling `Throttling` ("Rate exceeded"),
+ * EC2 `RequestLimitExceeded`, Auto Scaling `ResourceContention` (the SDK's class is
+ * `ResourceContentionFault`), and the generic `ThrottlingException` / `TooManyRequestsException`.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html
+ */
+const THROTTLING_ERRORS = [
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'ResourceContention',
+  'ResourceContentionFault',
+  'TooManyRequestsException',
+];
+/** Names that are not ours but may appear in ErrorEquals. */
+const ALLOWED_FOREIGN_ERRORS = new Set([...LAMBDA_SERVICE_ERRORS, ...THROTTLING_ERRORS, 'States.ALL']);
+
+function load(path: string): AslMachine {
+  return parseDefinition(readDefinitionText(path));
+}
+
+function tasks(machine: AslMachine): { name: string; state: AslState }[] {
+  return allStates(machine).filter(({ state }) => state.Type === 'Task');
+}
+
+describe.each(aslFiles)('%s', (file) => {
+  // asl-validator accepts a whole-field `${Name}` Resource as a substitution placeholder, only with the
+  // ARN check on (with it off, any string is an ARN and the placeholder matches two schemas).
+  it('is valid ASL for asl-validator 4 as written, placeholders unfilled', () => {
+    const result = aslValidator(structuredClone(load(file)), { checkArn: true, checkPaths: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is valid ASL with every placeholder filled, ARNs checked, as CloudFormation would deploy it', () => {
+    const filled = parseDefinition(substitute(readDefinitionText(file), localSubstitutions()));
+    const result = aslValidator(structuredClone(filled), { checkArn: true, checkPaths: true });
+    expect(result.errorsText('\n')).toBe('');
+  });
+
+  it('is accepted by aws-local-stepfunctions (its own validation) once filled', () => {
+    const filled = parseDefinition(substitute(readDefinitionText(file), localSubstitutions()));
+    expect(() => new StateMachine(filled as unknown as StateMachineDefinition)).not.toThrow();
+  });
+
+  it('names only errors from src/errors.ts ERROR_NAMES or the AWS allow-list in ErrorEquals', () => {
+    const known = new Set<string>([...ERROR_NAMES, ...ALLOWED_FOREIGN_ERRORS]);
+    const used = allStates(load(file)).flatMap(({ state }) =>
+      [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('retries every Lambda service error and throttling name on every Task, with backoff and full jitter', () => {
+    for (const { name, state } of tasks(load(file))) {
+      for (const wanted of [LAMBDA_SERVICE_ERRORS, THROTTLING_ERRORS]) {
+        for (const error of wanted) {
+          const retrier = state.Retry?.find((r) => r.ErrorEquals.includes(error));
+          expect(retrier, `${name} retries ${error}`).toBeDefined();
+          expect(retrier?.JitterStrategy, `${name} ${error}`).toBe('FULL');
+          expect(retrier?.BackoffRate ?? 2, `${name} ${error}`).toBeGreaterThan(1);
+          expect(retrier?.MaxAttempts ?? 3, `${name} ${error}`).toBeGreaterThanOrEqual(3);
+        }
+      }
+    }
+  });
+
+  it('never retries States.ALL, States.TaskFailed or one of our named errors (bad input is not retried)', () => {
+    const ours = new Set<string>(ERROR_NAMES);
+    for (const { name, state } of allStates(load(file))) {
+      for (const retrier of state.Retry ?? []) {
+        const bad = retrier.ErrorEquals.filter((e) => e.startsWith('States.') || ours.has(e));
+        expect(bad, `${name} retries ${bad.join(', ')}`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('statemachine/asg-patcher.asl.json', () => {
+  const text = readDefinitionText(ASL_PATH);
+  const machine = parseDefinition(text);
+  const byName = new Map(allStates(machine).map((s) => [s.name, s.state]));
+  const state = (name: string): AslState => {
+    const found = byName.get(name);
+    if (!found) throw new Error(`no state ${name}`);
+    return found;
+  };
+
+  it('uses exactly one ${<State>FunctionArn} placeholder per Task state, the PLACEHOLDERS list', () => {
+    expect(listPlaceholders(text).sort()).toEqual([...PLACEHOLDERS].sort());
+    expect(tasks(machine).map(({ name, state }) => [name, state.Resource])).toEqual(
+      expect.arrayContaining(TASK_STATES.map((name) => [name, `\${${name}FunctionArn}`])),
+    );
+    expect(tasks(machine)).toHaveLength(TASK_STATES.length);
+  });
+
+  it('catches States.ALL on every per-group stage into a Pass that records the stage, then the restore branch', () => {
+    for (const stage of PER_GROUP_STAGES) {
+      const catchers = state(stage).Catch ?? [];
+      expect(
+        catchers.map((c) => c.ErrorEquals),
+        stage,
+      ).toEqual([['States.ALL']]);
+      const [catcher] = catchers;
+      expect(catcher?.ResultPath, stage).toBe('$.error');
+      const recorder = state(catcher?.Next ?? '');
+      expect(recorder.Type, stage).toBe('Pass');
+      expect((recorder.Parameters as Record<string, unknown>).stage, stage).toBe(stage);
+      expect(recorder.Next, stage).toBe('RestoreAutoScalingGroup');
+    }
+  });
+
+  it('gives RestoreAutoScalingGroup its own Catch, which still ends the group with a failed result', () => {
+    const [catcher] = state('RestoreAutoScalingGroup').Catch ?? [];
+    expect(catcher?.ErrorEquals).toEqual(['States.ALL']);
+    const fallback = state(catcher?.Next ?? '');
+    expect(fallback.Type).toBe('Pass');
+    expect(fallback.End).toBe(true);
+    expect((fallback.Parameters as Record<string, unknown>).status).toBe('failed');
+  });
+
+  it('polls in a Wait loop whose interval comes from the input settings', () => {
+    expect(state('StartInstanceRefresh').Next).toBe('WaitForRefresh');
+    expect(state('WaitForRefresh')).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.settings.pollIntervalSeconds',
+      Next: 'PollInstanceRefresh',
+    });
+    expect(state('PollInstanceRefresh').Next).toBe('CheckRefreshStatus');
+    expect(state('CheckRefreshStatus')).toMatchObject({
+      Default: 'WaitForRefresh',
+      Choices: [
+        { Variable: '$.refresh.poll.status', StringEquals: 'Successful', Next: 'PromoteDefaultVersion' },
+      ],
+    });
+  });
+
+  it('maps over the groups with the concurrency from the input, and fails only after Summarize', () => {
+    expect(state('PatchGroups')).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.asgNames',
+      MaxConcurrencyPath: '$.settings.maxConcurrency',
+      Next: 'Summarize',
+    });
+    expect(state('Summarize').Next).toBe('CheckForFailedGroups');
+    expect(state('GroupsFailed')).toMatchObject({ Type: 'Fail', Error: 'GroupsFailedError' });
+  });
+
+  // Handlers parse strictly: a Task's Parameters must name exactly its schema's fields.
+  const inputSchemas: Record<string, z.ZodObject> = {
+    ResolveTargets: schemas.ResolveTargetsInput,
+    LookupLaunchTemplate: schemas.LookupLaunchTemplateInput,
+    CreatePatchedVersion: schemas.CreatePatchedVersionInput,
+    PinAutoScalingGroup: schemas.PinAutoScalingGroupInput,
+    StartInstanceRefresh: schemas.StartInstanceRefreshInput,
+    PollInstanceRefresh: schemas.PollInstanceRefreshInput,
+    PromoteDefaultVersion: schemas.PromoteDefaultVersionInput,
+    Summarize: schemas.SummarizeInput,
+  };
+  const fieldsOf = (template: unknown): string[] =>
+    Object.keys(template as Record<string, unknown>)
+      .map((k) => k.replace(/\.\$$/, ''))
+      .sort();
+  const required = (schema: z.ZodObject): string[] =>
+    Object.entries(schema.shape)
+      .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
+      .map(([key]) => key);
+
+  it.each(Object.entries(inputSchemas))('shapes the %s input to exactly its schema', (name, schema) => {
+    expect(fieldsOf(state(name).Parameters)).toEqual(Object.keys(schema.shape).sort());
+  });
+
+  it('shapes every restore-branch input to RestoreAutoScalingGroupInput (required fields always present)', () => {
+    const schema = schemas.RestoreAutoScalingGroupInput;
+    for (const stage of PER_GROUP_STAGES) {
+      const recorder = state(`${stage}Failed`);
+      const fields = fieldsOf(recorder.Parameters);
+      expect(
+        fields.filter((f) => !(f in schema.shape)),
+        stage,
+      ).toEqual([]);
+      expect(
+        required(schema).filter((f) => !fields.includes(f)),
+        stage,
+      ).toEqual([]);
+    }
+  });
+
+  it('ends every iteration with a Pass or Task whose output is a GroupResult', () => {
+    const group = state('PatchGroups').ItemProcessor as AslMachine;
+    const ends = Object.entries(group.States).filter(([, s]) => s.End === true);
+    expect(ends.map(([name]) => name).sort()).toEqual([
+      'AlreadyCurrentResult',
+      'DryRunResult',
+      'RestoreAutoScalingGroup',
+      'RestoreFailedResult',
+      'SucceededResult',
+      'SucceededWithNoteResult',
+    ]);
+    const result = schemas.GroupResult;
+    for (const [name, s] of ends.filter(([, s]) => s.Type === 'Pass')) {
+      const fields = fieldsOf(s.Parameters);
+      expect(
+        fields.filter((f) => !(f in result.shape)),
+        name,
+      ).toEqual([]);
+      expect(
+        required(result).filter((f) => !fields.includes(f)),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
