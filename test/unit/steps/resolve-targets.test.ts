@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { InputValidationError, NoTargetsFoundError } from '../../../src/errors.ts';
+import { resolveTargets } from '../../../src/steps/resolve-targets.ts';
+import { deps, seedGroup, useFakeAccount } from './support/fixtures.ts';
+
+describe('resolveTargets', () => {
+  const account = useFakeAccount();
+
+  it('applies the defaults and computes maxPolls = ceil(maxWaitSeconds / pollIntervalSeconds)', async () => {
+    // Prepare
+    seedGroup(account(), { name: 'web' });
+
+    // Act
+    const output = await resolveTargets(
+      {
+        input: { targets: { asgNames: ['web'] }, pollIntervalSeconds: 45, maxWaitSeconds: 100 },
+        runId: 'run-1',
+      },
+      deps,
+    );
+
+    // Assess
+    expect(output).toEqual({
+      asgNames: ['web'],
+      settings: {
+        runId: 'run-1',
+        dryRun: false,
+        force: false,
+        patch: { updates: 'security', timeSync: true },
+        refreshPreferences: {
+          minHealthyPercentage: 90,
+          instanceWarmup: 300,
+          autoRollback: true,
+          skipMatching: true,
+        },
+        maxConcurrency: 5,
+        pollIntervalSeconds: 45,
+        maxWaitSeconds: 100,
+        maxPolls: 3,
+      },
+    });
+    expect(account().mutatingCalls()).toEqual([]);
+  });
+
+  it('default wait: 4 hours at one poll a minute is 240 polls', async () => {
+    seedGroup(account(), { name: 'web' });
+    const output = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
+    expect(output.settings.maxPolls).toBe(240);
+  });
+
+  it('by names: keeps every distinct name, missing ones too, so each fails in its own iteration', async () => {
+    seedGroup(account(), { name: 'web' });
+    seedGroup(account(), { name: 'api' });
+
+    const output = await resolveTargets(
+      { input: { targets: { asgNames: ['web', 'gone', 'api', 'web'] } }, runId: 'r' },
+      deps,
+    );
+
+    expect(output.asgNames).toEqual(['web', 'gone', 'api']);
+    expect(account().callsOf('DescribeAutoScalingGroups')[0]?.input).toMatchObject({
+      AutoScalingGroupNames: ['web', 'gone', 'api'],
+    });
+  });
+
+  it('by names: NoTargetsFoundError when none of the names exists', async () => {
+    seedGroup(account(), { name: 'web' });
+    await expect(
+      resolveTargets({ input: { targets: { asgNames: ['gone', 'also-gone'] } }, runId: 'r' }, deps),
+    ).rejects.toThrow(NoTargetsFoundError);
+    expect(account().mutatingCalls()).toEqual([]);
+  });
+
+  it('by names: 150 names are asked for in requests of at most 100 (the MaxRecords cap)', async () => {
+    const names = Array.from({ length: 150 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
+    for (const name of names.slice(0, 3)) seedGroup(account(), { name });
+
+    const output = await resolveTargets({ input: { targets: { asgNames: names } }, runId: 'r' }, deps);
+
+    expect(output.asgNames).toEqual(names);
+    const asked = account()
+      .callsOf('DescribeAutoScalingGroups')
+      .map((call) => (call.input as { AutoScalingGroupNames: string[] }).AutoScalingGroupNames.length);
+    expect(asked).toEqual([100, 50]);
+  });
+
+  it('by tags: server-side tag:<key> and tag-key filters, ANDed, sorted by name', async () => {
+    seedGroup(account(), { name: 'web-b', tags: { Patch: 'weekly', Team: 'payments' } });
+    seedGroup(account(), { name: 'web-a', tags: { Patch: 'monthly', Team: 'search' } });
+    seedGroup(account(), { name: 'no-team', tags: { Patch: 'weekly' } });
+    seedGroup(account(), { name: 'never', tags: { Patch: 'never', Team: 'x' } });
+
+    const output = await resolveTargets(
+      {
+        input: { targets: { tags: [{ key: 'Patch', values: ['weekly', 'monthly'] }, { key: 'Team' }] } },
+        runId: 'r',
+      },
+      deps,
+    );
+
+    expect(output.asgNames).toEqual(['web-a', 'web-b']);
+    expect(account().callsOf('DescribeAutoScalingGroups')[0]?.input).toMatchObject({
+      Filters: [
+        { Name: 'tag:Patch', Values: ['weekly', 'monthly'] },
+        { Name: 'tag-key', Values: ['Team'] },
+      ],
+    });
+  });
+
+  it('by tags: follows NextToken through every page (paginator)', async () => {
+    for (let index = 0; index < 120; index += 1) {
+      seedGroup(account(), { name: `g${String(index).padStart(3, '0')}`, tags: { Patch: 'weekly' } });
+    }
+
+    const output = await resolveTargets(
+      { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
+      deps,
+    );
+
+    expect(output.asgNames).toHaveLength(120);
+    expect(account().callsOf('DescribeAutoScalingGroups')).toHaveLength(2);
+  });
+
+  it('by tags: NoTargetsFoundError naming the tags when nothing matches', async () => {
+    seedGroup(account(), { name: 'web', tags: { Patch: 'never' } });
+    await expect(
+      resolveTargets(
+        { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
+        deps,
+      ),
+    ).rejects.toThrow(/Patch=weekly/);
+  });
+
+  it('bad input: InputValidationError naming every bad field, before any AWS call', async () => {
+    const error = await resolveTargets(
+      {
+        input: {
+          targets: { asgNames: [] },
+          refreshPreferences: { minHealthyPercentage: 150, surge: true },
+          pollIntervalSeconds: 1,
+          bogus: 1,
+        },
+        runId: 'r',
+      },
+      deps,
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(InputValidationError);
+    const issues = (error as InputValidationError).issues;
+    expect(issues).toEqual([
+      expect.stringMatching(/^targets\.asgNames: /),
+      expect.stringMatching(/^refreshPreferences\.minHealthyPercentage: /),
+      'refreshPreferences.surge: unknown field (not in the input schema)',
+      expect.stringMatching(/^pollIntervalSeconds: /),
+      'bogus: unknown field (not in the input schema)',
+    ]);
+    expect((error as Error).name).toBe('InputValidationError');
+    expect((error as Error).message).toContain('refreshPreferences.minHealthyPercentage');
+    expect(account().calls).toEqual([]);
+  });
+
+  it('bad input: targets with neither names nor tags says which shapes are accepted', async () => {
+    const error = await resolveTargets({ input: { targets: {} }, runId: 'r' }, deps).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as InputValidationError).issues).toEqual([
+      expect.stringMatching(
+        /^targets: matches no accepted shape \(targets\.asgNames: .*; or targets\.tags: /,
+      ),
+    ]);
+  });
+
+  it('bad input: a tag filter path names the array index', async () => {
+    const error = await resolveTargets(
+      { input: { targets: { tags: [{ key: '' }] } }, runId: 'r' },
+      deps,
+    ).catch((caught: unknown) => caught);
+    expect((error as InputValidationError).issues).toEqual([
+      expect.stringMatching(/^targets\.tags\[0\]\.key: /),
+    ]);
+  });
+});
