@@ -10,3 +10,11 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   shellcheck bats debootstrap python3 python3-yaml python3-jinja2 python3-requests python3-jsonschema \
   python3-configobj python3-jsonpatch >/dev/null
+
+# cloud-init's own user-data parser (test/userdata/cloud-init.test.ts): the Debian package unpacked
+# into .cache/cloud-init (never installed, so no services are enabled); skipped when already there.
+if [ ! -f .cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/user_data.py ]; then
+  mkdir -p .cache/cloud-init/deb
+  (cd .cache/cloud-init/deb && apt-get download -qq cloud-init)
+  dpkg -x .cache/cloud-init/deb/cloud-init_*.deb .cache/cloud-init
+fi

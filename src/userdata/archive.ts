@@ -1,0 +1,257 @@
+/**
+ * Our MIME multipart archive: written here byte for byte, deterministically (no dates, no random
+ * boundary), and read back only in the exact layout written here. Customer MIME is never parsed
+ * here: it is carried whole as a nested part, so its bytes cannot change.
+ *
+ * Layout (LF line endings):
+ *   Content-Type: multipart/mixed; boundary="==asg-patcher-<16 hex>=="
+ *   MIME-Version: 1.0                      <- cloud-init's MIME test looks for this header
+ *   <blank>
+ *   --B  + our script part (text/x-shellscript, fixed filename, X-Asg-Patcher-Part: patch-script)
+ *   --B  + the customer's part: their whole MIME message, or one part we wrote
+ *          (X-Asg-Patcher-Part: customer) holding their bytes
+ *   --B--
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { UnsupportedUserDataError } from '../errors.ts';
+import { type CustomerKind, gunzip, isGzip } from './kinds.ts';
+
+/**
+ * cloud-init writes each shell-script part to `scripts/<filename>` (after `util.clean_filename`,
+ * which keeps only `_-.()`, digits and letters) and scripts-user runs them in `sorted()` order
+ * (`subp.runparts`); parts without a filename are named `part-NNN`, and cloud-config `runcmd`
+ * is written there as `runcmd`. `(` is the lowest byte clean_filename keeps, so this name sorts
+ * before every name that does not itself start with `(`.
+ */
+export const SCRIPT_FILENAME = '(00)-asg-patcher.sh';
+
+const PART_HEADER = 'X-Asg-Patcher-Part';
+
+export interface ArchivePart {
+  /** `patch-script` (ours) or `customer`. */
+  owner: 'patch-script' | 'customer';
+  /** Content-Type as written, or `multipart/*` etc. from the customer's own headers when nested. */
+  contentType: string;
+  /** The bytes cloud-init decodes from the part (for nested MIME: the whole message). */
+  content: Buffer;
+  /** Bytes the part takes in the archive, headers included. */
+  encodedBytes: number;
+  transferEncoding: '7bit' | 'base64' | 'nested';
+}
+
+/** What our archive holds: the script and the customer's content as they gave it. */
+export interface Archive {
+  script: Buffer;
+  /** The customer's content (undefined when there is none). */
+  customer: Buffer | undefined;
+  parts: ArchivePart[];
+  bytes: Buffer;
+}
+
+/** 7bit is safe when every byte is printable ASCII, tab or LF: then Python's parser returns it unchanged. */
+function sevenBitSafe(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b !== 0x09 && b !== 0x0a && (b < 0x20 || b > 0x7e)) return false;
+  }
+  return true;
+}
+
+function base64Lines(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+  return lines.join('\n');
+}
+
+function leafPart(
+  owner: ArchivePart['owner'],
+  contentType: string,
+  content: Buffer,
+  filename?: string,
+): { text: Buffer; part: ArchivePart } {
+  const seven = sevenBitSafe(content) && contentType.startsWith('text/');
+  const headers = [
+    `Content-Type: ${contentType}${seven ? '; charset="us-ascii"' : ''}`,
+    `Content-Transfer-Encoding: ${seven ? '7bit' : 'base64'}`,
+    ...(filename ? [`Content-Disposition: attachment; filename="${filename}"`] : []),
+    `${PART_HEADER}: ${owner}`,
+  ];
+  const text = Buffer.concat([
+    Buffer.from(`${headers.join('\n')}\n\n`),
+    seven ? content : Buffer.from(base64Lines(content)),
+  ]);
+  return {
+    text,
+    part: {
+      owner,
+      contentType,
+      content,
+      encodedBytes: text.length,
+      transferEncoding: seven ? '7bit' : 'base64',
+    },
+  };
+}
+
+function header(boundary: string): string {
+  return `Content-Type: multipart/mixed; boundary="${boundary}"\nMIME-Version: 1.0\n\n`;
+}
+
+/** A boundary from a hash of the contents, so the same input always gives the same bytes. */
+function chooseBoundary(pieces: Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  const base = `==asg-patcher-${hash.digest('hex').slice(0, 16)}`;
+  for (let n = 0; ; n++) {
+    const boundary = n === 0 ? `${base}==` : `${base}-${n}==`;
+    const delimiter = Buffer.from(`--${boundary}`);
+    if (pieces.every((piece) => !piece.includes(delimiter))) return boundary;
+  }
+}
+
+/** The customer part's text and description, by kind. */
+function customerPart(kind: CustomerKind, customer: Buffer): { text: Buffer; part: ArchivePart } | undefined {
+  switch (kind.kind) {
+    case 'empty':
+      return undefined;
+    case 'text':
+      return leafPart('customer', kind.contentType, customer);
+    case 'gzip':
+      return leafPart('customer', 'application/x-gzip', customer);
+    case 'mime':
+    case 'gzip-mime': {
+      const message = kind.kind === 'mime' ? customer : kind.inner;
+      return {
+        text: message,
+        part: {
+          owner: 'customer',
+          contentType: topContentType(message),
+          content: message,
+          encodedBytes: message.length,
+          transferEncoding: 'nested',
+        },
+      };
+    }
+  }
+}
+
+/** The Content-Type of a MIME message's header block, for summaries only (never for decisions). */
+function topContentType(message: Buffer): string {
+  const head = message.toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const match = /^content-type:[ \t]*([^;\s]+)/im.exec(head);
+  return match?.[1]?.toLowerCase() ?? 'text/plain';
+}
+
+/** Writes the archive: our script first, then the customer's content as `kind` says. */
+export function buildArchive(script: Buffer, customer: Buffer, kind: CustomerKind): Archive {
+  const ours = leafPart('patch-script', 'text/x-shellscript', script, SCRIPT_FILENAME);
+  const theirs = customerPart(kind, customer);
+  const pieces = theirs ? [ours.text, theirs.text] : [ours.text];
+  const boundary = chooseBoundary(pieces);
+  const chunks: Buffer[] = [Buffer.from(header(boundary))];
+  for (const piece of pieces) chunks.push(Buffer.from(`--${boundary}\n`), piece, Buffer.from('\n'));
+  chunks.push(Buffer.from(`--${boundary}--\n`));
+  return {
+    script,
+    customer: kind.kind === 'empty' ? undefined : kind.kind === 'gzip-mime' ? kind.inner : customer,
+    parts: theirs ? [ours.part, theirs.part] : [ours.part],
+    bytes: Buffer.concat(chunks),
+  };
+}
+
+/** True when these bytes claim to be ours (then they must read back exactly, or we refuse). */
+export function looksLikeOurs(bytes: Buffer): boolean {
+  return bytes.includes(`filename="${SCRIPT_FILENAME}"`) || bytes.includes(`${PART_HEADER}: patch-script`);
+}
+
+const LEAF = new RegExp(
+  `^Content-Type: ([^;\\n]+)(; charset="us-ascii")?\\nContent-Transfer-Encoding: (7bit|base64)\\n` +
+    `(?:Content-Disposition: attachment; filename="([^"\\n]*)"\\n)?${PART_HEADER}: (patch-script|customer)\\n\\n`,
+);
+
+function readLeaf(
+  text: Buffer,
+): { owner: ArchivePart['owner']; part: ArchivePart; filename?: string } | undefined {
+  const match = LEAF.exec(text.toString('latin1'));
+  if (!match) return undefined;
+  const [head, contentType = '', , encoding, filename, owner] = match;
+  const body = text.subarray(head.length);
+  let content = body;
+  if (encoding === 'base64') {
+    const b64 = body.toString('latin1');
+    content = Buffer.from(b64.replaceAll('\n', ''), 'base64');
+    if (base64Lines(content) !== b64) return undefined;
+  }
+  return {
+    owner: owner === 'patch-script' ? 'patch-script' : 'customer',
+    filename,
+    part: {
+      owner: owner === 'patch-script' ? 'patch-script' : 'customer',
+      contentType,
+      content,
+      encodedBytes: text.length,
+      transferEncoding: encoding === 'base64' ? 'base64' : '7bit',
+    },
+  };
+}
+
+/**
+ * Reads back an archive written by `buildArchive` (plain or gzipped). Returns undefined for
+ * anything that does not claim to be ours.
+ * @throws UnsupportedUserDataError when it claims to be ours but was edited out of our layout
+ */
+export function readArchive(raw: Buffer): Archive | undefined {
+  const bytes = isGzip(raw) ? gunzip(raw) : raw;
+  if (!looksLikeOurs(bytes)) return undefined;
+  const edited = () =>
+    new UnsupportedUserDataError(
+      'asg-patcher user data that was edited by hand; restore the previous launch template version or remove the asg-patcher part',
+    );
+  const head = /^Content-Type: multipart\/mixed; boundary="(==asg-patcher-[0-9a-f]{16}(?:-\d+)?==)"\n/.exec(
+    bytes.toString('latin1', 0, 200),
+  );
+  const boundary = head?.[1];
+  if (!boundary || !bytes.subarray(0, header(boundary).length).equals(Buffer.from(header(boundary)))) {
+    throw edited();
+  }
+  const open = Buffer.from(`--${boundary}\n`);
+  const between = Buffer.from(`\n--${boundary}\n`);
+  const close = Buffer.from(`\n--${boundary}--\n`);
+  let rest = bytes.subarray(header(boundary).length);
+  if (
+    !rest.subarray(0, open.length).equals(open) ||
+    !rest.subarray(rest.length - close.length).equals(close)
+  ) {
+    throw edited();
+  }
+  rest = rest.subarray(open.length, rest.length - close.length);
+  const cut = rest.indexOf(between);
+  const oursText = cut === -1 ? rest : rest.subarray(0, cut);
+  const theirsText = cut === -1 ? undefined : rest.subarray(cut + between.length);
+  const ours = readLeaf(oursText);
+  if (ours?.owner !== 'patch-script' || ours.filename !== SCRIPT_FILENAME) throw edited();
+  if (theirsText === undefined) {
+    return { script: ours.part.content, customer: undefined, parts: [ours.part], bytes };
+  }
+  if (theirsText.includes(between)) throw edited();
+  const leaf = readLeaf(theirsText);
+  if (leaf && leaf.owner !== 'customer') throw edited();
+  const part: ArchivePart = leaf?.part ?? {
+    owner: 'customer',
+    contentType: topContentType(theirsText),
+    content: theirsText,
+    encodedBytes: theirsText.length,
+    transferEncoding: 'nested',
+  };
+  return { script: ours.part.content, customer: part.content, parts: [ours.part, part], bytes };
+}
+
+/**
+ * gzip that gives the same bytes on every machine: no file name, mtime 0 (zlib's default), and
+ * the OS byte fixed to 3 (Unix) whatever platform built Node's zlib.
+ */
+export function deterministicGzip(bytes: Uint8Array): Buffer {
+  const gz = gzipSync(bytes, { level: 9 });
+  gz[9] = 3;
+  return gz;
+}

@@ -1,0 +1,78 @@
+"""Feeds user data to cloud-init's own parser and prints what cloud-init makes of it, as JSON.
+
+Run with Debian's /usr/bin/python3 and PYTHONPATH pointing at the unpacked cloud-init package
+(.cache/cloud-init/usr/lib/python3/dist-packages; see scripts/install-test-deps.sh).
+
+    cloud_init_parse.py FILE [FILE...]   ->   [{"parts": [...], "scripts": [...]}, ...]
+
+parts: every part UserDataProcessor.process() produces, in order: content type, filename and the
+sha256 of the payload cloud-init hands to the part handlers (util.fully_decoded_payload).
+scripts: the files cloud-init's own shell-script part handler writes to the instance's scripts
+directory, in the order scripts-user runs them (subp.runparts sorts os.listdir).
+"""
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+
+from cloudinit import handlers, helpers, util
+from cloudinit.handlers.shell_script import ShellScriptPartHandler
+from cloudinit.settings import PER_INSTANCE
+from cloudinit.user_data import UserDataProcessor
+
+
+def payload_bytes(part):
+    payload = util.fully_decoded_payload(part)
+    if payload is None:
+        return b""
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return payload
+
+
+def parse(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    with tempfile.TemporaryDirectory() as cloud_dir:
+        paths = helpers.Paths({"cloud_dir": cloud_dir, "run_dir": os.path.join(cloud_dir, "run")})
+        scripts_dir = paths.get_ipath_cur("scripts")
+        os.makedirs(scripts_dir)
+        processed = UserDataProcessor(paths).process(blob)
+        parts = []
+        for part in processed.walk():
+            if part.get_content_maintype() == "multipart":
+                continue
+            data = payload_bytes(part)
+            parts.append(
+                {
+                    "contentType": part.get_content_type(),
+                    "filename": part.get_filename(),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                }
+            )
+        # What cloud-init's handlers stage does with these parts, limited to shell scripts.
+        shell = ShellScriptPartHandler(paths)
+        data = {
+            "handlers": {ctype: shell for ctype in shell.list_types()},
+            "handlerdir": cloud_dir,
+            "data": None,
+            "frequency": PER_INSTANCE,
+            "handlercount": 0,
+            "excluded": [],
+        }
+        handlers.walk(processed, handlers.walker_callback, data)
+        scripts = sorted(os.listdir(scripts_dir))
+    return {"parts": parts, "scripts": scripts}
+
+
+def main():
+    logging.disable(logging.CRITICAL)
+    print(json.dumps([parse(p) for p in sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    main()
