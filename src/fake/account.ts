@@ -221,7 +221,6 @@ const AUTO_SCALING_FAULTS = {
 } as const;
 
 const SERVER_ERRORS = new Set(['InternalFailure', 'InternalError', 'ServiceUnavailable', 'Unavailable']);
-const THROTTLING_ERRORS = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 
 /**
  * An error as the SDK would deserialise it. Auto Scaling faults the SDK models get their own class
@@ -235,12 +234,12 @@ export function awsError(service: FakeService, name: string, message?: string): 
     return new Fault({ message: message ?? defaultMessage(code), $metadata: metadata(400) });
   }
   const server = SERVER_ERRORS.has(name);
+  // The SDK classifies throttling by error name (Throttling, RequestLimitExceeded), not by a flag.
   const options = {
     name,
     $fault: server ? ('server' as const) : ('client' as const),
-    $metadata: metadata(server ? 500 : THROTTLING_ERRORS.has(name) && service === 'autoscaling' ? 400 : 400),
+    $metadata: metadata(server ? 500 : 400),
     message: message ?? defaultMessage(name),
-    ...(THROTTLING_ERRORS.has(name) ? { $retryable: { throttling: true } } : {}),
   };
   return service === 'ec2' ? new EC2ServiceException(options) : new AutoScalingServiceException(options);
 }
@@ -291,6 +290,8 @@ interface RefreshState {
   asgName: string;
   script: FakeRefreshStatus[];
   cursor: number;
+  /** Set once the current status has been reported: the next DescribeInstanceRefreshes moves on first. */
+  reported: boolean;
   history: FakeRefreshStatus[];
   desiredConfiguration?: DesiredConfigurationShape;
   preferences?: Record<string, unknown>;
@@ -811,7 +812,9 @@ export class FakeAccount {
   }
 
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html
-  // Most recent first. Each refresh returned moves one step along its script after being reported.
+  // Most recent first. Each status of a refresh's script is reported once, then the next call for it
+  // moves it one step on (the last status stays); so the account's state always matches what the
+  // caller last saw (a Successful refresh has saved its configuration when it is first reported).
   private describeInstanceRefreshes(input: Input): unknown {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     const ids = strings(input.InstanceRefreshIds);
@@ -819,10 +822,12 @@ export class FakeAccount {
       .filter((r) => r.asgName === g.name && (!ids || ids.includes(r.id)))
       .reverse();
     const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
-    const out = page.items.map((r) => this.describeRefresh(r));
-    for (const r of page.items) this.advance(r);
+    for (const r of page.items) {
+      if (r.reported) this.advance(r);
+      r.reported = true;
+    }
     return {
-      InstanceRefreshes: out,
+      InstanceRefreshes: page.items.map((r) => this.describeRefresh(r)),
       ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       $metadata: metadata(200),
     };
@@ -883,6 +888,7 @@ export class FakeAccount {
       asgName: g.name,
       script: [...statuses],
       cursor: 0,
+      reported: false,
       history: [],
       desiredConfiguration: desired && clone(desired),
       preferences: preferences && clone(preferences),
@@ -954,6 +960,7 @@ export class FakeAccount {
     r.script = [...r.script.slice(0, r.cursor + 1), ...next];
     r.statusReason = reason;
     this.advance(r);
+    r.reported = false;
   }
 
   private activeRefresh(asgName: string): RefreshState | undefined {

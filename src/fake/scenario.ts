@@ -87,10 +87,12 @@ export const ScenarioTemplateReference = z.strictObject({
 export type ScenarioTemplateReference = z.infer<typeof ScenarioTemplateReference>;
 
 /** A refresh behaviour: a preset, or the explicit statuses it shows, one per DescribeInstanceRefreshes. */
-export const ScenarioRefresh = z.union([
-  z.enum(['succeed', 'fail', 'rollback', 'stuck']),
-  z.array(z.enum(REFRESH_STATUSES)).min(1),
-]);
+export const ScenarioRefresh = z.union(
+  [z.enum(['succeed', 'fail', 'rollback', 'stuck']), z.array(z.enum(REFRESH_STATUSES)).min(1)],
+  {
+    error: `must be "succeed", "fail", "rollback", "stuck" or a non-empty list of statuses (${REFRESH_STATUSES.join(', ')})`,
+  },
+);
 
 export const ScenarioGroup = z
   .strictObject({
