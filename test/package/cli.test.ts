@@ -1,0 +1,253 @@
+/**
+ * The `asg-patcher run` CLI as a user runs it: `node bin/asg-patcher.mjs` in a child process, on the
+ * demo scenario. Asserts the printed table, the exit codes and the account's end state in `--out`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountSnapshot } from '../../src/fake/account.ts';
+import type { Summary } from '../../src/schemas.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const demo = join(root, 'examples/demo-scenario.json');
+const work = mkdtempSync(join(tmpdir(), 'asg-patcher-cli-'));
+
+interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): CliRun {
+  const result = spawnSync(process.execPath, [join(root, 'bin/asg-patcher.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The final table's rows (cli-table3 draws them with │), keyed by group name. */
+function tableRows(stdout: string): Map<string, string[]> {
+  const rows = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('│'))
+    .map((line) =>
+      line
+        .split('│')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  const [header, ...body] = rows;
+  expect(header).toEqual(['group', 'version', 'refresh', 'status', 'failed at / error', 'duration']);
+  return new Map(body.map((cells) => [cells[0] ?? '', cells]));
+}
+
+interface OutFile {
+  execution: { status: string; error?: string };
+  summary: Summary | null;
+  account: AccountSnapshot;
+}
+const readOut = (path: string): OutFile => JSON.parse(readFileSync(path, 'utf8'));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('asg-patcher run on the demo scenario', () => {
+  const outPath = join(work, 'demo.json');
+  let run: CliRun;
+  let out: OutFile;
+
+  beforeAll(() => {
+    run = cli('run', '--scenario', demo, '--out', outPath, '--check-expected');
+    out = readOut(outPath);
+  }, 90_000);
+
+  it('exits 0 because the run ended as the scenario expects (one group fails and is put back)', () => {
+    expect(run.stderr).not.toContain('Not what');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Execution FAILED with GroupsFailedError');
+    expect(run.stdout).toContain('As expected by the scenario: reports-prod failed');
+  });
+
+  it('prints each stage of each group as it happens', () => {
+    for (const group of ['web-frontend-prod', 'api-prod', 'batch-workers-spot', 'internal-tools']) {
+      for (const state of [
+        'LookupLaunchTemplate',
+        'CreatePatchedVersion',
+        'PinAutoScalingGroup',
+        'StartInstanceRefresh',
+        'PollInstanceRefresh',
+        'PromoteDefaultVersion',
+      ]) {
+        expect(run.stdout).toMatch(new RegExp(`^\\+\\d+\\.\\d\\ds +${group} +${state} `, 'm'));
+      }
+    }
+    expect(run.stdout).toMatch(/reports-prod +PollInstanceRefresh +FAILED InstanceRefreshFailedError/);
+    expect(run.stdout).toMatch(
+      /reports-prod +RestoreAutoScalingGroup +put back after PollInstanceRefresh failed/,
+    );
+    // the untagged sandbox group is not a target
+    expect(run.stdout).not.toMatch(/^\S+ +sandbox /m);
+  });
+
+  it('ends with one table row per targeted group', () => {
+    const rows = tableRows(run.stdout);
+    expect([...rows.keys()].sort()).toEqual([
+      'api-prod',
+      'batch-workers-spot',
+      'internal-tools',
+      'reports-prod',
+      'web-frontend-prod',
+    ]);
+    const pick = (name: string) => {
+      const [, version, refresh, status, failure] = rows.get(name) ?? [];
+      return { version, refreshed: refresh !== '-', status, failure };
+    };
+    expect(pick('web-frontend-prod')).toEqual({
+      version: 'v3 -> v4',
+      refreshed: true,
+      status: 'succeeded',
+      failure: '-',
+    });
+    expect(pick('api-prod')).toEqual({
+      version: 'v2 -> v3',
+      refreshed: true,
+      status: 'succeeded',
+      failure: '-',
+    });
+    expect(pick('batch-workers-spot')).toEqual({
+      version: 'v2 -> v3',
+      refreshed: true,
+      status: 'succeeded',
+      failure: '-',
+    });
+    expect(pick('internal-tools')).toEqual({
+      version: 'v2 -> v3',
+      refreshed: true,
+      status: 'succeeded',
+      failure: '-',
+    });
+    expect(pick('reports-prod')).toMatchObject({
+      status: 'failed',
+      failure: 'PollInstanceRefresh: InstanceRefreshFailedError',
+    });
+  });
+
+  it('writes the summary and the account end state: successes promoted, the failure put back', () => {
+    expect(out.execution).toMatchObject({ status: 'FAILED', error: 'GroupsFailedError' });
+    expect(out.summary?.counts).toEqual({ total: 5, succeeded: 4, alreadyCurrent: 0, dryRun: 0, failed: 1 });
+
+    const template = (name: string) => out.account.launchTemplates.find((t) => t.name === name);
+    const group = (name: string) => out.account.autoScalingGroups.find((g) => g.name === name);
+    const defaults = Object.fromEntries(out.account.launchTemplates.map((t) => [t.name, t.defaultVersion]));
+    expect(defaults).toEqual({
+      'web-frontend': 4,
+      api: 3,
+      'batch-worker': 3,
+      reports: 1, // refresh rolled back: default untouched
+      'internal-tools': 3,
+      sandbox: 1,
+    });
+    // The failed group's new version was deleted, so $Latest resolves as before.
+    expect(template('reports')?.versions.map((v) => v.versionNumber)).toEqual([1]);
+    expect(template('sandbox')?.versions.map((v) => v.versionNumber)).toEqual([1]);
+
+    // Each group is back on its reference style; a numbered group moves to the new number.
+    expect(group('web-frontend-prod')?.launchTemplate?.Version).toBe('4');
+    expect(group('api-prod')?.launchTemplate?.Version).toBe('$Default');
+    expect(group('internal-tools')?.launchTemplate?.Version).toBe('$Latest');
+    expect(group('reports-prod')?.launchTemplate?.Version).toBe('$Default');
+    expect(group('sandbox')?.launchTemplate?.Version).toBe('$Default');
+    expect(
+      group('batch-workers-spot')?.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version,
+    ).toBe('3');
+
+    // The new versions inherit everything but UserData from their source (SourceVersion).
+    const web = template('web-frontend');
+    const [v3, v4] = [
+      web?.versions.find((v) => v.versionNumber === 3),
+      web?.versions.find((v) => v.versionNumber === 4),
+    ];
+    const { UserData: oldUserData, ...v3Rest } = v3?.data ?? {};
+    const { UserData: newUserData, ...v4Rest } = v4?.data ?? {};
+    expect(v4Rest).toEqual(v3Rest);
+    expect(newUserData).not.toEqual(oldUserData);
+
+    // One refresh per targeted group; the sandbox never got one.
+    expect(out.account.instanceRefreshes.map((r) => r.asgName).sort()).toEqual([
+      'api-prod',
+      'batch-workers-spot',
+      'internal-tools',
+      'reports-prod',
+      'web-frontend-prod',
+    ]);
+    expect(out.account.instanceRefreshes.find((r) => r.asgName === 'reports-prod')?.status).toBe(
+      'RollbackSuccessful',
+    );
+  });
+});
+
+describe('asg-patcher run exit codes and --input', () => {
+  it('exits 1 without --check-expected, since the execution failed', () => {
+    const run = cli('run', '--scenario', demo);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('Execution FAILED with GroupsFailedError');
+  }, 60_000);
+
+  it('runs a dry run of one group from --input and changes nothing (exit 0)', () => {
+    const outPath = join(work, 'dry.json');
+    const run = cli(
+      'run',
+      '--scenario',
+      demo,
+      '--input',
+      '{"targets":{"asgNames":["api-prod"]},"dryRun":true}',
+      '--out',
+      outPath,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const rows = tableRows(run.stdout);
+    expect([...rows.keys()]).toEqual(['api-prod']);
+    expect(rows.get('api-prod')?.[3]).toBe('dryRun');
+    const out = readOut(outPath);
+    const api = out.account.launchTemplates.find((t) => t.name === 'api');
+    expect(api?.defaultVersion).toBe(2);
+    expect(api?.versions).toHaveLength(2);
+    expect(out.account.instanceRefreshes).toEqual([]);
+  }, 60_000);
+
+  it('reads --input from a file; bad execution input fails the execution in ResolveTargets (exit 1)', () => {
+    const inputPath = join(work, 'bad-input.json');
+    writeFileSync(inputPath, JSON.stringify({ targets: { asgNames: ['api-prod'] }, maxConcurrency: 0 }));
+    const run = cli('run', '--scenario', demo, '--input', inputPath);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/\(run\) +ResolveTargets +FAILED InputValidationError: .*maxConcurrency/);
+  }, 60_000);
+
+  it.each([
+    ['a missing scenario file', ['run', '--scenario', join(work, 'nope.json')], /does not exist/],
+    ['no --scenario', ['run'], /required option '--scenario <file>'/],
+    ['an unknown option', ['run', '--scenario', demo, '--bogus'], /unknown option '--bogus'/],
+    [
+      '--input that is not JSON',
+      ['run', '--scenario', demo, '--input', '{targets'],
+      /--input is not valid JSON/,
+    ],
+  ])('exits 2 on bad usage: %s', (_name, args, message) => {
+    const run = cli(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('exits 2 on a scenario that breaks the schema, naming the field', () => {
+    const scenario = JSON.parse(readFileSync(demo, 'utf8'));
+    scenario.autoScalingGroups[0].launchTemplate.version = 'latest';
+    const path = join(work, 'broken.json');
+    writeFileSync(path, JSON.stringify(scenario));
+    const run = cli('run', '--scenario', path);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/autoScalingGroups\[0\]\.launchTemplate\.version/);
+  });
+});
