@@ -1,0 +1,168 @@
+/**
+ * cloud-init's own parser reads what we compose. The parser is Debian's cloud-init package,
+ * unpacked (not installed) by scripts/install-test-deps.sh into .cache/cloud-init; the harness
+ * test/userdata/cloud_init_parse.py runs its UserDataProcessor and its shell-script part handler.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRIPT_FILENAME } from '../../src/userdata/archive.ts';
+import { composeRaw } from '../../src/userdata/compose.ts';
+import { renderPatchScript } from '../../src/userdata/script.ts';
+import { type Fixture, fixtures } from './fixtures/index.ts';
+
+const DIST_PACKAGES = resolve('.cache/cloud-init/usr/lib/python3/dist-packages');
+const HARNESS = resolve('test/userdata/cloud_init_parse.py');
+const SCRIPT = Buffer.from(renderPatchScript({ updates: 'security', timeSync: true }));
+const SMALL_SCRIPT = Buffer.from('#!/bin/bash\necho asg-patcher test script\n');
+
+interface ParsedPart {
+  contentType: string;
+  filename: string | null;
+  sha256: string;
+  size: number;
+}
+interface Parsed {
+  parts: ParsedPart[];
+  scripts: string[];
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** cloud-init names parts without a filename `part-NNN` by position; positions shift by our part. */
+const positional = (name: string | null) => name === null || /^part-\d{3}$/.test(name);
+/** Empty user data gives one empty `text/x-not-multipart` part, which the handlers skip as empty. */
+const comparable = (parts: ParsedPart[]) =>
+  parts
+    .filter((p) => !(p.size === 0 && p.contentType === 'text/x-not-multipart'))
+    .map((p) => ({
+      contentType: p.contentType,
+      sha256: p.sha256,
+      filename: positional(p.filename) ? '' : p.filename,
+    }));
+
+/** Scripts in a customer's MIME whose names sort low: ours must still run first. */
+function lowNamedScripts(): Buffer {
+  const names = ['00-first.sh', '-dash.sh', '.dot.sh', '000.sh', '0.sh', 'AAA.sh', '_under.sh', 'part-001'];
+  const parts = names.map(
+    (name) =>
+      `--b\nContent-Type: text/x-shellscript\nContent-Disposition: attachment; filename="${name}"\n\n#!/bin/sh\necho ${name}\n`,
+  );
+  return Buffer.from(
+    `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n${parts.join('')}--b--\n`,
+  );
+}
+
+const cases: Fixture[] = [
+  ...fixtures().filter((f) => f.expect === 'compose'),
+  { name: 'MIME with low-sorting script names (generated)', bytes: lowNamedScripts(), expect: 'compose' },
+  { name: 'no user data', bytes: Buffer.alloc(0), expect: 'compose' },
+];
+
+let results = new Map<string, { original: Parsed; plain: Parsed; gzipped: Parsed }>();
+let work = '';
+
+beforeAll(() => {
+  if (!existsSync(join(DIST_PACKAGES, 'cloudinit/user_data.py'))) {
+    throw new Error(
+      'cloud-init is not unpacked in .cache/cloud-init: run `bash scripts/install-test-deps.sh` (as root)',
+    );
+  }
+  work = mkdtempSync(join(tmpdir(), 'asg-patcher-cloud-init-'));
+  const files: string[] = [];
+  for (const [i, c] of cases.entries()) {
+    const plain = composeRaw(c.bytes, SMALL_SCRIPT);
+    const gzipped = composeRaw(c.bytes, SCRIPT);
+    expect(plain.gzipped).toBe(false);
+    expect(gzipped.gzipped).toBe(true); // the real script alone is over 16 KB
+    for (const [suffix, bytes] of [
+      ['original', c.bytes],
+      ['plain', plain.raw],
+      ['gzipped', gzipped.raw],
+    ] as const) {
+      const file = join(work, `${i}.${suffix}`);
+      writeFileSync(file, bytes);
+      files.push(file);
+    }
+  }
+  const output = execFileSync('/usr/bin/python3', [HARNESS, ...files], {
+    env: { ...process.env, PYTHONPATH: DIST_PACKAGES },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const parsed = JSON.parse(output) as Parsed[];
+  results = new Map(
+    cases.map((c, i) => [
+      c.name,
+      {
+        original: parsed[3 * i] as Parsed,
+        plain: parsed[3 * i + 1] as Parsed,
+        gzipped: parsed[3 * i + 2] as Parsed,
+      },
+    ]),
+  );
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("cloud-init 22.4 (Debian's package) reads every composed output as intended", () => {
+  for (const c of cases) {
+    it(`${c.name}: our script is the first part and runs first; the customer's parts are intact and in order`, () => {
+      const { original, plain, gzipped } = results.get(c.name) ?? expect.unreachable();
+
+      for (const [composed, script] of [
+        [plain, SMALL_SCRIPT],
+        [gzipped, SCRIPT],
+      ] as const) {
+        expect(composed.parts[0]).toEqual({
+          contentType: 'text/x-shellscript',
+          filename: SCRIPT_FILENAME,
+          sha256: sha256(script),
+          size: script.length,
+        });
+        expect(comparable(composed.parts.slice(1))).toEqual(comparable(original.parts));
+        // cloud-init's shell-script handler wrote the scripts; scripts-user runs them sorted.
+        expect(composed.scripts[0]).toBe(SCRIPT_FILENAME);
+        expect(composed.scripts).toHaveLength(original.scripts.length + 1);
+      }
+    });
+  }
+
+  it('cloud-config stays text/cloud-config, inside our archive and inside a nested MIME', () => {
+    const direct = results.get('cloud-config.yaml') ?? expect.unreachable();
+    expect(direct.plain.parts.map((p) => p.contentType)).toEqual(['text/x-shellscript', 'text/cloud-config']);
+    const nested = results.get('mime-crlf-nested.txt') ?? expect.unreachable();
+    expect(nested.gzipped.parts.map((p) => p.contentType)).toEqual([
+      'text/x-shellscript',
+      'text/cloud-config',
+      'text/x-shellscript',
+      'text/x-shellscript',
+    ]);
+    expect(nested.gzipped.parts[1]?.filename).toBe('config.yaml');
+  });
+
+  it('our script sorts before customer scripts named 00-*, -*, .*, 0*, A*, _* and part-001', () => {
+    const { gzipped } = results.get('MIME with low-sorting script names (generated)') ?? expect.unreachable();
+    expect(gzipped.scripts).toEqual([
+      SCRIPT_FILENAME,
+      '-dash.sh',
+      '.dot.sh',
+      '0.sh',
+      '00-first.sh',
+      '000.sh',
+      'AAA.sh',
+      '_under.sh',
+      'part-001',
+    ]);
+  });
+
+  it('an #include is still fetched and what it brings is read as cloud-config', () => {
+    const { original, gzipped } = results.get('include (generated)') ?? expect.unreachable();
+    expect(original.parts.map((p) => p.contentType)).toEqual(['text/cloud-config']);
+    expect(gzipped.parts.map((p) => p.contentType)).toEqual(['text/x-shellscript', 'text/cloud-config']);
+  });
+});
