@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { RefreshAlreadyActiveError } from '../../../src/errors.ts';
-import { createPatchedVersion } from '../../../src/steps/create-patched-version.ts';
-import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
-import { pinAutoScalingGroup } from '../../../src/steps/pin-auto-scaling-group.ts';
 import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
 import type { GroupFixture } from './support/fixtures.ts';
 import {
@@ -11,26 +8,14 @@ import {
   groupSpec,
   MIXED_DISTRIBUTION,
   MIXED_OVERRIDES,
-  PATCH,
-  seedGroup,
   useFakeAccount,
 } from './support/fixtures.ts';
+import { prepareGroup } from './support/prepare.ts';
 
 describe('startInstanceRefresh', () => {
   const account = useFakeAccount();
 
-  /** Lookup, create and pin as the state machine does before this state. */
-  async function prepare(fixture: GroupFixture = {}) {
-    const seeded = seedGroup(account(), fixture);
-    const target = await lookupLaunchTemplate({ asgName: seeded.asgName }, deps);
-    const patched = await createPatchedVersion(
-      { target, runId: 'run-0001', dryRun: false, force: false, patch: PATCH },
-      deps,
-    );
-    await pinAutoScalingGroup({ target }, deps);
-    if (patched.newVersion === undefined) throw new Error('expected a new version');
-    return { ...seeded, target, newVersion: patched.newVersion };
-  }
+  const prepare = (fixture: GroupFixture = {}) => prepareGroup(account(), fixture);
 
   it('sends the new number as DesiredConfiguration with the preference defaults', async () => {
     // Prepare
