@@ -1,0 +1,292 @@
+/**
+ * A real `serverless package` (osls) with no AWS credentials, then assertions on the CloudFormation
+ * template it writes and on the zipped handler bundles. Packaged once, for stage `staging` with one
+ * CLI param, so the three levels of params (default, stage, --param) are all exercised.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionInput } from '../../src/schemas.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const aslPath = join(root, 'statemachine/asg-patcher.asl.json');
+
+const STATES = [
+  'ResolveTargets',
+  'LookupLaunchTemplate',
+  'CreatePatchedVersion',
+  'PinAutoScalingGroup',
+  'StartInstanceRefresh',
+  'PollInstanceRefresh',
+  'PromoteDefaultVersion',
+  'RestoreAutoScalingGroup',
+  'Summarize',
+] as const;
+
+const kebab = (state: string) => state.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+const camel = (state: string) => state[0]?.toLowerCase() + state.slice(1);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+}
+
+let packageDir: string;
+let homeDir: string;
+let template: Template;
+let packageLog: string;
+/** Whether packaging ran inside a network namespace with no interfaces (unshare available). */
+let offlineNamespace = false;
+
+const resource = (id: string): Resource => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`no resource ${id} in the template`);
+  return found;
+};
+const statementsOf = (roleId: string): Statement[] => {
+  const policies = resource(roleId).Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+};
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+beforeAll(() => {
+  packageDir = mkdtempSync(join(tmpdir(), 'asg-patcher-package-'));
+  homeDir = mkdtempSync(join(tmpdir(), 'asg-patcher-home-'));
+  // No credentials, no profile, no config files, no instance metadata: packaging must not need AWS.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_')) env[key] = value;
+  }
+  Object.assign(env, { HOME: homeDir, AWS_EC2_METADATA_DISABLED: 'true' });
+  const args = [
+    join(root, 'node_modules/osls/bin/serverless.js'),
+    'package',
+    '--stage',
+    'staging',
+    '--param',
+    'scheduleTimezone=Asia/Seoul',
+    '--package',
+    packageDir,
+  ];
+  // Where the sandbox allows it, run in a fresh network namespace: any call to AWS would fail.
+  offlineNamespace = spawnSync('unshare', ['-rn', 'true']).status === 0;
+  const [command, commandArgs] = offlineNamespace
+    ? ['unshare', ['-rn', process.execPath, ...args]]
+    : [process.execPath, args];
+  const result = spawnSync(command, commandArgs, { cwd: root, env, encoding: 'utf8', timeout: 170_000 });
+  packageLog = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) throw new Error(`serverless package failed (${result.status}):\n${packageLog}`);
+  template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 180_000);
+
+afterAll(() => {
+  for (const dir of [packageDir, homeDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serverless package (offline, no credentials)', () => {
+  it('packages the service for the requested stage', () => {
+    expect(packageLog).toContain('Packaging asg-patcher for stage staging');
+    if (!offlineNamespace)
+      console.warn('unshare -rn unavailable: packaged without credentials, network present');
+  });
+
+  it('has exactly one Lambda per state, on nodejs22.x arm64, with the handler named after the state', () => {
+    const lambdas = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(lambdas.map(([id]) => id).sort()).toEqual(STATES.map((s) => `${s}LambdaFunction`).sort());
+    for (const state of STATES) {
+      const props = resource(`${state}LambdaFunction`).Properties;
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.Handler).toBe(`src/handlers/${kebab(state)}.handler`);
+      expect(props.FunctionName).toBe(`asg-patcher-staging-${camel(state)}`);
+      expect(props.Role).toEqual(getAtt(`${state}Role`));
+    }
+  });
+
+  it('deploys the ASL file unchanged, with a DefinitionSubstitution for exactly its placeholders', () => {
+    const aslText = readFileSync(aslPath, 'utf8');
+    const placeholders = new Set([...aslText.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const machine = resource('StateMachine');
+    expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties.Definition).toEqual(JSON.parse(aslText));
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, Json>;
+    expect(new Set(Object.keys(substitutions))).toEqual(placeholders);
+    // Every Lambda the ASL names is one of ours, by the one-name-per-state rule.
+    for (const [name, value] of Object.entries(substitutions)) {
+      const state = name.replace(/FunctionArn$/, '');
+      expect(STATES).toContain(state);
+      expect(value).toEqual(getAtt(`${state}LambdaFunction`));
+    }
+    expect(machine.Properties.StateMachineName).toBe('asg-patcher-staging');
+    expect(machine.Properties.RoleArn).toEqual(getAtt('StateMachineRole'));
+  });
+
+  it('lets the state machine role invoke exactly the stage functions (and their versions) and nothing else', () => {
+    const statements = statementsOf('StateMachineRole');
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement?.Effect).toBe('Allow');
+    expect(actionsOf(statement as Statement)).toEqual(['lambda:InvokeFunction']);
+    const expected = STATES.flatMap((state) => [
+      getAtt(`${state}LambdaFunction`),
+      { 'Fn::Sub': `\${${state}LambdaFunction.Arn}:*` },
+    ]);
+    expect(statement?.Resource).toEqual(expect.arrayContaining(expected));
+    expect(statement?.Resource).toHaveLength(expected.length);
+    const trust = resource('StateMachineRole').Properties.AssumeRolePolicyDocument as {
+      Statement: { Principal: Json }[];
+    };
+    expect(trust.Statement.map((s) => s.Principal)).toEqual([{ Service: 'states.amazonaws.com' }]);
+  });
+
+  it('schedules the state machine with the stage expression, the CLI timezone and a valid tag input', () => {
+    const schedule = resource('PatchSchedule');
+    expect(schedule.Type).toBe('AWS::Scheduler::Schedule');
+    // staging's own params entry overrides the default Sunday expression
+    expect(schedule.Properties.ScheduleExpression).toBe('cron(0 3 ? * WED *)');
+    // --param on the command line wins over both
+    expect(schedule.Properties.ScheduleExpressionTimezone).toBe('Asia/Seoul');
+    expect(schedule.Properties.State).toBe('ENABLED');
+    const target = schedule.Properties.Target as { Arn: Json; RoleArn: Json; Input: string };
+    expect(target.Arn).toEqual({ Ref: 'StateMachine' });
+    expect(target.RoleArn).toEqual(getAtt('SchedulerRole'));
+    // The default input is a tag target and passes the same strict schema ResolveTargets applies.
+    const input = ExecutionInput.parse(JSON.parse(target.Input));
+    expect(input.targets).toEqual({ tags: [{ key: 'asg-patcher', values: ['enabled'] }] });
+  });
+
+  it('limits the scheduler role to StartExecution on this state machine', () => {
+    expect(statementsOf('SchedulerRole')).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'StateMachine' } },
+    ]);
+    const trust = resource('SchedulerRole').Properties.AssumeRolePolicyDocument as {
+      Statement: { Principal: Json }[];
+    };
+    expect(trust.Statement.map((s) => s.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
+  });
+
+  describe.each(STATES)('%s role', (state) => {
+    it('allows exactly the AWS actions its handler and step call (plus its own log group)', () => {
+      const called = awsActionsCalledFrom(join(root, `src/handlers/${kebab(state)}.ts`));
+      const statements = statementsOf(`${state}Role`);
+      const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(`${state}LogGroup`),
+        },
+      ]);
+      const granted = new Set(
+        statements
+          .flatMap(actionsOf)
+          .filter((a) => !a.startsWith('logs:') && !LAUNCH_PERMISSIONS.includes(a)),
+      );
+      expect(granted).toEqual(called);
+      // Actions that make Auto Scaling check the caller may launch from the template (AWS docs:
+      // ec2-auto-scaling-launch-template-permissions) come with RunInstances/CreateTags/PassRole.
+      const launches = [...called].some((a) => LAUNCHING_ACTIONS.includes(a));
+      const launchGrants = statements.flatMap(actionsOf).filter((a) => LAUNCH_PERMISSIONS.includes(a));
+      expect(launchGrants.sort()).toEqual(launches ? [...LAUNCH_PERMISSIONS].sort() : []);
+      for (const statement of statements) expect(statement.Effect).toBe('Allow');
+    });
+  });
+
+  it('bundles each handler into its own zip that loads as an ES module and exports handler', () => {
+    const extractDir = mkdtempSync(join(tmpdir(), 'asg-patcher-bundles-'));
+    try {
+      for (const state of STATES) {
+        const zip = join(packageDir, `${camel(state)}.zip`);
+        expect(existsSync(zip), zip).toBe(true);
+        const dest = join(extractDir, state);
+        const unzip = spawnSync('/usr/bin/python3', ['-m', 'zipfile', '-e', zip, dest], { encoding: 'utf8' });
+        expect(unzip.status, unzip.stderr).toBe(0);
+        const entry = join(dest, `src/handlers/${kebab(state)}.mjs`);
+        expect(existsSync(entry), entry).toBe(true);
+        // The AWS SDK is bundled (pinned), not taken from the runtime: no node_modules in the zip.
+        expect(existsSync(join(dest, 'node_modules'))).toBe(false);
+      }
+      // Load every bundle in a plain Node process (no tsx, no node_modules next to it), then call
+      // ResolveTargets with bad input: it must reject with the named error before any AWS call.
+      const script = `
+        const states = ${JSON.stringify(STATES.map((s) => [s, kebab(s)]))};
+        for (const [state, file] of states) {
+          const mod = await import(${JSON.stringify(`${extractDir}/`)} + state + '/src/handlers/' + file + '.mjs');
+          if (typeof mod.handler !== 'function') throw new Error(state + ' exports no handler');
+        }
+        const { handler } = await import(${JSON.stringify(`${extractDir}/ResolveTargets/src/handlers/resolve-targets.mjs`)});
+        try {
+          await handler({ input: { targets: { asgNames: [] } }, runId: 'bundle-check' }, {});
+          console.log('RESOLVED');
+        } catch (error) {
+          console.log('REJECTED ' + error.name);
+        }`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: dirname(extractDir),
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim()).toBe('REJECTED InputValidationError');
+    } finally {
+      rmSync(extractDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Actions that make AWS check the caller may launch instances from the launch template. */
+const LAUNCHING_ACTIONS = [
+  'autoscaling:UpdateAutoScalingGroup',
+  'autoscaling:StartInstanceRefresh',
+  'autoscaling:RollbackInstanceRefresh',
+];
+const LAUNCH_PERMISSIONS = ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'];
+
+/**
+ * The IAM actions a handler can call: every `XCommand` or `paginateX` imported from an AWS SDK
+ * client package, in the file and everything it imports from src/ (relative imports, followed).
+ */
+function awsActionsCalledFrom(entry: string): Set<string> {
+  const services: Record<string, string> = { 'client-auto-scaling': 'autoscaling', 'client-ec2': 'ec2' };
+  const actions = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/g)) {
+      const [, typeOnly, names = '', from = ''] = m;
+      if (from.startsWith('.')) {
+        visit(resolve(dirname(file), from));
+        continue;
+      }
+      const service = services[from.replace('@aws-sdk/', '')];
+      if (!service || typeOnly) continue;
+      for (const raw of names.split(',')) {
+        const name = raw.trim().replace(/\s+as\s+\w+$/, '');
+        if (name.startsWith('type ')) continue;
+        const command = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
+        if (command) actions.add(`${service}:${command}`);
+      }
+    }
+    for (const m of source.matchAll(/import\s+[^'{]*'(\.[^']+)'/g))
+      if (m[1]) visit(resolve(dirname(file), m[1]));
+  };
+  visit(entry);
+  return actions;
+}
