@@ -127,7 +127,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
     return found;
   };
 
-  it('uses exactly one ${<State>FunctionArn} placeholder per Task state, the PLACEHOLDERS list', () => {
+  it('uses exactly one <State>FunctionArn placeholder per Task state, the PLACEHOLDERS list', () => {
     expect(listPlaceholders(text).sort()).toEqual([...PLACEHOLDERS].sort());
     expect(tasks(machine).map(({ name, state }) => [name, state.Resource])).toEqual(
       expect.arrayContaining(TASK_STATES.map((name) => [name, `\${${name}FunctionArn}`])),

@@ -1,0 +1,217 @@
+/**
+ * Failure paths through the real state machine: pre-flight refusals change nothing; a refresh that
+ * fails, rolls back or never finishes leaves the default unchanged, the group's reference restored
+ * and the unproven version deleted; one group's failure never stops the others.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  buildInput,
+  callsFor,
+  FakeAccount,
+  groupOf,
+  pathOf,
+  referenceOf,
+  refreshesOf,
+  resultOf,
+  run,
+  seedGroup,
+  templateOf,
+} from './helpers.ts';
+
+describe('pre-flight failures change nothing for that group', () => {
+  it('fails a group that does not exist (AsgNotFoundError) and patches the one that does', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '1' });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web', 'ghost'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('GroupsFailedError');
+    expect(resultOf(result, 'ghost')).toMatchObject({
+      status: 'failed',
+      stage: 'LookupLaunchTemplate',
+      error: 'AsgNotFoundError',
+    });
+    expect(resultOf(result, 'ghost').cause).toContain('ghost was not found');
+    expect(callsFor(account, 'ghost').filter((c) => c.mutating)).toEqual([]);
+    expect(templateOf(account, templateId).defaultVersion).toBe(2);
+    // A named error is not retried: straight from the failure to the restore branch.
+    expect(result.events.filter((e) => e.type === 'retried')).toEqual([]);
+  });
+
+  it('refuses a group on a launch configuration (LaunchConfigurationNotSupportedError)', async () => {
+    const account = new FakeAccount();
+    account.addAutoScalingGroup({ name: 'legacy', launchConfigurationName: 'legacy-lc' });
+    const before = account.snapshot();
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['legacy'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(resultOf(result, 'legacy')).toMatchObject({
+      status: 'failed',
+      stage: 'LookupLaunchTemplate',
+      error: 'LaunchConfigurationNotSupportedError',
+    });
+    expect(account.mutatingCalls()).toEqual([]);
+    expect(account.snapshot()).toEqual(before);
+  });
+
+  it('refuses a group whose instance refresh is already active (RefreshAlreadyActiveError) and leaves that refresh alone', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'busy', { reference: '$Default' });
+    const existing = account.addInstanceRefresh('busy', 'stuck');
+    const before = account.snapshot();
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['busy'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(resultOf(result, 'busy')).toMatchObject({
+      status: 'failed',
+      stage: 'LookupLaunchTemplate',
+      error: 'RefreshAlreadyActiveError',
+    });
+    expect(callsFor(account, 'busy', templateId).filter((c) => c.mutating)).toEqual([]);
+    expect(account.snapshot()).toEqual(before);
+    expect(refreshesOf(account, 'busy').map((r) => [r.id, r.status])).toEqual([[existing, 'InProgress']]);
+  });
+
+  it('refuses a group with the InstanceRefresh process suspended (InstanceRefreshSuspendedError)', async () => {
+    const account = new FakeAccount();
+    seedGroup(account, 'paused', { group: { suspendedProcesses: ['InstanceRefresh'] } });
+    const before = account.snapshot();
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['paused'] } }));
+
+    expect(resultOf(result, 'paused')).toMatchObject({
+      stage: 'LookupLaunchTemplate',
+      error: 'InstanceRefreshSuspendedError',
+    });
+    expect(account.snapshot()).toEqual(before);
+  });
+
+  it('refuses Windows user data before creating anything (WindowsUserDataError)', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'win', {
+      versions: [
+        {
+          ImageId: 'ami-0123456789abcdef0',
+          UserData: Buffer.from('<powershell>\nStart-Service app\n</powershell>').toString('base64'),
+        },
+      ],
+    });
+    const before = account.snapshot();
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['win'] } }));
+
+    expect(resultOf(result, 'win')).toMatchObject({
+      status: 'failed',
+      stage: 'CreatePatchedVersion',
+      error: 'WindowsUserDataError',
+      launchTemplateId: templateId,
+    });
+    expect(account.snapshot()).toEqual(before);
+  });
+});
+
+describe('a refresh that does not succeed', () => {
+  it.each([
+    ['rolls back', 'rollback', 'RollbackSuccessful'],
+    ['fails', 'fail', 'Failed'],
+  ] as const)(
+    'when it %s: default unchanged, reference restored, unproven version deleted',
+    async (_, script, status) => {
+      const account = new FakeAccount();
+      const { templateId } = seedGroup(account, 'web', { reference: '$Default', group: { refresh: script } });
+
+      const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+      expect(result.status).toBe('FAILED');
+      const template = templateOf(account, templateId);
+      expect(template.defaultVersion).toBe(1);
+      expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
+      expect(referenceOf(account, 'web')).toBe('$Default');
+      expect(refreshesOf(account, 'web').map((r) => r.status)).toEqual([status]);
+      expect(account.callsOf('ModifyLaunchTemplate')).toEqual([]);
+      expect(resultOf(result, 'web')).toMatchObject({
+        status: 'failed',
+        stage: 'PollInstanceRefresh',
+        error: 'InstanceRefreshFailedError',
+        oldVersion: 1,
+        newVersion: 2,
+      });
+      expect(pathOf(result, 'web').slice(-3)).toEqual([
+        'PollInstanceRefresh',
+        'PollInstanceRefreshFailed',
+        'RestoreAutoScalingGroup',
+      ]);
+    },
+  );
+
+  it('that never finishes is rolled back after maxPolls polls and the group fails with RefreshTimedOutError', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'slow', { reference: '$Latest', group: { refresh: 'stuck' } });
+
+    // maxPolls = ceil(60 / 5) = 12
+    const result = await run(
+      account,
+      buildInput({ targets: { asgNames: ['slow'] }, pollIntervalSeconds: 5, maxWaitSeconds: 60 }),
+    );
+
+    expect(result.status).toBe('FAILED');
+    expect(account.callsOf('DescribeInstanceRefreshes').length).toBe(12 + 1); // + LookupLaunchTemplate's pre-flight
+    expect(account.callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+    expect(resultOf(result, 'slow')).toMatchObject({
+      status: 'failed',
+      stage: 'PollInstanceRefresh',
+      error: 'RefreshTimedOutError',
+    });
+    const template = templateOf(account, templateId);
+    expect(template.defaultVersion).toBe(1);
+    expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
+    expect(referenceOf(account, 'slow')).toBe('$Latest');
+    expect(refreshesOf(account, 'slow')[0]?.status).not.toBe('InProgress');
+    expect(pathOf(result, 'slow').filter((s) => s === 'WaitForRefresh')).toHaveLength(12);
+  });
+});
+
+describe('a mixed fleet', () => {
+  it('promotes the groups that worked, restores the one that failed, and fails the execution after all finished', async () => {
+    const account = new FakeAccount();
+    const ok1 = seedGroup(account, 'a-numbered', { reference: '1' });
+    const bad = seedGroup(account, 'b-rollback', { reference: '$Default', group: { refresh: 'rollback' } });
+    const ok2 = seedGroup(account, 'c-mixed', { reference: '$Default', mixedInstances: true });
+    const ok3 = seedGroup(account, 'd-latest', { reference: '$Latest' });
+
+    const result = await run(
+      account,
+      buildInput({
+        targets: { asgNames: ['a-numbered', 'b-rollback', 'c-mixed', 'd-latest'] },
+        maxConcurrency: 2,
+      }),
+    );
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('GroupsFailedError');
+    expect(result.cause).toContain('1 of 4');
+    expect(result.cause).toContain('b-rollback');
+    expect(result.summary?.counts).toEqual({
+      total: 4,
+      succeeded: 3,
+      alreadyCurrent: 0,
+      dryRun: 0,
+      failed: 1,
+    });
+    for (const ok of [ok1, ok2, ok3]) expect(templateOf(account, ok.templateId).defaultVersion).toBe(2);
+    expect(referenceOf(account, 'a-numbered')).toBe('2');
+    expect(referenceOf(account, 'c-mixed')).toBe('$Default');
+    expect(referenceOf(account, 'd-latest')).toBe('$Latest');
+    expect(templateOf(account, bad.templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 1 });
+    expect(referenceOf(account, 'b-rollback')).toBe('$Default');
+    expect(groupOf(account, 'b-rollback').launchTemplate?.Version).toBe('$Default');
+    // Every group finished before the execution failed.
+    const failedAt = result.events.findIndex((e) => e.type === 'executionFailed');
+    const lastGroupEvent = result.events.findLastIndex((e) => e.asgName !== undefined);
+    expect(lastGroupEvent).toBeLessThan(failedAt);
+    expect(result.events.find((e) => e.type === 'exited' && e.state === 'Summarize')).toBeDefined();
+  });
+});
