@@ -80,6 +80,9 @@ export const isTerminalRefreshStatus = (s: FakeRefreshStatus): boolean => TERMIN
 /**
  * How a group's next instance refresh behaves. The refresh shows one status per
  * DescribeInstanceRefreshes call that returns it, then moves to the next; the last status stays.
+ * With the `rollback` preset, AWS's automatic rollback happens only when the refresh was started
+ * with AutoRollback on and could be rolled back; otherwise it shows Failed instead. An explicit list
+ * is followed literally.
  */
 export type RefreshScript = 'succeed' | 'fail' | 'rollback' | 'stuck' | readonly FakeRefreshStatus[];
 
@@ -148,7 +151,7 @@ export interface FakeCall {
 }
 
 export interface FakeAccountOptions {
-  /** The clock; defaults to a deterministic one starting 2026-01-05T03:00:00Z, one second per API call. */
+  /** The clock; defaults to a deterministic one from 2026-01-05T03:00:00Z, one second later at each reading. */
   now?: () => Date;
   /** AWS account id used in ARNs. */
   accountId?: string;
@@ -183,6 +186,7 @@ export interface InstanceRefreshSnapshot {
   id: string;
   asgName: string;
   status: FakeRefreshStatus;
+  statusReason?: string;
   /** The statuses the refresh has shown so far, in order. */
   history: FakeRefreshStatus[];
   percentageComplete: number;
@@ -290,11 +294,11 @@ interface RefreshState {
   asgName: string;
   script: FakeRefreshStatus[];
   cursor: number;
-  /** Set once the current status has been reported: the next DescribeInstanceRefreshes moves on first. */
-  reported: boolean;
   history: FakeRefreshStatus[];
   desiredConfiguration?: DesiredConfigurationShape;
   preferences?: Record<string, unknown>;
+  /** The `rollback` preset of a refresh started by StartInstanceRefresh: AutoRollback decides. */
+  automaticRollback: boolean;
   /** Whether AWS could roll this refresh back (decided at start). */
   rollbackPossible: boolean;
   rollbackReason?: string;
@@ -422,7 +426,7 @@ export class FakeAccount {
    */
   addInstanceRefresh(asgName: string, script: RefreshScript = 'stuck'): string {
     const group = this.groupOrThrow(asgName);
-    return this.createRefresh(group, script, undefined, undefined).id;
+    return this.createRefresh(group, script, undefined, undefined, false).id;
   }
 
   // ----- fault injection ---------------------------------------------------------------------
@@ -485,6 +489,7 @@ export class FakeAccount {
         id: r.id,
         asgName: r.asgName,
         status: this.status(r),
+        ...(r.statusReason ? { statusReason: r.statusReason } : {}),
         history: r.history,
         percentageComplete: this.percentage(r),
         instancesToUpdate: this.toUpdate(r),
@@ -799,7 +804,7 @@ export class FakeAccount {
         : {}),
     };
     const preferences = input.Preferences as Record<string, unknown> | undefined;
-    const created = this.createRefresh(g, g.refresh, checkedDesired, preferences);
+    const created = this.createRefresh(g, g.refresh, checkedDesired, preferences, true);
     if (preferences?.AutoRollback === true && !created.rollbackPossible) {
       this.refreshes.splice(this.refreshes.indexOf(created), 1);
       throw awsError(
@@ -812,9 +817,9 @@ export class FakeAccount {
   }
 
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html
-  // Most recent first. Each status of a refresh's script is reported once, then the next call for it
-  // moves it one step on (the last status stays); so the account's state always matches what the
-  // caller last saw (a Successful refresh has saved its configuration when it is first reported).
+  // Most recent first. A describe is the fake's unit of time: each status of a script is reported once,
+  // then the refresh moves on (the last status stays). Effects happen when a status is reached, as on
+  // AWS, so a refresh may have succeeded (and saved its configuration) before anyone describes it again.
   private describeInstanceRefreshes(input: Input): unknown {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     const ids = strings(input.InstanceRefreshIds);
@@ -822,12 +827,11 @@ export class FakeAccount {
       .filter((r) => r.asgName === g.name && (!ids || ids.includes(r.id)))
       .reverse();
     const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
-    for (const r of page.items) {
-      if (r.reported) this.advance(r);
-      r.reported = true;
-    }
+    const out = page.items.map((r) => this.describeRefresh(r));
+    // Time passes: each refresh just reported moves one step along its script.
+    for (const r of page.items) this.advance(r);
     return {
-      InstanceRefreshes: page.items.map((r) => this.describeRefresh(r)),
+      InstanceRefreshes: out,
       ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       $metadata: metadata(200),
     };
@@ -878,6 +882,7 @@ export class FakeAccount {
     script: RefreshScript,
     desired: DesiredConfigurationShape | undefined,
     preferences: Record<string, unknown> | undefined,
+    startedHere: boolean,
   ): RefreshState {
     this.refreshCounter += 1;
     const statuses = typeof script === 'string' ? REFRESH_PRESETS[script] : [...script];
@@ -888,10 +893,10 @@ export class FakeAccount {
       asgName: g.name,
       script: [...statuses],
       cursor: 0,
-      reported: false,
       history: [],
       desiredConfiguration: desired && clone(desired),
       preferences: preferences && clone(preferences),
+      automaticRollback: script === 'rollback' && startedHere,
       rollbackPossible: reason === undefined,
       rollbackReason: reason,
       total: g.desiredCapacity,
@@ -927,7 +932,19 @@ export class FakeAccount {
 
   /** Records the refresh's current status; on Successful the desired configuration is saved on the group. */
   private enter(r: RefreshState): void {
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html: AWS rolls a
+    // failing refresh back by itself only with AutoRollback on (and only when rollback is possible);
+    // otherwise the scripted automatic rollback becomes a plain failure.
+    if (r.automaticRollback && this.status(r) === 'RollbackInProgress' && !r.statusReason) {
+      if (r.preferences?.AutoRollback === true && r.rollbackPossible) {
+        r.statusReason = 'The instance refresh failed and was rolled back automatically (simulated)';
+      } else {
+        r.script = [...r.script.slice(0, r.cursor), 'Failed'];
+      }
+    }
     const s = this.status(r);
+    if (s === 'Failed' && !r.statusReason)
+      r.statusReason = 'Instances did not pass their health checks during the warmup (simulated)';
     r.history.push(s);
     if (TERMINAL.has(s)) r.endTime = this.now();
     // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html:
@@ -960,23 +977,23 @@ export class FakeAccount {
     r.script = [...r.script.slice(0, r.cursor + 1), ...next];
     r.statusReason = reason;
     this.advance(r);
-    r.reported = false;
   }
 
   private activeRefresh(asgName: string): RefreshState | undefined {
     return this.refreshes.find((r) => r.asgName === asgName && ACTIVE.has(this.status(r)));
   }
 
-  /** Plausible progress: grows with the InProgress steps shown; 100 on success. */
+  /**
+   * Plausible progress: the share of the script's InProgress steps shown so far (at most 90 until
+   * it succeeds); a refresh whose script ends InProgress creeps up 10 points per poll, to 90.
+   */
   private percentage(r: RefreshState): number {
     const s = this.status(r);
     if (s === 'Successful' || s === 'Baking') return 100;
-    if (s === 'Pending') return 0;
-    const inProgress = r.history.filter((h) => h === 'InProgress').length;
-    const lastInProgress = r.script.lastIndexOf('InProgress');
-    const planned = Math.max(1, r.script.filter((h) => h === 'InProgress').length);
-    if (s === 'InProgress' && lastInProgress === r.script.length - 1) return Math.min(50, inProgress * 10);
-    return Math.min(90, Math.round((inProgress / (planned + 1)) * 100));
+    const shown = r.history.filter((h) => h === 'InProgress').length;
+    const planned = r.script.filter((h) => h === 'InProgress').length;
+    const endless = r.script.at(-1) === 'InProgress';
+    return Math.min(90, endless ? shown * 10 : Math.round((shown / (planned + 1)) * 100));
   }
 
   private toUpdate(r: RefreshState): number {

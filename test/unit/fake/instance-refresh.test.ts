@@ -77,27 +77,29 @@ async function statuses(id: string, polls: number): Promise<(string | undefined)
 }
 
 describe('refresh scripts: one status per DescribeInstanceRefreshes (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html)', () => {
-  test('succeed: Pending -> InProgress -> Successful; the desired configuration is saved on the group only then (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html)', async () => {
+  test('succeed: Pending -> InProgress -> Successful; the desired configuration is saved on the group when it succeeds (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html)', async () => {
     addGroup('succeed');
     const id = await start();
+    const state = () => {
+      const snapshot = account.snapshot();
+      return [snapshot.instanceRefreshes[0]?.status, snapshot.autoScalingGroups[0]?.launchTemplate?.Version];
+    };
 
+    const atStart = state();
     const first = await poll(id);
+    const afterFirst = state();
     const second = await poll(id);
+    const afterSecond = state();
     const third = await poll(id);
-    const fourth = await poll(id);
 
-    expect([first, second, third, fourth].map((p) => p.status)).toEqual([
-      'Pending',
-      'InProgress',
-      'Successful',
-      'Successful',
-    ]);
-    // Before Successful, the group still launches from version 1 (nothing saved yet).
-    expect(first.version).toBe('1');
-    expect(second.version).toBe('1');
-    expect(third.version).toBe('2');
+    expect([first, second, third].map((p) => p.status)).toEqual(['Pending', 'InProgress', 'Successful']);
+    // The account's own state: the group moves to version 2 exactly when the refresh reaches Successful.
+    expect(atStart).toEqual(['Pending', '1']);
+    expect(afterFirst).toEqual(['InProgress', '1']);
+    expect(afterSecond).toEqual(['Successful', '2']);
     expect([first.percentage, first.toUpdate]).toEqual([0, 4]);
     expect(second.percentage).toBeGreaterThan(0);
+    expect(second.percentage).toBeLessThan(100);
     expect([third.percentage, third.toUpdate]).toEqual([100, 0]);
     expect(account.snapshot().instanceRefreshes[0]).toMatchObject({
       status: 'Successful',
@@ -106,6 +108,17 @@ describe('refresh scripts: one status per DescribeInstanceRefreshes (https://doc
       preferences: { AutoRollback: true, MinHealthyPercentage: 90 },
       endTime: expect.any(String),
     });
+  });
+
+  test('a refresh can succeed between a poll and a rollback request: the rollback is then refused', async () => {
+    addGroup(['InProgress', 'Successful']);
+    const id = await start();
+
+    expect((await poll(id)).status).toBe('InProgress');
+    await expect(
+      autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'g' })),
+    ).rejects.toBeInstanceOf(ActiveInstanceRefreshNotFoundFault);
+    expect(account.snapshot().autoScalingGroups[0]?.launchTemplate?.Version).toBe('2');
   });
 
   test.each([
@@ -118,6 +131,14 @@ describe('refresh scripts: one status per DescribeInstanceRefreshes (https://doc
 
     expect(await statuses(id, 4)).toEqual(expected);
     expect(account.snapshot().autoScalingGroups[0]?.launchTemplate?.Version).toBe('1');
+  });
+
+  test('a scripted automatic rollback needs AutoRollback on: without it the refresh fails (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html)', async () => {
+    addGroup('rollback');
+    const id = await start({ Preferences: { AutoRollback: false } });
+
+    expect(await statuses(id, 4)).toEqual(['Pending', 'InProgress', 'Failed', 'Failed']);
+    expect(account.snapshot().instanceRefreshes[0]?.statusReason).toMatch(/health checks/);
   });
 
   test('an explicit list of statuses, ending with Baking then Successful', async () => {
