@@ -250,10 +250,11 @@ export function awsError(service: FakeService, name: string, message?: string): 
 
 function defaultMessage(code: string): string {
   switch (code) {
-    // Auto Scaling's throttling answer: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html
+    // Auto Scaling has one throttle bucket per account and Region and answers "Rate exceeded"
+    // (code `Throttling` on its Query API): https://repost.aws/knowledge-center/autoscaling-api-calls-throttled
     case 'Throttling':
       return 'Rate exceeded';
-    // EC2: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html
+    // EC2's token buckets answer RequestLimitExceeded: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
     case 'RequestLimitExceeded':
       return 'Request limit exceeded.';
     default:
@@ -736,7 +737,9 @@ export class FakeAccount {
   }
 
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html
-  // Changing the launch template affects only instances launched later; no instance is replaced.
+  // "Any properties that you don't specify are not changed by this update request" (so a policy's
+  // Overrides survive a new LaunchTemplateSpecification). A new launch template affects only instances
+  // launched later: nothing is replaced.
   private updateAutoScalingGroup(input: Input): unknown {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     if (input.LaunchTemplate !== undefined && input.MixedInstancesPolicy !== undefined)
@@ -754,7 +757,6 @@ export class FakeAccount {
       const given = input.MixedInstancesPolicy as MixedInstancesPolicyShape;
       const spec = given.LaunchTemplate?.LaunchTemplateSpecification;
       const old = g.mixedInstancesPolicy ?? {};
-      // Partial updates keep the parts of the policy that are not given.
       g.mixedInstancesPolicy = {
         ...old,
         ...clone(given),

@@ -35,7 +35,7 @@ const describeGroup = () =>
   autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }));
 
 describe('failNext', () => {
-  test('Auto Scaling throttling is "Throttling" / "Rate exceeded" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html), twice, then the call succeeds', async () => {
+  test('Auto Scaling throttling is "Throttling" / "Rate exceeded" (https://repost.aws/knowledge-center/autoscaling-api-calls-throttled), twice, then the call succeeds', async () => {
     account.failNext('DescribeAutoScalingGroups', 'Throttling', 2);
 
     const first = await describeGroup().catch((e: unknown) => e);
@@ -57,7 +57,7 @@ describe('failNext', () => {
     ]);
   });
 
-  test('EC2 throttling is RequestLimitExceeded (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html) and a failed mutating call changes nothing', async () => {
+  test('EC2 throttling is RequestLimitExceeded (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) and a failed mutating call changes nothing', async () => {
     account.failNext('CreateLaunchTemplateVersion', 'RequestLimitExceeded');
 
     const error = await ec2
