@@ -1,0 +1,106 @@
+/**
+ * Properties of the composer over thousands of generated inputs of every kind:
+ *   decompose(compose(x)) == x, byte for byte;
+ *   compose(compose(x)) == compose(x);
+ *   every output is at most 16384 bytes raw, or the composer raises UserDataTooLargeError;
+ *   binary and Windows user data raise their named errors.
+ */
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { composeRaw, decomposeUserData, USER_DATA_LIMIT_BYTES } from '../../src/userdata/compose.ts';
+import { renderPatchScript } from '../../src/userdata/script.ts';
+import {
+  binary,
+  cloudConfig,
+  type Generated,
+  gzipped,
+  mime,
+  otherCloudInit,
+  shellScript,
+  windows,
+} from './fixtures/generators.ts';
+
+/** The real scripts (about 20 KB, so outputs are gzipped) and a small one (outputs stay plain). */
+const scripts = fc.constantFrom(
+  Buffer.from(renderPatchScript({ updates: 'security', timeSync: true })),
+  Buffer.from(renderPatchScript({ updates: 'all', timeSync: false })),
+  Buffer.from('#!/bin/bash\necho small script\n'),
+);
+
+const RUNS = 1000;
+
+function holds(x: Generated, script: Buffer): void {
+  let composed: ReturnType<typeof composeRaw>;
+  try {
+    composed = composeRaw(x.bytes, script);
+  } catch (error) {
+    // Over the limit even gzipped: the only error an accepted kind may raise.
+    expect(error).toMatchObject({ name: 'UserDataTooLargeError', limitBytes: USER_DATA_LIMIT_BYTES });
+    return;
+  }
+  expect(composed.raw.length).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+  expect(Buffer.from(composed.base64, 'base64').equals(composed.raw)).toBe(true);
+  // decompose(compose(x)) == x; gzip of MIME is nested inflated (cloud-init cannot read it as a part).
+  const original = x.kind === 'gzip of mime' ? gunzipSync(x.bytes) : x.bytes;
+  expect(decomposeUserData(composed.base64).equals(original)).toBe(true);
+  // compose(compose(x)) == compose(x), and it knows it.
+  const again = composeRaw(composed.raw, script);
+  expect(again.raw.equals(composed.raw)).toBe(true);
+  expect(again.alreadyCurrent).toBe(true);
+  // Our script is always the first part, whole.
+  expect(composed.parts[0]?.content.equals(script)).toBe(true);
+}
+
+describe('composer properties', () => {
+  const accepted: [string, fc.Arbitrary<Generated>][] = [
+    ['shell scripts (LF/CRLF, ASCII and Unicode)', shellScript],
+    ['#cloud-config', cloudConfig],
+    ['#include, #cloud-boothook, #part-handler, jinja, archive', otherCloudInit],
+    ['MIME multipart (random boundaries, CRLF, nesting, preamble, epilogue)', mime],
+    ['gzip of shell, cloud-config and MIME', gzipped],
+  ];
+  for (const [name, arbitrary] of accepted) {
+    it(`${name}: round trip, idempotent, within 16 KB or UserDataTooLargeError`, () => {
+      fc.assert(
+        fc.property(arbitrary, scripts, (x, script) => holds(x, script)),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  it('large inputs: gzipped to fit, or UserDataTooLargeError with both sizes', () => {
+    const large = fc
+      .tuple(
+        fc.constantFrom('#!/bin/sh\n', '#cloud-config\n'),
+        fc.string({ minLength: 8000, maxLength: 40000 }),
+      )
+      .map(([head, text]) => ({ kind: 'large', bytes: Buffer.from(head + text) }));
+    fc.assert(
+      fc.property(large, scripts, (x, script) => holds(x, script)),
+      { numRuns: 100 },
+    );
+  });
+
+  it('arbitrary binary: UnsupportedUserDataError', () => {
+    fc.assert(
+      fc.property(binary, scripts, (x, script) => {
+        expect(() => composeRaw(x.bytes, script)).toThrow(
+          expect.objectContaining({ name: 'UnsupportedUserDataError' }),
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('Windows (<powershell>, <script>, <persist>, EC2Launch v2 YAML): WindowsUserDataError', () => {
+    fc.assert(
+      fc.property(windows, scripts, (x, script) => {
+        expect(() => composeRaw(x.bytes, script)).toThrow(
+          expect.objectContaining({ name: 'WindowsUserDataError' }),
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
