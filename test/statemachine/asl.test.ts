@@ -2,7 +2,7 @@
  * Static checks of every ASL file in statemachine/: valid Amazon States Language, error names that
  * exist, the retry and catch policy, and Task inputs shaped to exactly their handler's schema.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -250,5 +250,27 @@ describe('statemachine/asg-patcher.asl.json', () => {
         name,
       ).toEqual([]);
     }
+  });
+});
+
+describe('README "## State machine" diagram', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = readme.split(/^## State machine$/m)[1]?.split(/^## /m)[0] ?? '';
+  const diagram = /```mermaid\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const stateNames = allStates(parseDefinition(readDefinitionText(ASL_PATH))).map((s) => s.name);
+
+  it('is a flowchart TD showing every state of the ASL under its exact name', () => {
+    expect(diagram.startsWith('flowchart TD\n')).toBe(true);
+    const words = new Set(diagram.split(/[^A-Za-z]+/));
+    expect(stateNames.filter((name) => !words.has(name))).toEqual([]);
+  });
+
+  it('names no node that is not a state', () => {
+    const leading = diagram
+      .split('\n')
+      .slice(1)
+      .map((line) => /^\s*([A-Za-z]+)/.exec(line)?.[1])
+      .filter((id): id is string => id !== undefined && id !== 'subgraph' && id !== 'end');
+    expect(leading.filter((id) => !stateNames.includes(id))).toEqual([]);
   });
 });
