@@ -607,7 +607,7 @@ export class FakeAccount {
     const requested = strings(input.Versions);
     let numbers: number[];
     if (requested) {
-      numbers = requested.map((v) => this.resolveVersion(t, v));
+      numbers = [...new Set(requested.map((v) => this.resolveVersion(t, v)))];
     } else {
       const min = Number(input.MinVersion ?? 1);
       const max = Number(input.MaxVersion ?? Number.MAX_SAFE_INTEGER);
