@@ -1,0 +1,245 @@
+/**
+ * `npm run bench`: measured figures for the README's "What a run costs".
+ *  1. Lambda bundle sizes, from `npm run package`'s output (.serverless/*.zip) when present.
+ *  2. State transitions per group, counted from local runs of the real state machine (the demo
+ *     scenario, then fleets of N groups), and the Step Functions cost at $0.025 per 1,000.
+ *  3. Execution history events (estimated from the same runs) against the 25,000-event limit.
+ *  4. Local wall time of those runs.
+ * Every number printed is measured by this script on this machine, except where a line says "model".
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Table from 'cli-table3';
+import { accountFromScenario } from '../src/fake/scenario.ts';
+import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const root = resolve(import.meta.dirname, '..');
+/** Step Functions Standard workflows: $0.025 per 1,000 state transitions (us-east-1 list price). */
+const USD_PER_TRANSITION = 0.025 / 1000;
+/** A Standard execution's history holds at most 25,000 events; an inline Map shares it. */
+const HISTORY_LIMIT = 25_000;
+const tableStyle = { head: [] as string[], border: [] as string[] };
+
+const usd = (n: number) => `$${n < 0.01 ? n.toFixed(5) : n.toFixed(4)}`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bundle sizes
+// ---------------------------------------------------------------------------------------------
+
+function bundleSizes(): void {
+  console.log('## Lambda bundles (npm run package -> .serverless/*.zip)');
+  const dir = join(root, '.serverless');
+  const zips = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.zip')) : [];
+  if (zips.length === 0) {
+    console.log('No package output found: run `npm run package` first, then `npm run bench` again.\n');
+    return;
+  }
+  const table = new Table({
+    head: ['function', 'zip size', 'handler .mjs (unzipped)', 'source map (unzipped)'],
+    style: tableStyle,
+  });
+  let total = 0;
+  for (const zip of zips.sort()) {
+    const size = statSync(join(dir, zip)).size;
+    total += size;
+    const entries = zipEntries(readFileSync(join(dir, zip)));
+    const sizeOf = (suffix: string) =>
+      entries.filter((e) => e.name.endsWith(suffix)).reduce((sum, e) => sum + e.size, 0);
+    table.push([zip.replace(/\.zip$/, ''), kib(size), kib(sizeOf('.mjs')), kib(sizeOf('.mjs.map'))]);
+  }
+  table.push(['total', kib(total), '', '']);
+  console.log(table.toString());
+  console.log(`Built ${statSync(join(dir, zips[0] ?? '')).mtime.toISOString()}\n`);
+}
+
+/** Names and uncompressed sizes from a zip's central directory (no zip64: bundles are small). */
+function zipEntries(zip: Buffer): { name: string; size: number }[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip file');
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const entries: { name: string; size: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('bad zip central directory');
+    const size = zip.readUInt32LE(offset + 24);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    entries.push({ name: zip.toString('utf8', offset + 46, offset + 46 + nameLength), size });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2-4. Transitions, history events, wall time
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Execution history events per state entered (model, from the Step Functions history event types):
+ * a Lambda Task writes TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted,
+ * LambdaFunctionSucceeded/Failed, TaskStateExited (5); Wait, Choice, Pass, Succeed, Fail write
+ * Entered and Exited (2); a Map writes MapStateEntered, MapStateStarted, MapStateSucceeded,
+ * MapStateExited (4) plus MapIterationStarted and MapIterationSucceeded/Failed per item (2);
+ * a retry writes Scheduled, Started, Failed again (3). Plus ExecutionStarted and the end (2).
+ */
+function historyEvents(events: StageEvent[]): number {
+  let count = 2;
+  for (const event of events) {
+    if (event.type === 'entered') {
+      if (event.stateType === 'Task') count += 5;
+      else if (event.stateType === 'Map') count += 4;
+      else count += 2;
+      // each iteration's first state marks an iteration start/end pair
+      if (event.state === 'LookupLaunchTemplate') count += 2;
+    } else if (event.type === 'retried') {
+      count += 3;
+    }
+  }
+  return count;
+}
+
+interface Measured {
+  result: RunStateMachineResult;
+  wallMs: number;
+  perGroup: Map<string, number>;
+  runLevel: number;
+  retries: number;
+}
+
+/** Runs a scenario once and counts transitions: states entered, plus one per retry (billed too). */
+async function measure(scenario: Record<string, unknown>): Promise<Measured> {
+  const { input, expect: _expect, ...accountPart } = scenario;
+  const account = accountFromScenario(accountPart);
+  const started = performance.now();
+  const result = await runStateMachine({ input, account, runId: 'bench' });
+  const wallMs = performance.now() - started;
+  const perGroup = new Map<string, number>();
+  let runLevel = 0;
+  let retries = 0;
+  for (const event of result.events) {
+    if (event.type !== 'entered' && event.type !== 'retried') continue;
+    if (event.type === 'retried') retries++;
+    if (event.asgName === undefined) runLevel++;
+    else perGroup.set(event.asgName, (perGroup.get(event.asgName) ?? 0) + 1);
+  }
+  return { result, wallMs, perGroup, runLevel, retries };
+}
+
+async function demoTransitions(): Promise<void> {
+  console.log('## Demo scenario (examples/demo-scenario.json), one local run');
+  const scenario = JSON.parse(readFileSync(join(root, 'examples/demo-scenario.json'), 'utf8'));
+  const { result, perGroup, runLevel, wallMs } = await measure(scenario);
+  const table = new Table({
+    head: ['group', 'outcome', 'polls', 'state transitions', 'Step Functions cost'],
+    style: tableStyle,
+  });
+  for (const group of result.summary?.groups ?? []) {
+    const polls = result.events.filter(
+      (e) => e.type === 'entered' && e.asgName === group.asgName && e.state === 'PollInstanceRefresh',
+    ).length;
+    const transitions = perGroup.get(group.asgName) ?? 0;
+    table.push([group.asgName, group.status, polls, transitions, usd(transitions * USD_PER_TRANSITION)]);
+  }
+  table.push([
+    '(run: ResolveTargets, Map, Summarize, end)',
+    '',
+    '',
+    runLevel,
+    usd(runLevel * USD_PER_TRANSITION),
+  ]);
+  table.push([
+    'total',
+    result.status,
+    '',
+    result.stateTransitions,
+    usd(result.stateTransitions * USD_PER_TRANSITION),
+  ]);
+  console.log(table.toString());
+  console.log(`Local wall time ${wallMs.toFixed(0)} ms.\n`);
+}
+
+/** A fleet of `groups` groups, each on its own launch template, each refresh taking `polls` polls. */
+function fleetScenario(groups: number, polls: number): Record<string, unknown> {
+  const statuses = [...Array.from({ length: polls - 1 }, () => 'InProgress'), 'Successful'];
+  const name = (i: number) => `app-${String(i).padStart(3, '0')}`;
+  return {
+    input: {
+      targets: { tags: [{ key: 'asg-patcher', values: ['enabled'] }] },
+      maxConcurrency: 40,
+      pollIntervalSeconds: 60,
+      maxWaitSeconds: 4 * 3600,
+    },
+    launchTemplates: Array.from({ length: groups }, (_, i) => ({
+      name: name(i),
+      versions: [
+        {
+          data: { ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 'm7g.large' },
+          userData: `#!/bin/bash\nsystemctl enable --now ${name(i)}.service\n`,
+        },
+      ],
+    })),
+    autoScalingGroups: Array.from({ length: groups }, (_, i) => ({
+      name: name(i),
+      launchTemplate: { template: name(i), version: i % 2 === 0 ? '$Default' : '1' },
+      tags: { 'asg-patcher': 'enabled' },
+      refresh: statuses,
+    })),
+  };
+}
+
+async function fleets(): Promise<void> {
+  console.log('## Fleets: every refresh succeeds after P polls (P = 3: the demo; P = 30: a 30-minute');
+  console.log('## refresh polled every 60 s). maxConcurrency 40. Local wall time with waits set to 0.');
+  await measure(fleetScenario(2, 2)); // warm-up: load the handlers and the SDK before timing
+  const table = new Table({
+    head: [
+      'groups',
+      'polls',
+      'transitions',
+      'per group',
+      'cost per run',
+      'cost per 100 groups',
+      'history events (model)',
+      'local wall time',
+    ],
+    style: tableStyle,
+  });
+  for (const [groups, polls] of [
+    [1, 3],
+    [10, 3],
+    [100, 3],
+    [1, 30],
+    [10, 30],
+    [100, 30],
+  ] as const) {
+    const { result, wallMs, runLevel } = await measure(fleetScenario(groups, polls));
+    if (result.status !== 'SUCCEEDED')
+      throw new Error(`fleet run of ${groups} groups ${result.status}: ${result.cause}`);
+    const perGroup = (result.stateTransitions - runLevel) / groups;
+    const history = historyEvents(result.events);
+    table.push([
+      groups,
+      polls,
+      result.stateTransitions,
+      perGroup.toFixed(0),
+      usd(result.stateTransitions * USD_PER_TRANSITION),
+      usd((runLevel + perGroup * 100) * USD_PER_TRANSITION),
+      `${history}${history > HISTORY_LIMIT ? ' (over 25,000!)' : ''}`,
+      `${(wallMs / 1000).toFixed(2)} s`,
+    ]);
+  }
+  console.log(table.toString());
+  console.log(
+    `Price: $0.025 per 1,000 state transitions (Standard workflows, us-east-1; the free tier's 4,000 a month not deducted).`,
+  );
+  console.log(`Node ${process.version}, ${process.platform}/${process.arch}.`);
+}
+
+bundleSizes();
+await demoTransitions();
+await fleets();
