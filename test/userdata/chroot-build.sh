@@ -3,14 +3,9 @@
 # sources an EC2 Debian 12 instance has (main and the security archive), from the mirror this
 # machine's apt already uses. Reused when present: delete the directory to rebuild it.
 # Usage: test/userdata/chroot-build.sh [DIR]   (default .cache/chroot-bookworm; needs root)
+#        test/userdata/chroot-build.sh --print-mirrors   (the two mirror URLs it would use)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-dir="${1:-.cache/chroot-bookworm}"
-if [[ -f "$dir/.asg-patcher-chroot-ready" ]]; then
-  echo "chroot ready: $dir"
-  exit 0
-fi
 
 # The machine's own Debian mirror (deb822 or one-line sources), else Debian's CDN.
 mirror_from_apt() {
@@ -23,9 +18,22 @@ mirror_from_apt() {
 mirror="${ASG_PATCHER_DEBIAN_MIRROR:-$(mirror_from_apt)}"
 mirror="${mirror%/}"
 security="${ASG_PATCHER_DEBIAN_SECURITY_MIRROR:-${mirror%/debian}/debian-security}"
+if [[ ${1:-} == --print-mirrors ]]; then
+  printf '%s\n%s\n' "$mirror" "$security"
+  exit 0
+fi
+
+dir="${1:-.cache/chroot-bookworm}"
+mkdir -p "$(dirname "$dir")"
+# One builder at a time (two test runs may start together).
+exec 9>"$dir.lock"
+flock 9
+if [[ -f "$dir/.asg-patcher-chroot-ready" ]]; then
+  echo "chroot ready: $dir ($(cat "$dir/.asg-patcher-chroot-ready"))"
+  exit 0
+fi
 
 rm -rf "$dir.tmp"
-mkdir -p "$(dirname "$dir")"
 start=$(date +%s)
 debootstrap --variant=minbase --include=chrony bookworm "$dir.tmp" "$mirror"
 # What a Debian 12 EC2 instance lists (deb822, as Debian's cloud images ship it).
