@@ -119,19 +119,18 @@ function customerPart(kind: CustomerKind, customer: Buffer): { text: Buffer; par
     case 'gzip':
       return leafPart('customer', 'application/x-gzip', customer);
     case 'mime':
-    case 'gzip-mime': {
-      const message = kind.kind === 'mime' ? customer : kind.inner;
       return {
-        text: message,
+        text: customer,
         part: {
           owner: 'customer',
-          contentType: topContentType(message),
-          content: message,
-          encodedBytes: message.length,
+          contentType: topContentType(customer),
+          content: customer,
+          encodedBytes: customer.length,
           transferEncoding: 'nested',
         },
       };
-    }
+    case 'inflated':
+      return customerPart(kind.innerKind, kind.inner);
   }
 }
 
@@ -153,7 +152,7 @@ export function buildArchive(script: Buffer, customer: Buffer, kind: CustomerKin
   chunks.push(Buffer.from(`--${boundary}--\n`));
   return {
     script,
-    customer: kind.kind === 'empty' ? undefined : kind.kind === 'gzip-mime' ? kind.inner : customer,
+    customer: kind.kind === 'empty' ? undefined : kind.kind === 'inflated' ? kind.inner : customer,
     parts: theirs ? [ours.part, theirs.part] : [ours.part],
     bytes: Buffer.concat(chunks),
   };

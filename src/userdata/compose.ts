@@ -88,8 +88,9 @@ export function extractCustomer(raw: Buffer): CustomerContent {
 
 /**
  * Gives back the customer's original content, byte for byte, from user data we composed (or from
- * seed-script user data, or bare user data). One exception: gzip of a MIME message is nested
- * uncompressed (cloud-init cannot read it as a gzip part), so that gives back the inflated message.
+ * seed-script user data, or bare user data). One exception: gzip of a MIME message or of non-ASCII
+ * text is carried inflated (cloud-init would not read it the same as a gzip part), so that gives
+ * back the inflated content.
  * @param base64 a UserData value (base64), or undefined
  */
 export function decomposeUserData(base64: string | undefined): Buffer {
@@ -154,8 +155,8 @@ function summarise(
         ? `asg-patcher script ${SCRIPT_FILENAME}`
         : kind.kind === 'mime'
           ? "customer's MIME message, nested whole (its own parts, in order)"
-          : kind.kind === 'gzip-mime'
-            ? "customer's gzip MIME message, nested uncompressed"
+          : kind.kind === 'inflated'
+            ? "customer's gzip content, carried inflated (as cloud-init reads it)"
             : kind.kind === 'gzip'
               ? `customer's gzip content (${kind.innerType} inside), kept compressed`
               : "customer's content, byte for byte";

@@ -113,10 +113,14 @@ export type CustomerKind =
   | { kind: 'mime' }
   /** One part of the content type cloud-init gives the start string. */
   | { kind: 'text'; contentType: string }
-  /** gzip of a non-MIME kind, kept compressed: cloud-init inflates `application/x-gzip` parts. */
+  /** gzip of ASCII text of a non-MIME kind, kept compressed: cloud-init inflates `application/x-gzip` parts. */
   | { kind: 'gzip'; innerType: string }
-  /** gzip of a MIME message: nested uncompressed, as cloud-init read it (the gzip bytes are not kept). */
-  | { kind: 'gzip-mime'; inner: Buffer };
+  /**
+   * gzip that cloud-init would not read the same as a gzip part (a MIME message, or text that is
+   * not ASCII: it inflates parts into a str payload that Python's email package re-encodes with
+   * raw-unicode-escape), so it is carried inflated, as cloud-init read it; the gzip bytes are not kept.
+   */
+  | { kind: 'inflated'; inner: Buffer; innerKind: { kind: 'mime' } | { kind: 'text'; contentType: string } };
 
 /**
  * Decides how the customer's content is kept, or refuses it.
@@ -130,11 +134,10 @@ export function classifyCustomer(bytes: Buffer): CustomerKind {
     if (inner.length === 0) return { kind: 'gzip', innerType: 'text/plain' };
     if (isGzip(inner)) throw new UnsupportedUserDataError('gzip inside gzip, which cloud-init does not read');
     const innerKind = classifyCustomer(inner);
-    if (innerKind.kind === 'mime') return { kind: 'gzip-mime', inner };
+    if (innerKind.kind === 'mime') return { kind: 'inflated', inner, innerKind };
     if (innerKind.kind === 'text') {
-      // cloud-init decodes an inflated part as strict UTF-8 (util.decomp_gzip) and drops it otherwise.
-      if (!isUtf8(inner)) throw new UnsupportedUserDataError('gzip of text that is not UTF-8');
-      return { kind: 'gzip', innerType: innerKind.contentType };
+      if (inner.every((b) => b < 0x80)) return { kind: 'gzip', innerType: innerKind.contentType };
+      return { kind: 'inflated', inner, innerKind };
     }
     throw new UnsupportedUserDataError('gzip data of an unexpected kind');
   }

@@ -62,7 +62,7 @@ def parse(path):
             "data": None,
             "frequency": PER_INSTANCE,
             "handlercount": 0,
-            "excluded": [],
+            "excluded": ["text/part-handler"],  # never import a part handler here
         }
         handlers.walk(processed, handlers.walker_callback, data)
         scripts = sorted(os.listdir(scripts_dir))
