@@ -86,6 +86,7 @@ function zipEntries(zip: Buffer): { name: string; size: number }[] {
  * Entered and Exited (2); a Map writes MapStateEntered, MapStateStarted, MapStateSucceeded,
  * MapStateExited (4) plus MapIterationStarted and MapIterationSucceeded/Failed per item (2);
  * a retry writes Scheduled, Started, Failed again (3). Plus ExecutionStarted and the end (2).
+ * Event types: https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
  */
 function historyEvents(events: StageEvent[]): number {
   let count = 2;

@@ -81,9 +81,10 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
     output.error(`asg-patcher run: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.usage;
   }
-  const { account, input, expectation } = loaded;
+  const { account, input, expectation, description } = loaded;
 
   output.log(`Scenario ${options.scenario}: ${describeAccount(account)}`);
+  if (description) output.log(description);
   output.log(`Input: ${JSON.stringify(input)}`);
   output.log('');
   output.log(formatProgressHeader());
@@ -145,6 +146,7 @@ interface LoadedScenario {
   account: FakeAccount;
   input: unknown;
   expectation: Expectation;
+  description?: string;
 }
 
 function loadScenario(options: RunCommandOptions): LoadedScenario {
@@ -163,7 +165,12 @@ function loadScenario(options: RunCommandOptions): LoadedScenario {
   if (input === undefined) {
     throw new UsageError(`${options.scenario} has no "input"; pass the execution input with --input`);
   }
-  return { account, input, expectation };
+  return {
+    account,
+    input,
+    expectation,
+    ...(typeof scenario.description === 'string' ? { description: scenario.description } : {}),
+  };
 }
 
 function parseExpectation(value: unknown, file: string): Expectation {
@@ -336,7 +343,8 @@ function footnotes(summary: Summary | undefined): string[] {
   const lines: string[] = [];
   for (const group of summary.groups) {
     if (group.cause) lines.push(`${group.asgName}: ${errorMessageOf(group.cause)}`);
-    if (group.note) lines.push(`${group.asgName}: ${group.note}`);
+    // The first line says it; the rest (e.g. the user data's parts) is in the --out file.
+    if (group.note) lines.push(`${group.asgName}: ${group.note.split('\n')[0]}`);
   }
   return lines;
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bastionParts } from '../../examples/refresh-demo-scenario.ts';
 import type { AccountSnapshot } from '../../src/fake/account.ts';
 import type { Summary } from '../../src/schemas.ts';
 
@@ -96,6 +97,7 @@ describe('asg-patcher run on the demo scenario', () => {
     const rows = tableRows(run.stdout);
     expect([...rows.keys()].sort()).toEqual([
       'api-prod',
+      'bastion',
       'batch-workers-spot',
       'internal-tools',
       'reports-prod',
@@ -129,6 +131,12 @@ describe('asg-patcher run on the demo scenario', () => {
       status: 'succeeded',
       failure: '-',
     });
+    expect(pick('bastion')).toEqual({
+      version: 'v2',
+      refreshed: false,
+      status: 'alreadyCurrent',
+      failure: '-',
+    });
     expect(pick('reports-prod')).toMatchObject({
       status: 'failed',
       failure: 'PollInstanceRefresh: InstanceRefreshFailedError',
@@ -137,7 +145,7 @@ describe('asg-patcher run on the demo scenario', () => {
 
   it('writes the summary and the account end state: successes promoted, the failure put back', () => {
     expect(out.execution).toMatchObject({ status: 'FAILED', error: 'GroupsFailedError' });
-    expect(out.summary?.counts).toEqual({ total: 5, succeeded: 4, alreadyCurrent: 0, dryRun: 0, failed: 1 });
+    expect(out.summary?.counts).toEqual({ total: 6, succeeded: 4, alreadyCurrent: 1, dryRun: 0, failed: 1 });
 
     const template = (name: string) => out.account.launchTemplates.find((t) => t.name === name);
     const group = (name: string) => out.account.autoScalingGroups.find((g) => g.name === name);
@@ -149,10 +157,12 @@ describe('asg-patcher run on the demo scenario', () => {
       reports: 1, // refresh rolled back: default untouched
       'internal-tools': 3,
       sandbox: 1,
+      bastion: 2, // already current: nothing created
     });
     // The failed group's new version was deleted, so $Latest resolves as before.
     expect(template('reports')?.versions.map((v) => v.versionNumber)).toEqual([1]);
     expect(template('sandbox')?.versions.map((v) => v.versionNumber)).toEqual([1]);
+    expect(template('bastion')?.versions.map((v) => v.versionNumber)).toEqual([1, 2]);
 
     // Each group is back on its reference style; a numbered group moves to the new number.
     expect(group('web-frontend-prod')?.launchTemplate?.Version).toBe('4');
@@ -186,6 +196,18 @@ describe('asg-patcher run on the demo scenario', () => {
     expect(out.account.instanceRefreshes.find((r) => r.asgName === 'reports-prod')?.status).toBe(
       'RollbackSuccessful',
     );
+  });
+});
+
+describe('the demo scenario file', () => {
+  it("has the already-current group composed exactly as today's composer does", () => {
+    const scenario = JSON.parse(readFileSync(demo, 'utf8'));
+    const { launchTemplate, group } = bastionParts();
+    // If this fails, the patch script or the composer changed: `npx tsx examples/refresh-demo-scenario.ts`.
+    expect(scenario.launchTemplates.find((t: { name: string }) => t.name === 'bastion')).toEqual(
+      launchTemplate,
+    );
+    expect(scenario.autoScalingGroups.find((g: { name: string }) => g.name === 'bastion')).toEqual(group);
   });
 });
 
