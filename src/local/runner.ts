@@ -4,7 +4,12 @@
  * simulated account (src/fake). Waits and retry pauses are shortened; nothing else is changed.
  */
 import '../polyfills.ts';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import type { z } from 'zod';
 import type { FakeAccount } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
@@ -113,6 +118,36 @@ class LambdaFunctionError extends Error {
   }
 }
 
+/**
+ * Step Functions' payload quota: a state's input (after Parameters) and output, UTF-8 JSON.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * `States.DataLimitExceeded`: terminal, matched by neither Retry nor `States.ALL` in AWS
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). The
+ * interpreter reads `isRetryable`/`isCatchable` off the error, so these make it behave the same.
+ */
+class DataLimitExceededError extends Error {
+  override readonly name = 'States.DataLimitExceeded';
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+}
+
+function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+function checkPayload(what: string, value: unknown): void {
+  const bytes = payloadBytes(value);
+  if (bytes > PAYLOAD_LIMIT_BYTES) {
+    throw new DataLimitExceededError(
+      `${what} is ${bytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
+    );
+  }
+}
+
 function toLambdaError(error: unknown): LambdaFunctionError {
   if (error instanceof Error) return new LambdaFunctionError(error.name, error.message, error.stack);
   return new LambdaFunctionError('Error', String(error), undefined);
@@ -121,6 +156,8 @@ function toLambdaError(error: unknown): LambdaFunctionError {
 /**
  * Runs the state machine on `input` against `account` and resolves when the execution ends
  * (it never rejects for a failed execution: `status` says FAILED, with `error` and `cause`).
+ * The fake is installed on the SDK client classes, so run one execution at a time per process.
+ * Like Step Functions, a state input or output over 256 KiB fails the run (`States.DataLimitExceeded`).
  */
 export async function runStateMachine(options: RunStateMachineOptions): Promise<RunStateMachineResult> {
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -139,11 +176,15 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     };
     const override = options.handlerOverrides?.[state];
     taskResourceLocalHandlers[state] = async (input) => {
+      checkPayload(`The input of ${state}`, input);
+      let output: Json;
       try {
-        return asLambdaPayload(await (override ? override(input, real) : real(input)));
+        output = asLambdaPayload(await (override ? override(input, real) : real(input)));
       } catch (error) {
         throw toLambdaError(error);
       }
+      checkPayload(`The result of ${state}`, output);
+      return output;
     };
   }
   const waitTimeOverrides: Record<string, number> = {};
@@ -189,6 +230,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
 
     // Inside the Map, events carry the iteration index; every per-group state's data keeps asgName.
     let groupNames: string[] = [];
+    let dataLimit: DataLimitExceededError | undefined;
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
         const atMs = event.timestamp - startedAt;
@@ -203,6 +245,13 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
             break;
           }
           case 'StateExited':
+            if (!dataLimit && payloadBytes(event.state.output) > PAYLOAD_LIMIT_BYTES) {
+              // Task I/O is checked exactly above; other states (Map, Pass) are caught here, a little late.
+              dataLimit = new DataLimitExceededError(
+                `The output of ${event.state.name} is ${payloadBytes(event.state.output)} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
+              );
+              execution.abort();
+            }
             if (event.state.name === 'Summarize') {
               const parsed = Summary.safeParse(event.state.output);
               if (parsed.success) summary = parsed.data;
@@ -249,8 +298,10 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       result = { status: 'SUCCEEDED', runId, output, events, stateTransitions };
     } catch (error) {
       await consume;
-      if (!(error instanceof ExecutionError)) throw error;
-      const failure = error.cause instanceof Error ? error.cause : error;
+      let failure: Error;
+      if (dataLimit && error instanceof ExecutionAbortedError) failure = dataLimit;
+      else if (error instanceof ExecutionError) failure = error.cause instanceof Error ? error.cause : error;
+      else throw error;
       emit({
         type: 'executionFailed',
         atMs: Date.now() - startedAt,
