@@ -289,9 +289,18 @@ update_dnf() {
   PACKAGE_MANAGER='dnf'
   local -a cmd=(dnf -y)
   # AL2023's repositories are versioned: without --releasever=latest, dnf only sees the release the
-  # AMI was built from and finds nothing to upgrade.
+  # AMI was built from and finds nothing to upgrade. An owner who pinned a release on purpose in
+  # /etc/dnf/vars/releasever (AWS's "persistent override") keeps it: we upgrade within that release.
   # https://docs.aws.amazon.com/linux/al2023/ug/deterministic-upgrades-usage.html
-  if [[ $FAMILY == al2023 ]]; then cmd+=(--releasever=latest); fi
+  if [[ $FAMILY == al2023 ]]; then
+    local pinned=''
+    if [[ -s "$ROOT/etc/dnf/vars/releasever" ]]; then pinned=$(head -n 1 "$ROOT/etc/dnf/vars/releasever"); fi
+    if [[ -n $pinned && $pinned != latest ]]; then
+      log info "release pinned to $pinned in /etc/dnf/vars/releasever: upgrading within that release"
+    else
+      cmd+=(--releasever=latest)
+    fi
+  fi
   cmd+=(upgrade)
   if [[ $ASG_PATCHER_UPDATES == security ]]; then cmd+=(--security); fi
   run_logged "${cmd[@]}"

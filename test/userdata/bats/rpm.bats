@@ -116,6 +116,23 @@ teardown() { assert_never_rebooted; }
   assert_called 'dnf -y --releasever=latest upgrade'
 }
 
+@test "AL2023: a release pinned in /etc/dnf/vars/releasever is kept (no --releasever=latest)" {
+  root_al2023
+  write /etc/dnf/vars/releasever <<<'2023.6.20250107'
+  run_patch security true
+  assert_status 0
+  assert_called 'dnf -y upgrade --security'
+  assert_log_contains 'release pinned to 2023.6.20250107'
+}
+
+@test "AL2023: /etc/dnf/vars/releasever set to latest still upgrades to the latest release" {
+  root_al2023
+  write /etc/dnf/vars/releasever <<<'latest'
+  run_patch security true
+  assert_status 0
+  assert_called 'dnf -y --releasever=latest upgrade --security'
+}
+
 @test "AL2023: already configured (link-local.sources, as the AMI ships it) changes nothing" {
   root_al2023
   write /etc/chrony.d/link-local.sources <<<"$CHRONY_AMAZON"
