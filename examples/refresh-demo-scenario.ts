@@ -67,19 +67,24 @@ export function bastionParts(): { launchTemplate: Json; group: Json } {
   };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const scenario = JSON.parse(readFileSync(path, 'utf8')) as {
-    launchTemplates: Json[];
-    autoScalingGroups: Json[];
-  };
+/** The scenario with its bastion launch template and group replaced by today's `bastionParts()`. */
+export function withFreshBastion<T extends { launchTemplates: Json[]; autoScalingGroups: Json[] }>(
+  scenario: T,
+): T {
+  const copy = structuredClone(scenario);
   const { launchTemplate, group } = bastionParts();
   const upsert = (list: Json[], item: Json) => {
     const at = list.findIndex((x) => x.name === item.name);
     if (at >= 0) list[at] = item;
     else list.push(item);
   };
-  upsert(scenario.launchTemplates, launchTemplate);
-  upsert(scenario.autoScalingGroups, group);
-  writeFileSync(path, `${JSON.stringify(scenario, null, 2)}\n`);
+  upsert(copy.launchTemplates, launchTemplate);
+  upsert(copy.autoScalingGroups, group);
+  return copy;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const scenario = JSON.parse(readFileSync(path, 'utf8'));
+  writeFileSync(path, `${JSON.stringify(withFreshBastion(scenario), null, 2)}\n`);
   console.log(`Updated ${path}: bastion version 2 = today's composition of version 1`);
 }
