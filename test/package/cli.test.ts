@@ -208,9 +208,10 @@ describe('the demo scenario file', () => {
     const scenario = JSON.parse(readFileSync(committedDemo, 'utf8'));
     const { launchTemplate, group } = bastionParts();
     // If this fails, the patch script or the composer changed: `npx tsx examples/refresh-demo-scenario.ts`.
-    expect(scenario.launchTemplates.find((t: { name: string }) => t.name === 'bastion')).toEqual(
-      launchTemplate,
-    );
+    expect(
+      scenario.launchTemplates.find((t: { name: string }) => t.name === 'bastion'),
+      'the patch script changed: run `npx tsx examples/refresh-demo-scenario.ts` and commit the demo scenario',
+    ).toEqual(launchTemplate);
     expect(scenario.autoScalingGroups.find((g: { name: string }) => g.name === 'bastion')).toEqual(group);
   });
 });
