@@ -180,6 +180,31 @@ describe('a successful run', () => {
   });
 });
 
+describe('concurrency', () => {
+  const groupOrder = (events: { type: string; asgName?: string }[]) =>
+    events.filter((e) => e.type === 'entered' && e.asgName !== undefined).map((e) => e.asgName);
+
+  it('patches one group at a time with maxConcurrency 1 (MaxConcurrencyPath), and side by side with more', async () => {
+    const names = ['g1', 'g2', 'g3'];
+    const sequential = new FakeAccount();
+    const parallel = new FakeAccount();
+    for (const name of names) {
+      seedGroup(sequential, name);
+      seedGroup(parallel, name);
+    }
+
+    const one = await run(sequential, buildInput({ targets: { asgNames: names }, maxConcurrency: 1 }));
+    const three = await run(parallel, buildInput({ targets: { asgNames: names }, maxConcurrency: 3 }));
+
+    expect([one.status, three.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // Sequential: each group's states form one unbroken run of events.
+    const order = groupOrder(one.events);
+    expect(order.filter((name, i) => name !== order[i - 1])).toEqual(names);
+    expect(groupOrder(three.events).slice(0, 3)).toEqual(names);
+    expect(one.summary?.groups.map((g) => g.asgName)).toEqual(names);
+  });
+});
+
 describe('a run with nothing to do', () => {
   it('leaves an already current group alone: a second run creates and refreshes nothing', async () => {
     const account = new FakeAccount();

@@ -94,4 +94,21 @@ describe('transient errors', () => {
     expect(referenceOf(account, 'web')).toBe('$Default');
     expect(refreshesOf(account, 'web')).toEqual([]);
   });
+
+  it('retries Auto Scaling ResourceContention (the SDK names it ResourceContentionFault) on a mutating call', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
+    account.failNext('UpdateAutoScalingGroup', 'ResourceContention', 2);
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('SUCCEEDED');
+    const contended = account.calls.filter((c) => c.error !== undefined);
+    expect(contended.map((c) => [c.command, c.error])).toEqual([
+      ['UpdateAutoScalingGroup', 'ResourceContentionFault'],
+      ['UpdateAutoScalingGroup', 'ResourceContentionFault'],
+    ]);
+    expect(templateOf(account, templateId).defaultVersion).toBe(2);
+    expect(referenceOf(account, 'web')).toBe('$Default');
+  });
 });
