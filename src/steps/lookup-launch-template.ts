@@ -16,19 +16,11 @@ import {
   LaunchTemplateNotFoundError,
   RefreshAlreadyActiveError,
 } from '../errors.ts';
-import type { GroupTarget, LookupLaunchTemplateInput, RefreshStatus } from '../schemas.ts';
+import type { GroupTarget, LookupLaunchTemplateInput } from '../schemas.ts';
 import { isLaunchTemplateNotFound } from './lib/aws-errors.ts';
 import { describeGroup } from './lib/describe-group.ts';
 import { readLaunchTemplateRef } from './lib/launch-template-ref.ts';
-
-/** Statuses of a refresh that still owns the group (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html). */
-export const ACTIVE_REFRESH_STATUSES: readonly RefreshStatus[] = [
-  'Pending',
-  'InProgress',
-  'Cancelling',
-  'RollbackInProgress',
-  'Baking',
-];
+import { isActiveRefreshStatus } from './lib/refresh-status.ts';
 
 /**
  * Finds the group's launch template (under `LaunchTemplate` or the mixed-instances policy, by id or
@@ -58,9 +50,7 @@ export async function lookupLaunchTemplate(
   const refreshes = await deps.autoScaling.send(
     new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
   );
-  const active = refreshes.InstanceRefreshes?.find((refresh) =>
-    ACTIVE_REFRESH_STATUSES.some((status) => status === refresh.Status),
-  );
+  const active = refreshes.InstanceRefreshes?.find((refresh) => isActiveRefreshStatus(refresh.Status));
   if (active) {
     throw new RefreshAlreadyActiveError(asgName, {
       cause: new Error(`instance refresh ${active.InstanceRefreshId} is ${active.Status}`),

@@ -8,14 +8,7 @@ import type { AwsDeps } from '../clients.ts';
 import { InstanceRefreshFailedError, RefreshTimedOutError } from '../errors.ts';
 import { type PollInstanceRefreshInput, type PollInstanceRefreshOutput, RefreshStatus } from '../schemas.ts';
 import { isAwsError } from './lib/aws-errors.ts';
-
-const TERMINAL: readonly RefreshStatus[] = [
-  'Successful',
-  'Failed',
-  'Cancelled',
-  'RollbackSuccessful',
-  'RollbackFailed',
-];
+import { TERMINAL_REFRESH_STATUSES } from './lib/refresh-status.ts';
 
 /**
  * One poll of the refresh (DescribeInstanceRefreshes). Successful: returns it (terminal). Another
@@ -35,7 +28,7 @@ export async function pollInstanceRefresh(
   const status = RefreshStatus.parse(refresh.Status);
   const output: PollInstanceRefreshOutput = {
     status,
-    terminal: TERMINAL.includes(status),
+    terminal: TERMINAL_REFRESH_STATUSES.includes(status),
     percentageComplete: refresh.PercentageComplete ?? 0,
     instancesToUpdate: refresh.InstancesToUpdate ?? 0,
     pollCount,
@@ -63,7 +56,7 @@ function settle(
   output: PollInstanceRefreshOutput,
 ): PollInstanceRefreshOutput {
   if (output.status === 'Successful') return { ...output, terminal: true };
-  if (!TERMINAL.includes(output.status)) {
+  if (!TERMINAL_REFRESH_STATUSES.includes(output.status)) {
     // Stop was refused as "no active refresh" yet AWS still lists it as running: report it as failed.
     throw new InstanceRefreshFailedError(
       input.asgName,

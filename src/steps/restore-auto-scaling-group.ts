@@ -1,4 +1,8 @@
-import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeInstanceRefreshesCommand,
+  type InstanceRefresh,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsDeps } from '../clients.ts';
@@ -6,6 +10,7 @@ import type { GroupResult, GroupTarget, RestoreAutoScalingGroupInput } from '../
 import { describeGroup } from './lib/describe-group.ts';
 import { launchTemplateReference, readLaunchTemplateRef } from './lib/launch-template-ref.ts';
 import { describeTemplateById } from './lib/launch-template-versions.ts';
+import { isActiveRefreshStatus } from './lib/refresh-status.ts';
 
 /** What a Lambda error's Cause holds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). */
 const LambdaErrorDocument = z.object({ errorType: z.string().optional(), errorMessage: z.string() });
@@ -15,7 +20,9 @@ const LambdaErrorDocument = z.object({ errorType: z.string().optional(), errorMe
  * (or one the refresh left on the new version) goes back to its original reference; the version this
  * run created is deleted (unless it already is the default, which AWS cannot delete), so `$Latest`
  * resolves as before everywhere. Returns the group's `failed` result with the stage, error and
- * message. Things already gone (group, template, version) are noted, not errors.
+ * message. Things already gone (group, template, version) are noted, not errors. While a rollback or
+ * cancellation is still running, the pinned group is left on its pinned number (what it ran before)
+ * with a note, since the refresh owns the group's configuration until it ends.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
  * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
  */
@@ -58,6 +65,13 @@ async function restoreReference(
   // A refresh that got as far as Successful saved the new version on the group: move it off too.
   const onNewVersion = newVersion !== undefined && current === String(newVersion);
   if (!(pinned || onNewVersion) || current === target.originalVersion) return '';
+  // A rollback or cancellation still running owns the group's configuration: AWS refuses changes to
+  // it meanwhile ("Update restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html),
+  // and a rollback restores the pinned number, which is what the group ran before.
+  const active = await activeRefresh(target.asgName, deps);
+  if (active && !onNewVersion) {
+    return `group left on version ${current} (what it ran before this run) while instance refresh ${active.InstanceRefreshId} is ${active.Status}; set it back to ${target.originalVersion} once that ends`;
+  }
   await deps.autoScaling.send(
     new UpdateAutoScalingGroupCommand({
       AutoScalingGroupName: target.asgName,
@@ -65,6 +79,13 @@ async function restoreReference(
     }),
   );
   return `group put back on ${target.originalVersion}`;
+}
+
+async function activeRefresh(asgName: string, deps: AwsDeps): Promise<InstanceRefresh | undefined> {
+  const response = await deps.autoScaling.send(
+    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
+  );
+  return response.InstanceRefreshes?.find((refresh) => isActiveRefreshStatus(refresh.Status));
 }
 
 async function deleteUnprovenVersion(

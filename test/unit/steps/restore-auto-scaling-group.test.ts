@@ -12,7 +12,7 @@ import {
   useFakeAccount,
   versionNumbers,
 } from './support/fixtures.ts';
-import { prepareGroup, prepareRefresh } from './support/prepare.ts';
+import { pollToEnd, prepareGroup, prepareRefresh } from './support/prepare.ts';
 import { runGroup } from './support/run-group.ts';
 
 const lambdaError = (name: string, message: string) => ({
@@ -25,10 +25,9 @@ describe('restoreAutoScalingGroup', () => {
 
   it('pinned $Default group: back on $Default, the unproven version deleted, the default untouched', async () => {
     // Prepare: lookup, create (version 4), pin to 2, then a refresh that failed
-    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
-      version: '$Default',
-      refresh: 'fail',
-    });
+    const prepared = await prepareRefresh(account(), { version: '$Default', refresh: 'fail' });
+    const { target, newVersion, pinned, templateId } = prepared;
+    expect(await pollToEnd(prepared)).toBe('InstanceRefreshFailedError');
     expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
 
     // Act
@@ -206,7 +205,7 @@ describe('restoreAutoScalingGroup', () => {
       expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
     });
 
-    it('$Default group whose refresh times out: rolled back, restored, version deleted', async () => {
+    it('$Default group whose refresh times out: rollback started, group left pinned while it runs, version deleted', async () => {
       const { templateId } = seedGroup(account(), { version: '$Default', refresh: 'stuck' });
 
       const result = await runGroup('web', buildSettings({ maxPolls: 3 }), deps);
@@ -217,12 +216,17 @@ describe('restoreAutoScalingGroup', () => {
         error: 'RefreshTimedOutError',
       });
       expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
-      expect(
-        account()
-          .callsOf('DescribeInstanceRefreshes')
-          .filter((call) => 'InstanceRefreshIds' in (call.input as object)),
-      ).toHaveLength(3);
-      expect(groupSpec(account(), 'web')).toMatchObject({ Version: '$Default' });
+      const polls = account()
+        .callsOf('DescribeInstanceRefreshes')
+        .filter((call) => 'InstanceRefreshIds' in (call.input as object));
+      expect(polls).toHaveLength(3);
+      // The rollback owns the group until it ends and restores the pinned number, what the group ran before
+      expect(account().snapshot().instanceRefreshes[0]?.history).toContain('RollbackInProgress');
+      expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(1);
+      expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
+      expect(result.note).toMatch(
+        /^group left on version 2 .* while instance refresh \S+ is RollbackInProgress; set it back to \$Default once that ends; version 4 deleted$/,
+      );
       expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
       expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2 });
     });

@@ -4,6 +4,7 @@ import type { GroupTarget, RefreshPreferences } from '../../../../src/schemas.ts
 import { createPatchedVersion } from '../../../../src/steps/create-patched-version.ts';
 import { lookupLaunchTemplate } from '../../../../src/steps/lookup-launch-template.ts';
 import { pinAutoScalingGroup } from '../../../../src/steps/pin-auto-scaling-group.ts';
+import { pollInstanceRefresh } from '../../../../src/steps/poll-instance-refresh.ts';
 import { startInstanceRefresh } from '../../../../src/steps/start-instance-refresh.ts';
 import { buildPreferences, deps, type GroupFixture, PATCH, seedGroup } from './fixtures.ts';
 
@@ -44,4 +45,21 @@ export async function prepareRefresh(
     deps,
   );
   return { ...prepared, instanceRefreshId };
+}
+
+/** Polls the refresh as the state machine's loop does until it ends; returns how it ended. */
+export async function pollToEnd(prepared: { asgName: string; instanceRefreshId: string }): Promise<string> {
+  let pollCount = 0;
+  for (;;) {
+    try {
+      const poll = await pollInstanceRefresh(
+        { ...prepared, pollCount, maxPolls: 50, pollIntervalSeconds: 60 },
+        deps,
+      );
+      if (poll.terminal) return poll.status;
+      pollCount = poll.pollCount;
+    } catch (error) {
+      return error instanceof Error ? error.name : String(error);
+    }
+  }
 }
