@@ -113,6 +113,36 @@ describe('pre-flight failures change nothing for that group', () => {
   });
 });
 
+describe('a failure at any stage', () => {
+  // Each stage's first mutating (or reading) call is denied: AccessDenied / UnauthorizedOperation are
+  // not transient, so nothing retries them and the group goes through the restore branch.
+  it.each([
+    ['LookupLaunchTemplate', 'DescribeLaunchTemplateVersions', 'UnauthorizedOperation'],
+    ['CreatePatchedVersion', 'CreateLaunchTemplateVersion', 'UnauthorizedOperation'],
+    ['PinAutoScalingGroup', 'UpdateAutoScalingGroup', 'AccessDenied'],
+    ['StartInstanceRefresh', 'StartInstanceRefresh', 'AccessDenied'],
+    ['PromoteDefaultVersion', 'ModifyLaunchTemplate', 'UnauthorizedOperation'],
+  ] as const)(
+    'at %s (%s denied) leaves the launch template and the group as they were',
+    async (stage, command, error) => {
+      const account = new FakeAccount();
+      const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
+      const before = templateOf(account, templateId);
+      account.failNext(command, error);
+
+      const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+      expect(result.status).toBe('FAILED');
+      expect(resultOf(result, 'web')).toMatchObject({ status: 'failed', stage, error });
+      const template = templateOf(account, templateId);
+      expect(template.defaultVersion).toBe(before.defaultVersion);
+      expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
+      expect(referenceOf(account, 'web')).toBe('$Default');
+      expect(pathOf(result, 'web').slice(-2)).toEqual([`${stage}Failed`, 'RestoreAutoScalingGroup']);
+    },
+  );
+});
+
 describe('a refresh that does not succeed', () => {
   it.each([
     ['rolls back', 'rollback', 'RollbackSuccessful'],
