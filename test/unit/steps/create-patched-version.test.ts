@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { UserDataTooLargeError, WindowsUserDataError } from '../../../src/errors.ts';
+import {
+  UnsupportedUserDataError,
+  UserDataTooLargeError,
+  WindowsUserDataError,
+} from '../../../src/errors.ts';
 import { createPatchedVersion, versionDescription } from '../../../src/steps/create-patched-version.ts';
 import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
 import { composeUserData } from '../../../src/userdata/compose.ts';
@@ -157,6 +161,23 @@ describe('createPatchedVersion', () => {
       const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
 
       await expect(createPatchedVersion({ target, ...flags }, deps)).rejects.toThrow(WindowsUserDataError);
+      expect(versionNumbers(account(), templateId)).toEqual([1]);
+      expect(account().mutatingCalls()).toEqual([]);
+    });
+
+    it('UnsupportedUserDataError for binary user data that is neither gzip nor text', async () => {
+      const binary = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x81, 0x9f, 0xc3, 0x28, 0xa0, 0xa1]).toString(
+        'base64',
+      );
+      const { templateId } = seedGroup(account(), {
+        versions: [buildVersionData({ UserData: binary })],
+        version: '1',
+      });
+      const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+
+      await expect(createPatchedVersion({ target, ...flags }, deps)).rejects.toThrow(
+        UnsupportedUserDataError,
+      );
       expect(versionNumbers(account(), templateId)).toEqual([1]);
       expect(account().mutatingCalls()).toEqual([]);
     });

@@ -142,6 +142,38 @@ describe('promoteDefaultVersion', () => {
       },
     );
 
+    it('mixed-instances group referring to its template by name: patched end to end', async () => {
+      const { templateId } = seedGroup(account(), { mixedInstances: true, byName: true, version: '$Latest' });
+
+      const result = await runGroup('web', buildSettings(), deps);
+
+      expect(result).toMatchObject({ status: 'succeeded', oldVersion: 3, newVersion: 4 });
+      const group = account().snapshot().autoScalingGroups[0];
+      expect(group?.mixedInstancesPolicy).toEqual({
+        LaunchTemplate: {
+          LaunchTemplateSpecification: {
+            LaunchTemplateId: templateId,
+            LaunchTemplateName: 'web-lt',
+            Version: '$Latest',
+          },
+          Overrides: MIXED_OVERRIDES,
+        },
+        InstancesDistribution: MIXED_DISTRIBUTION,
+      });
+      expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
+      // Every reference we sent names the template by id only (AWS wants one of id or name)
+      const sent = [
+        ...account()
+          .callsOf('UpdateAutoScalingGroup')
+          .map((call) => call.input),
+        ...account()
+          .callsOf('StartInstanceRefresh')
+          .map((call) => (call.input as { DesiredConfiguration: unknown }).DesiredConfiguration),
+      ];
+      expect(JSON.stringify(sent)).not.toContain('LaunchTemplateName');
+      expect(account().versionData(templateId, 4)).toMatchObject({ ImageId: 'ami-00000000000000003' });
+    });
+
     it('an already-current group: nothing created, nothing refreshed, nothing changed', async () => {
       const settings = buildSettings();
       const { templateId } = seedGroup(account(), { version: '$Default' });
