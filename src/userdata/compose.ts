@@ -21,7 +21,7 @@ import {
   readArchive,
   SCRIPT_FILENAME,
 } from './archive.ts';
-import { type CustomerKind, classifyCustomer } from './kinds.ts';
+import { type CustomerKind, classifyCustomer, isGzip } from './kinds.ts';
 import { renderPatchScript } from './patch-script.ts';
 import { stripSeedBlock } from './seed.ts';
 
@@ -38,7 +38,10 @@ export interface ComposedUserData {
   bytesBefore: number;
   /** Decoded size of the composed user data, in bytes (what EC2's 16 KB limit applies to). */
   bytesAfter: number;
-  /** True when the existing user data already is exactly what we would compose. */
+  /**
+   * True when the existing user data already is exactly what we would compose (the same bytes, or
+   * the same archive gzipped by another zlib build).
+   */
   alreadyCurrent: boolean;
   /** One line a part: type, size, ours or the customer's. */
   summary: string;
@@ -122,7 +125,11 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     base64,
     bytesBefore: before.length,
     bytesAfter: raw.length,
-    alreadyCurrent: raw.equals(before),
+    // Equal bytes; or, both gzipped, the same archive inside: another zlib build (a newer Node) may
+    // compress the same archive differently, and instances get the same user data either way.
+    alreadyCurrent:
+      raw.equals(before) ||
+      (gzipped && isGzip(before) && readArchive(before)?.bytes.equals(archive.bytes) === true),
     summary: summarise(archive.parts, customer.origin, kind, raw.length, base64.length, gzipped),
     raw,
     archive: archive.bytes,

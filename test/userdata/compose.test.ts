@@ -249,3 +249,20 @@ describe('refusals', () => {
     expect(composeRaw(bytes, SMALL_SCRIPT).parts[1]?.contentType).toBe('text/x-shellscript');
   });
 });
+
+describe('alreadyCurrent', () => {
+  it('is true for the same archive gzipped by another zlib build (different compressed bytes)', () => {
+    const composed = composeUserData(b64(fixture('cloud-config.yaml')), OPTIONS);
+    const otherGzip = gzipSync(composed.archive, { level: 1 });
+    expect(otherGzip.equals(composed.raw)).toBe(false);
+    const again = composeUserData(b64(otherGzip), OPTIONS);
+    expect(again.alreadyCurrent).toBe(true);
+    expect(again.base64).toBe(composed.base64);
+  });
+
+  it('is false when the customer content or the options differ', () => {
+    const composed = composeUserData(b64(fixture('cloud-config.yaml')), OPTIONS);
+    expect(composeUserData(composed.base64, { updates: 'all', timeSync: true }).alreadyCurrent).toBe(false);
+    expect(composeUserData(b64(fixture('shell.sh')), OPTIONS).alreadyCurrent).toBe(false);
+  });
+});
