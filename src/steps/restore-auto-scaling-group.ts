@@ -46,31 +46,44 @@ export async function restoreAutoScalingGroup(
   result.oldVersion = target.resolvedVersion;
   if (newVersion !== undefined) result.newVersion = newVersion;
 
-  const notes = [await restoreReference(target, input.pinned === true, newVersion, deps)];
-  if (newVersion !== undefined) notes.push(await deleteUnprovenVersion(target, newVersion, deps));
+  const restored = await restoreReference(target, input.pinned === true, newVersion, deps);
+  const notes = [restored.note];
+  if (newVersion !== undefined) {
+    notes.push(
+      restored.stillOnNewVersion
+        ? `version ${newVersion} kept: the group still refers to it`
+        : await deleteUnprovenVersion(target, newVersion, deps),
+    );
+  }
   const note = notes.filter((text) => text !== '').join('; ');
   if (note) result.note = note;
   return result;
 }
 
+/** Puts the group back on its original reference; says whether it still refers to the new version. */
 async function restoreReference(
   target: GroupTarget,
   pinned: boolean,
   newVersion: number | undefined,
   deps: AwsDeps,
-): Promise<string> {
+): Promise<{ note: string; stillOnNewVersion: boolean }> {
+  const untouched = { note: '', stillOnNewVersion: false };
+  if (!pinned && newVersion === undefined) return untouched;
   const group = await describeGroup(target.asgName, deps);
-  if (!group) return 'the group no longer exists';
+  if (!group) return { ...untouched, note: 'the group no longer exists' };
   const current = readLaunchTemplateRef(group)?.spec.Version;
   // A refresh that got as far as Successful saved the new version on the group: move it off too.
   const onNewVersion = newVersion !== undefined && current === String(newVersion);
-  if (!(pinned || onNewVersion) || current === target.originalVersion) return '';
+  if (!(pinned || onNewVersion) || current === target.originalVersion) return untouched;
   // A rollback or cancellation still running owns the group's configuration: AWS refuses changes to
   // it meanwhile ("Update restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html),
   // and a rollback restores the pinned number, which is what the group ran before.
   const active = await activeRefresh(target.asgName, deps);
-  if (active && !onNewVersion) {
-    return `group left on version ${current} (what it ran before this run) while instance refresh ${active.InstanceRefreshId} is ${active.Status}; set it back to ${target.originalVersion} once that ends`;
+  if (active) {
+    return {
+      note: `group left on version ${current} (what it ran${onNewVersion ? ' after the refresh' : ' before this run'}) while instance refresh ${active.InstanceRefreshId} is ${active.Status}; set it back to ${target.originalVersion} once that ends`,
+      stillOnNewVersion: onNewVersion,
+    };
   }
   await deps.autoScaling.send(
     new UpdateAutoScalingGroupCommand({
@@ -78,7 +91,7 @@ async function restoreReference(
       ...launchTemplateReference(target, target.originalVersion),
     }),
   );
-  return `group put back on ${target.originalVersion}`;
+  return { note: `group put back on ${target.originalVersion}`, stillOnNewVersion: false };
 }
 
 async function activeRefresh(asgName: string, deps: AwsDeps): Promise<InstanceRefresh | undefined> {

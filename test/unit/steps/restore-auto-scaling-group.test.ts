@@ -83,6 +83,59 @@ describe('restoreAutoScalingGroup', () => {
     expect(account().calls).toEqual([]);
   });
 
+  it('CreatePatchedVersion failed: nothing was changed, so no AWS call', async () => {
+    const { target } = await prepareGroup(account(), { version: '$Default' });
+    const callsBefore = account().calls.length;
+
+    const result = await restoreAutoScalingGroup(
+      {
+        asgName: 'web',
+        stage: 'CreatePatchedVersion',
+        error: lambdaError('WindowsUserDataError', 'Windows'),
+        target,
+      },
+      deps,
+    );
+
+    expect(result).toMatchObject({
+      status: 'failed',
+      stage: 'CreatePatchedVersion',
+      cause: 'Windows',
+      oldVersion: 2,
+    });
+    expect(result).not.toHaveProperty('note');
+    expect(account().calls).toHaveLength(callsBefore);
+  });
+
+  it('never deletes a version the group still refers to (another refresh holds the group)', async () => {
+    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
+      version: '1',
+      refresh: ['Successful'],
+    });
+    await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
+    account().addInstanceRefresh('web', 'stuck');
+
+    const result = await restoreAutoScalingGroup(
+      {
+        asgName: 'web',
+        stage: 'PromoteDefaultVersion',
+        error: { Error: 'Throttling' },
+        target,
+        newVersion,
+        pinned,
+      },
+      deps,
+    );
+
+    expect(result.note).toMatch(
+      /^group left on version 4 \(what it ran after the refresh\) while .*; version 4 kept: the group still refers to it$/,
+    );
+    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
+    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
+    expect(account().callsOf('UpdateAutoScalingGroup')).toEqual([]);
+    expect(account().callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
+  });
+
   it('numbered group, pin skipped: leaves the group, deletes the version created', async () => {
     const { target, newVersion, pinned, templateId } = await prepareGroup(account(), { version: '1' });
 
