@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -177,6 +177,33 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
       'AAA.sh',
       '_under.sh',
       'part-001',
+    ]);
+  });
+
+  it("cloud-init's own runparts (scripts-user) runs our script first, then the customer's in name order", () => {
+    // Harmless scripts only: each appends its name to a log, in the order cloud-init runs them.
+    const log = join(work, 'run-order.log');
+    const script = (name: string) => `#!/bin/sh\necho ${name} >> "$RUN_ORDER_LOG"\n`;
+    const names = ['00-first.sh', '-dash.sh', '0.sh', 'AAA.sh'];
+    const customer = Buffer.from(
+      `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n${names
+        .map(
+          (n) =>
+            `--b\nContent-Type: text/x-shellscript\nContent-Disposition: attachment; filename="${n}"\n\n${script(n)}`,
+        )
+        .join('')}--b\nContent-Type: text/cloud-config\n\n#cloud-config\nbootcmd: [true]\n--b--\n`,
+    );
+    const file = join(work, 'run-order.userdata');
+    writeFileSync(file, composeRaw(customer, Buffer.from(script('asg-patcher'))).raw);
+    execFileSync('/usr/bin/python3', [HARNESS, file], {
+      env: { ...process.env, PYTHONPATH: DIST_PACKAGES, CLOUD_INIT_RUN_SCRIPTS: '1', RUN_ORDER_LOG: log },
+    });
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      'asg-patcher',
+      '-dash.sh',
+      '0.sh',
+      '00-first.sh',
+      'AAA.sh',
     ]);
   });
 

@@ -9,6 +9,7 @@ parts: every part UserDataProcessor.process() produces, in order: content type, 
 sha256 of the payload cloud-init hands to the part handlers (util.fully_decoded_payload).
 scripts: the files cloud-init's own shell-script part handler writes to the instance's scripts
 directory, in the order scripts-user runs them (subp.runparts sorts os.listdir).
+With CLOUD_INIT_RUN_SCRIPTS=1 it also runs them with cloud-init's subp.runparts (test scripts only).
 """
 
 import hashlib
@@ -18,7 +19,7 @@ import os
 import sys
 import tempfile
 
-from cloudinit import handlers, helpers, util
+from cloudinit import handlers, helpers, subp, util
 from cloudinit.handlers.shell_script import ShellScriptPartHandler
 from cloudinit.settings import PER_INSTANCE
 from cloudinit.user_data import UserDataProcessor
@@ -66,7 +67,25 @@ def parse(path):
         }
         handlers.walk(processed, handlers.walker_callback, data)
         scripts = sorted(os.listdir(scripts_dir))
+        if os.environ.get("CLOUD_INIT_RUN_SCRIPTS") == "1":
+            run_scripts(scripts_dir)
     return {"parts": parts, "scripts": scripts}
+
+
+def run_scripts(scripts_dir):
+    """Runs the scripts as scripts-user does (cloud-init's own subp.runparts), stdout kept off ours.
+
+    Only for inputs whose scripts are harmless test scripts: the caller decides.
+    """
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        subp.runparts(scripts_dir)
+    finally:
+        os.dup2(saved, 1)
+        os.close(devnull)
+        os.close(saved)
 
 
 def main():
