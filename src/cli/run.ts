@@ -130,8 +130,8 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
     }
     output.log(
       expectation.failed.length > 0
-        ? `As expected by the scenario: ${expectation.failed.join(', ')} failed and was put back; every other group ended as planned.`
-        : 'As expected by the scenario: every group ended as planned.',
+        ? `As the scenario expects: the execution failed because ${expectation.failed.join(', ')} failed, and no other group did.`
+        : 'As the scenario expects: no group failed.',
     );
     return EXIT.ok;
   }

@@ -73,7 +73,9 @@ describe('asg-patcher run on the demo scenario', () => {
     expect(run.stderr).not.toContain('Not what');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Execution FAILED with GroupsFailedError');
-    expect(run.stdout).toContain('As expected by the scenario: reports-prod failed');
+    expect(run.stdout).toContain(
+      'As the scenario expects: the execution failed because reports-prod failed, and no other group did.',
+    );
   });
 
   it('prints each stage of each group as it happens', () => {
