@@ -3,7 +3,10 @@
 export const PATCH_SH = `#!/bin/bash
 # asg-patcher managed part v1
 # options: updates=@@UPDATES@@ timeSync=@@TIME_SYNC@@
-#
+# Applies OS updates and points time sync at the Amazon Time Sync Service; never reboots.
+# Log: /var/log/asg-patcher.log and syslog (asg-patcher). Status: /var/lib/asg-patcher/status.
+# Written by asg-patcher (src/userdata/patch.sh, comments stripped) and replaced on its next run.
+
 # Runs once per instance, first among the user-data scripts (cloud-init's scripts-user). It
 #  1. points time sync at the Amazon Time Sync Service (169.254.169.123), through a drop-in where
 #     the distro reads one, a guarded append elsewhere, and changes nothing when already set;
@@ -12,9 +15,9 @@ export const PATCH_SH = `#!/bin/bash
 # reboot is reported in the log and in the status file. It exits non-zero when a step failed;
 # cloud-init still runs the remaining user-data scripts (cloudinit/subp.py runparts collects the
 # failures and runs every script) and reports the failure.
-# Written by asg-patcher and replaced on its next run: do not edit it in the launch template.
 #
-# Log: /var/log/asg-patcher.log and syslog (tag asg-patcher). Status: /var/lib/asg-patcher/status.
+# renderPatchScript (src/userdata/script.ts) fills in the @@ placeholders and drops the full-line
+# comments after the header above: the rendered bytes count against EC2's 16 KB user-data limit.
 # ASG_PATCHER_ROOT (tests only) prefixes every file path the script reads or writes.
 
 # No \`set -e\`: every step checks its own commands, records a failure and the script goes on, so

@@ -11,6 +11,18 @@ import { PATCH_SH } from './patch-sh.generated.ts';
 export const PATCH_SCRIPT_MARKER = '# asg-patcher managed part v1';
 
 const PLACEHOLDER = /@@[A-Z_]+@@/g;
+/** A full-line comment (`#` then a space or nothing); not `#!`, `#clear` or a shellcheck directive. */
+const COMMENT_LINE = /^\s*#( |$)(?! *shellcheck )/;
+
+/**
+ * Drops the full-line comments after the header (the lines before the first blank one): they
+ * document patch.sh in the repository, but the rendered bytes count against EC2's 16 KB limit.
+ */
+function stripComments(script: string): string {
+  const lines = script.split('\n');
+  const headerEnd = lines.indexOf('');
+  return lines.filter((line, index) => index < headerEnd || !COMMENT_LINE.test(line)).join('\n');
+}
 
 /**
  * Renders the patch script for these options: the bytes of our user-data part.
@@ -27,7 +39,7 @@ export function renderPatchScript(options: PatchOptions): string {
     '@@UPDATES@@': parsed.data.updates,
     '@@TIME_SYNC@@': parsed.data.timeSync ? 'true' : 'false',
   };
-  return PATCH_SH.replace(PLACEHOLDER, (placeholder) => {
+  return stripComments(PATCH_SH).replace(PLACEHOLDER, (placeholder) => {
     const value = values[placeholder];
     if (value === undefined) throw new Error(`patch.sh has an unknown placeholder ${placeholder}`);
     return value;

@@ -52,6 +52,22 @@ describe('renderPatchScript', () => {
     expect(defaults).toContain("\nASG_PATCHER_TIME_SYNC='true'\n");
   });
 
+  it('drops the developer comments after the header, keeping the header, directives and apt #clear lines', () => {
+    const render = (text: string) =>
+      text.replaceAll('@@UPDATES@@', 'security').replaceAll('@@TIME_SYNC@@', 'true');
+    const source = render(readFileSync(patchShPath, 'utf8'));
+    const script = renderPatchScript({ updates: 'security', timeSync: true });
+    const header = source.slice(0, source.indexOf('\n\n'));
+    expect(script.startsWith(`${header}\n\n`)).toBe(true);
+    const body = script.slice(header.length);
+    expect(body).not.toMatch(/^\s*# (?!shellcheck )/m);
+    expect(body).toContain('\n#clear Unattended-Upgrade::Origins-Pattern;\n');
+    expect(body).toContain('# shellcheck disable=SC2317');
+    // Code lines are kept as they are: the rendered script is patch.sh minus whole comment lines.
+    const codeLines = (text: string) => text.split('\n').filter((line) => !/^\s*#( |$)/.test(line));
+    expect(codeLines(body)).toEqual(codeLines(source.slice(header.length)));
+  });
+
   it('refuses options outside the schema with InputValidationError naming the field', () => {
     const bad = { updates: 'everything', timeSync: true } as unknown as PatchOptions;
     expect(() => renderPatchScript(bad)).toThrow(InputValidationError);
