@@ -25,22 +25,28 @@ export async function pollInstanceRefresh(
 ): Promise<PollInstanceRefreshOutput> {
   const pollCount = input.pollCount + 1;
   const refresh = await describeRefresh(input, deps);
-  const status = RefreshStatus.parse(refresh.Status);
-  const output: PollInstanceRefreshOutput = {
-    status,
-    terminal: TERMINAL_REFRESH_STATUSES.includes(status),
-    percentageComplete: refresh.PercentageComplete ?? 0,
-    instancesToUpdate: refresh.InstancesToUpdate ?? 0,
-    pollCount,
-  };
+  const output = toOutput(refresh, pollCount);
   if (output.terminal) return settle(input, refresh, output);
   if (pollCount < input.maxPolls) return output;
 
-  const action = await stopRefresh(input, deps);
+  // Past the maximum wait. A refresh AWS is already rolling back or cancelling needs no request.
+  const action =
+    output.status === 'RollbackInProgress'
+      ? 'rollback'
+      : output.status === 'Cancelling'
+        ? 'cancel'
+        : await stopRefresh(input, deps);
   if (action === 'finished') {
     // It ended between our describe and the stop request: report how it ended instead.
     const final = await describeRefresh(input, deps);
-    return settle(input, final, { ...output, status: RefreshStatus.parse(final.Status), terminal: true });
+    const finalOutput = toOutput(final, pollCount);
+    if (finalOutput.terminal) return settle(input, final, finalOutput);
+    throw new InstanceRefreshFailedError(
+      input.asgName,
+      input.instanceRefreshId,
+      finalOutput.status,
+      'past the maximum wait, and AWS found no active refresh to stop',
+    );
   }
   throw new RefreshTimedOutError(
     input.asgName,
@@ -50,21 +56,24 @@ export async function pollInstanceRefresh(
   );
 }
 
+function toOutput(refresh: InstanceRefresh, pollCount: number): PollInstanceRefreshOutput {
+  const status = RefreshStatus.parse(refresh.Status);
+  return {
+    status,
+    terminal: TERMINAL_REFRESH_STATUSES.includes(status),
+    percentageComplete: refresh.PercentageComplete ?? 0,
+    instancesToUpdate: refresh.InstancesToUpdate ?? 0,
+    pollCount,
+  };
+}
+
+/** A terminal refresh: Successful is returned, any other end is an InstanceRefreshFailedError. */
 function settle(
   input: PollInstanceRefreshInput,
   refresh: InstanceRefresh,
   output: PollInstanceRefreshOutput,
 ): PollInstanceRefreshOutput {
-  if (output.status === 'Successful') return { ...output, terminal: true };
-  if (!TERMINAL_REFRESH_STATUSES.includes(output.status)) {
-    // Stop was refused as "no active refresh" yet AWS still lists it as running: report it as failed.
-    throw new InstanceRefreshFailedError(
-      input.asgName,
-      input.instanceRefreshId,
-      output.status,
-      'AWS reported no active refresh to stop',
-    );
-  }
+  if (output.status === 'Successful') return output;
   throw new InstanceRefreshFailedError(
     input.asgName,
     input.instanceRefreshId,

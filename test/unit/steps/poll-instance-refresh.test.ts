@@ -94,6 +94,22 @@ describe('pollInstanceRefresh', () => {
     expect(account().snapshot().instanceRefreshes[0]?.status).toBe('RollbackInProgress');
   });
 
+  it('timeout while AWS is already rolling back (auto rollback): no request, RefreshTimedOutError', async () => {
+    const { instanceRefreshId } = await prepareRefresh(account(), {
+      refresh: ['InProgress', 'RollbackInProgress'],
+    });
+
+    const first = await poll(instanceRefreshId, { pollCount: 0, maxPolls: 2 });
+    const error = await poll(instanceRefreshId, { pollCount: first.pollCount, maxPolls: 2 }).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(first.status).toBe('InProgress');
+    expect(error).toMatchObject({ name: 'RefreshTimedOutError', action: 'rollback' });
+    expect(account().callsOf('RollbackInstanceRefresh')).toEqual([]);
+    expect(account().callsOf('CancelInstanceRefresh')).toEqual([]);
+  });
+
   it('timeout where AWS refuses a rollback (IrreversibleInstanceRefresh): cancels instead', async () => {
     // A refresh without a desired configuration cannot be rolled back (API_RollbackInstanceRefresh)
     seedGroup(account(), { version: '2' });
