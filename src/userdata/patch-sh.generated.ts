@@ -166,6 +166,8 @@ configure_chrony() {
   # chrony comments start with one of # ! ; %
   while read -r directive rest; do
     read -r -a args <<<"$rest"
+    # bash 4.2 (AL2, RHEL 7) treats "\${args[@]}" of an empty array as unset under set -u.
+    [[ \${#args[@]} -gt 0 ]] || continue
     case $directive in
       sourcedir)
         for dir in "\${args[@]}"; do

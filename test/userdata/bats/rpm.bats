@@ -180,6 +180,14 @@ teardown() { assert_never_rebooted; }
   assert_no_file /etc/chrony.d/asg-patcher-amazon-time-sync.conf
 }
 
+@test "RHEL 9: a directive without arguments in chrony.conf does not trip set -u" {
+  root_rhel9
+  printf 'sourcedir\nconfdir\n' >>"$ROOT/etc/chrony.conf"
+  run_patch security true
+  assert_status 0
+  assert_file_equals /etc/chrony.d/asg-patcher-amazon-time-sync.conf "$(printf '%s\n' "$DROPIN_COMMENT" "$CHRONY_AMAZON")"
+}
+
 @test "RHEL 9: already configured in an included .conf changes nothing" {
   root_rhel9
   write /etc/chrony.d/aws.conf <<<"$CHRONY_AMAZON"
