@@ -67,7 +67,10 @@ export function versionDescription(runId: string, sourceVersion: number): string
   return `asg-patcher run ${runId} (from version ${sourceVersion})`.slice(0, MAX_DESCRIPTION);
 }
 
-/** EC2 idempotency token: at most 64 ASCII characters, the same for the same run, group and source. */
+/**
+ * EC2 idempotency token (at most 128 ASCII characters; a sha256 hex is 64), the same for the same
+ * run, group and source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html
+ */
 function clientToken(
   runId: string,
   asgName: string,
