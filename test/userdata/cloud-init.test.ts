@@ -28,6 +28,8 @@ const DIST_PACKAGES = resolve('.cache/cloud-init/usr/lib/python3/dist-packages')
 const HARNESS = resolve('test/userdata/cloud_init_parse.py');
 const SCRIPT = Buffer.from(renderPatchScript({ updates: 'security', timeSync: true }));
 const SMALL_SCRIPT = Buffer.from('#!/bin/bash\necho asg-patcher test script\n');
+/** The real script grown past 16 KB with one long comment line, so outputs are always gzipped. */
+const LARGE_SCRIPT = Buffer.concat([SCRIPT, Buffer.from(`# ${'padding '.repeat(2100)}\n`)]);
 
 interface ParsedPart {
   contentType: string;
@@ -81,7 +83,7 @@ const cases: Fixture[] = [
     .map((x, i): Fixture => ({ name: `generated ${i} (${x.kind})`, bytes: x.bytes, expect: 'compose' })),
 ];
 
-let results = new Map<string, { original: Parsed; plain: Parsed; gzipped: Parsed }>();
+let results = new Map<string, { original: Parsed; plain: Parsed; real: Parsed; gzipped: Parsed }>();
 let work = '';
 
 beforeAll(() => {
@@ -94,12 +96,14 @@ beforeAll(() => {
   const files: string[] = [];
   for (const [i, c] of cases.entries()) {
     const plain = composeRaw(c.bytes, SMALL_SCRIPT);
-    const gzipped = composeRaw(c.bytes, SCRIPT);
+    const real = composeRaw(c.bytes, SCRIPT);
+    const gzipped = composeRaw(c.bytes, LARGE_SCRIPT);
     expect(plain.gzipped).toBe(false);
-    expect(gzipped.gzipped).toBe(true); // the real script alone is over 16 KB
+    expect(gzipped.gzipped).toBe(true);
     for (const [suffix, bytes] of [
       ['original', c.bytes],
       ['plain', plain.raw],
+      ['real', real.raw],
       ['gzipped', gzipped.raw],
     ] as const) {
       const file = join(work, `${i}.${suffix}`);
@@ -117,9 +121,10 @@ beforeAll(() => {
     cases.map((c, i) => [
       c.name,
       {
-        original: parsed[3 * i] as Parsed,
-        plain: parsed[3 * i + 1] as Parsed,
-        gzipped: parsed[3 * i + 2] as Parsed,
+        original: parsed[4 * i] as Parsed,
+        plain: parsed[4 * i + 1] as Parsed,
+        real: parsed[4 * i + 2] as Parsed,
+        gzipped: parsed[4 * i + 3] as Parsed,
       },
     ]),
   );
@@ -132,11 +137,12 @@ afterAll(() => {
 describe("cloud-init 22.4 (Debian's package) reads every composed output as intended", () => {
   for (const c of cases) {
     it(`${c.name}: our script is the first part and runs first; the customer's parts are intact and in order`, () => {
-      const { original, plain, gzipped } = results.get(c.name) ?? expect.unreachable();
+      const { original, plain, real, gzipped } = results.get(c.name) ?? expect.unreachable();
 
       for (const [composed, script] of [
         [plain, SMALL_SCRIPT],
-        [gzipped, SCRIPT],
+        [real, SCRIPT],
+        [gzipped, LARGE_SCRIPT],
       ] as const) {
         expect(composed.parts[0]).toEqual({
           contentType: 'text/x-shellscript',
