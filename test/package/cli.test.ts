@@ -270,6 +270,17 @@ describe('asg-patcher run exit codes and --input', () => {
     expect(run.stderr).toMatch(message);
   });
 
+  it('with --check-expected, exits 1 and says why when the run does not end as the scenario expects', () => {
+    const scenario = JSON.parse(readFileSync(demo, 'utf8'));
+    scenario.expect = { failed: ['api-prod'] };
+    const path = join(work, 'wrong-expectation.json');
+    writeFileSync(path, JSON.stringify(scenario));
+    const run = cli('run', '--scenario', path, '--check-expected');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('reports-prod failed, expected it not to');
+    expect(run.stderr).toContain('api-prod was expected to fail, it did not');
+  }, 60_000);
+
   it('exits 2 on a scenario that breaks the schema, naming the field', () => {
     const scenario = JSON.parse(readFileSync(demo, 'utf8'));
     scenario.autoScalingGroups[0].launchTemplate.version = 'latest';
