@@ -7,10 +7,21 @@
  *   Content-Type: multipart/mixed; boundary="==asg-patcher-<16 hex>=="
  *   MIME-Version: 1.0                      <- cloud-init's MIME test looks for this header
  *   <blank>
- *   --B  + our script part (text/x-shellscript, fixed filename, X-Asg-Patcher-Part: patch-script)
+ *   --B  + our script part (fixed filename, X-Asg-Patcher-Part: patch-script), either
+ *          `gzip`:  application/x-gzip, base64 of a deterministic gzip of the script, or
+ *          `plain`: text/x-shellscript, the script as it is (7bit)
  *   --B  + the customer's part: their whole MIME message, or one part we wrote
  *          (X-Asg-Patcher-Part: customer) holding their bytes
  *   --B--
+ *
+ * The `gzip` script part keeps the customer's part readable in plain text (the EC2 console's
+ * "View user data") while our 16 KB script takes about 5 KB. cloud-init
+ * (cloudinit/user_data.py `_process_msg`, 22.4) inflates a part whose Content-Type is in
+ * DECOMP_TYPES (`application/x-gzip` is), finds its type again from how the content starts
+ * (`#!` -> text/x-shellscript) and keeps the part's filename, so the part is handled and named
+ * exactly as the plain one: test/userdata/cloud-init.test.ts checks it with cloud-init's own code.
+ * The `plain` script part is what a whole-archive gzip holds (compose.ts): gzip then compresses
+ * the script once rather than the base64 of its gzip a second time.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -40,9 +51,15 @@ export interface ArchivePart {
   transferEncoding: '7bit' | 'base64' | 'nested';
 }
 
+/** How our script part is carried (see the layout above). */
+export type ScriptEncoding = 'gzip' | 'plain';
+
 /** What our archive holds: the script and the customer's content as they gave it. */
 export interface Archive {
   script: Buffer;
+  scriptEncoding: ScriptEncoding;
+  /** True when these bytes were read from a gzip of the whole archive. */
+  wholeGzip: boolean;
   /** The customer's content (undefined when there is none). */
   customer: Buffer | undefined;
   parts: ArchivePart[];
@@ -141,9 +158,31 @@ function topContentType(message: Buffer): string {
   return match?.[1]?.toLowerCase() ?? 'text/plain';
 }
 
-/** Writes the archive: our script first, then the customer's content as `kind` says. */
-export function buildArchive(script: Buffer, customer: Buffer, kind: CustomerKind): Archive {
-  const ours = leafPart('patch-script', 'text/x-shellscript', script, SCRIPT_FILENAME);
+/** True when every byte is ASCII. */
+export function isAscii(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b < 0x80);
+}
+
+/** Our script part, compressed or not. */
+function scriptPart(script: Buffer, encoding: ScriptEncoding): { text: Buffer; part: ArchivePart } {
+  if (encoding === 'plain') return leafPart('patch-script', 'text/x-shellscript', script, SCRIPT_FILENAME);
+  // cloud-init hands an inflated part on as a str, which Python's email package re-encodes with
+  // raw-unicode-escape: only ASCII survives that unchanged (kinds.ts, the `inflated` kind).
+  if (!isAscii(script)) throw new Error('the patch script must be ASCII to be carried gzipped');
+  return leafPart('patch-script', 'application/x-gzip', deterministicGzip(script), SCRIPT_FILENAME);
+}
+
+/**
+ * Writes the archive: our script first (gzipped by default), then the customer's content as
+ * `kind` says.
+ */
+export function buildArchive(
+  script: Buffer,
+  customer: Buffer,
+  kind: CustomerKind,
+  scriptEncoding: ScriptEncoding = 'gzip',
+): Archive {
+  const ours = scriptPart(script, scriptEncoding);
   const theirs = customerPart(kind, customer);
   const pieces = theirs ? [ours.text, theirs.text] : [ours.text];
   const boundary = chooseBoundary(pieces);
@@ -152,6 +191,8 @@ export function buildArchive(script: Buffer, customer: Buffer, kind: CustomerKin
   chunks.push(Buffer.from(`--${boundary}--\n`));
   return {
     script,
+    scriptEncoding,
+    wholeGzip: false,
     customer: kind.kind === 'empty' ? undefined : kind.kind === 'inflated' ? kind.inner : customer,
     parts: theirs ? [ours.part, theirs.part] : [ours.part],
     bytes: Buffer.concat(chunks),
@@ -200,7 +241,8 @@ function readLeaf(
  * @throws UnsupportedUserDataError when it claims to be ours but was edited out of our layout
  */
 export function readArchive(raw: Buffer): Archive | undefined {
-  const bytes = isGzip(raw) ? gunzip(raw) : raw;
+  const wholeGzip = isGzip(raw);
+  const bytes = wholeGzip ? gunzip(raw) : raw;
   if (!looksLikeOurs(bytes)) return undefined;
   const edited = () =>
     new UnsupportedUserDataError(
@@ -229,9 +271,9 @@ export function readArchive(raw: Buffer): Archive | undefined {
   const theirsText = cut === -1 ? undefined : rest.subarray(cut + between.length);
   const ours = readLeaf(oursText);
   if (ours?.owner !== 'patch-script' || ours.filename !== SCRIPT_FILENAME) throw edited();
-  if (theirsText === undefined) {
-    return { script: ours.part.content, customer: undefined, parts: [ours.part], bytes };
-  }
+  const { scriptEncoding, script } = readScript(ours.part, edited);
+  const read = { script, scriptEncoding, wholeGzip, bytes };
+  if (theirsText === undefined) return { ...read, customer: undefined, parts: [ours.part] };
   if (theirsText.includes(between)) throw edited();
   const leaf = readLeaf(theirsText);
   if (leaf && leaf.owner !== 'customer') throw edited();
@@ -242,7 +284,27 @@ export function readArchive(raw: Buffer): Archive | undefined {
     encodedBytes: theirsText.length,
     transferEncoding: 'nested',
   };
-  return { script: ours.part.content, customer: part.content, parts: [ours.part, part], bytes };
+  return { ...read, customer: part.content, parts: [ours.part, part] };
+}
+
+/**
+ * The script inside our part: as written (`plain`, the layout before the script was compressed,
+ * and the one inside a whole-archive gzip) or inflated (`gzip`).
+ */
+function readScript(
+  part: ArchivePart,
+  edited: () => Error,
+): { scriptEncoding: ScriptEncoding; script: Buffer } {
+  if (part.contentType === 'text/x-shellscript') return { scriptEncoding: 'plain', script: part.content };
+  if (part.contentType !== 'application/x-gzip' || !isGzip(part.content)) throw edited();
+  let script: Buffer;
+  try {
+    script = gunzip(part.content);
+  } catch {
+    throw edited();
+  }
+  if (!isAscii(script)) throw edited();
+  return { scriptEncoding: 'gzip', script };
 }
 
 /**

@@ -3,6 +3,11 @@
  * byte for byte after it, as one MIME multipart archive cloud-init reads (see archive.ts for the
  * layout and kinds.ts for how the customer's content is recognised).
  *
+ * Size: our script (about 15 KB) is carried as its own gzip part (about 5 KB in base64's 7 KB), so
+ * the customer's content stays plain and readable in the archive. Only when that archive is still
+ * over EC2's 16 KB is the whole archive gzipped (our part then plain inside it); past that,
+ * UserDataTooLargeError.
+ *
  * MIME library: the archive is written and read back here in its own fixed layout, and the
  * customer's MIME is never re-serialised (it is nested whole), so composing needs no MIME parser
  * and stays synchronous. Independent parsing (the preview's part listing and the tests) uses
@@ -15,13 +20,15 @@
 import { UnsupportedUserDataError, UserDataTooLargeError } from '../errors.ts';
 import type { PatchOptions } from '../schemas.ts';
 import {
+  type Archive,
   type ArchivePart,
   buildArchive,
   deterministicGzip,
   readArchive,
   SCRIPT_FILENAME,
+  type ScriptEncoding,
 } from './archive.ts';
-import { type CustomerKind, classifyCustomer, isGzip } from './kinds.ts';
+import { type CustomerKind, classifyCustomer } from './kinds.ts';
 import { renderPatchScript } from './patch-script.ts';
 import { stripSeedBlock } from './seed.ts';
 
@@ -39,18 +46,25 @@ export interface ComposedUserData {
   /** Decoded size of the composed user data, in bytes (what EC2's 16 KB limit applies to). */
   bytesAfter: number;
   /**
-   * True when the existing user data already is exactly what we would compose (the same bytes, or
-   * the same archive gzipped by another zlib build).
+   * True when the existing user data already is exactly what we would compose: the same bytes, or
+   * the same script, customer part and layout with gzip bytes from another zlib build.
    */
   alreadyCurrent: boolean;
   /** One line a part: type, size, ours or the customer's. */
   summary: string;
   /** The composed user data as EC2 stores it (gzip of `archive` when `gzipped`). */
   raw: Buffer;
-  /** The MIME archive, uncompressed. */
+  /** The MIME archive (`raw` itself, or what `raw` inflates to when `gzipped`). */
   archive: Buffer;
-  /** True when the archive was over the limit and is stored gzipped. */
+  /**
+   * True when the archive with our part compressed was still over the limit, so the whole archive
+   * (with our part plain) is stored gzipped.
+   */
   gzipped: boolean;
+  /** How our script part is carried in `archive`: `gzip` unless the whole archive is gzipped. */
+  scriptEncoding: ScriptEncoding;
+  /** Our script, as it runs on the instance. */
+  script: Buffer;
   /** Our part, then the customer's (if any). */
   parts: ArchivePart[];
   /** How the customer's content is carried. */
@@ -108,14 +122,18 @@ export function decomposeUserData(base64: string | undefined): Buffer {
 export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
   const customer = extractCustomer(before);
   const kind = classifyCustomer(customer.bytes);
-  const archive = buildArchive(script, customer.bytes, kind);
-  let raw = archive.bytes;
+  // Our part compressed, the customer's plain: what an operator sees in "View user data".
+  const readable = buildArchive(script, customer.bytes, kind, 'gzip');
+  let archive = readable;
+  let raw = readable.bytes;
   let gzipped = false;
   if (raw.length > USER_DATA_LIMIT_BYTES) {
-    // cloud-init inflates gzip user data before anything else (user_data.convert_string).
-    const gz = deterministicGzip(raw);
+    // cloud-init inflates gzip user data before anything else (user_data.convert_string). Our
+    // part is plain inside: gzip then compresses the script once, not base64 of its gzip again.
+    archive = buildArchive(script, customer.bytes, kind, 'plain');
+    const gz = deterministicGzip(archive.bytes);
     if (gz.length > USER_DATA_LIMIT_BYTES) {
-      throw new UserDataTooLargeError(raw.length, gz.length, USER_DATA_LIMIT_BYTES);
+      throw new UserDataTooLargeError(readable.bytes.length, gz.length, USER_DATA_LIMIT_BYTES);
     }
     raw = gz;
     gzipped = true;
@@ -125,19 +143,40 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     base64,
     bytesBefore: before.length,
     bytesAfter: raw.length,
-    // Equal bytes; or, both gzipped, the same archive inside: another zlib build (a newer Node) may
-    // compress the same archive differently, and instances get the same user data either way.
     alreadyCurrent:
       raw.equals(before) ||
-      (gzipped && isGzip(before) && readArchive(before)?.bytes.equals(archive.bytes) === true),
-    summary: summarise(archive.parts, customer.origin, kind, raw.length, base64.length, gzipped),
+      (customer.origin === 'ours' && sameUserData(readArchive(before), archive, gzipped)),
+    summary: summarise(archive, customer.origin, kind, raw.length, base64.length, gzipped),
     raw,
     archive: archive.bytes,
     gzipped,
+    scriptEncoding: archive.scriptEncoding,
+    script,
     parts: archive.parts,
     customerKind: kind.kind,
     origin: customer.origin,
   };
+}
+
+/**
+ * True when `before` (our archive, read back) gives instances what `after` gives them: the same
+ * script in the same kind of part, the same customer part, the same layout. Only gzip bytes may
+ * differ: another zlib build (a newer Node) may compress the same bytes differently, and that
+ * must not create a new launch template version. A previous layout (our part plain in a gzipped
+ * archive, when ours would now be compressed and the archive not) is not current: it is replaced.
+ */
+function sameUserData(before: Archive | undefined, after: Archive, afterGzipped: boolean): boolean {
+  if (!before || before.wholeGzip !== afterGzipped || before.scriptEncoding !== after.scriptEncoding) {
+    return false;
+  }
+  if (!before.script.equals(after.script)) return false;
+  const [was, is] = [before.parts[1], after.parts[1]];
+  if (!was || !is) return was === is;
+  return (
+    was.contentType === is.contentType &&
+    was.transferEncoding === is.transferEncoding &&
+    was.content.equals(is.content)
+  );
 }
 
 /**
@@ -149,17 +188,19 @@ export function composeUserData(existing: string | undefined, options: PatchOpti
 }
 
 function summarise(
-  parts: ArchivePart[],
+  archive: Archive,
   origin: CustomerOrigin,
   kind: CustomerKind,
   rawBytes: number,
   base64Bytes: number,
   gzipped: boolean,
 ): string {
-  const lines = parts.map((part, i) => {
+  const lines = archive.parts.map((part, i) => {
     const who =
       part.owner === 'patch-script'
-        ? `asg-patcher script ${SCRIPT_FILENAME}`
+        ? archive.scriptEncoding === 'gzip'
+          ? `asg-patcher script ${SCRIPT_FILENAME} (${archive.script.length} B gzipped; cloud-init inflates it and runs it as text/x-shellscript)`
+          : `asg-patcher script ${SCRIPT_FILENAME}`
         : kind.kind === 'mime'
           ? "customer's MIME message, nested whole (its own parts, in order)"
           : kind.kind === 'inflated'
@@ -172,7 +213,7 @@ function summarise(
   if (origin === 'seed') lines.push("migrated: the seed script's block was dropped, its old user data kept");
   if (origin === 'ours') lines.push('replaced the previous asg-patcher part');
   lines.push(
-    `total ${rawBytes} B raw${gzipped ? ' (gzipped)' : ''}, ${base64Bytes} B base64; EC2 limit ${USER_DATA_LIMIT_BYTES} B raw`,
+    `total ${rawBytes} B raw${gzipped ? ' (whole archive gzipped: still over the limit with our part compressed)' : ''}, ${base64Bytes} B base64; EC2 limit ${USER_DATA_LIMIT_BYTES} B raw`,
   );
   return lines.join('\n');
 }

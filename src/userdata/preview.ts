@@ -92,6 +92,13 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
     `# composed user data (${composed.gzipped ? 'stored gzipped; shown inflated' : 'stored as shown'})`,
     archiveText.trimEnd(),
     '',
+    ...(composed.scriptEncoding === 'gzip'
+      ? [
+          '# asg-patcher script (its gzip part above, inflated: what cloud-init runs)',
+          composed.script.toString('utf8').trimEnd(),
+          '',
+        ]
+      : []),
     '# summary',
     `input: ${before.length} B ${encoding === 'base64' ? '(read as base64)' : '(read as raw bytes)'}, ${describeOrigin(composed)}`,
     'parts (as a MIME parser reads the archive, in the order cloud-init walks them):',
@@ -99,13 +106,18 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
   for (const part of parts) {
     const indent = '  '.repeat(part.depth);
     const name = part.filename ? ` ${part.filename}` : '';
-    const who = part.filename === SCRIPT_FILENAME ? 'asg-patcher' : 'customer';
+    const who =
+      part.filename !== SCRIPT_FILENAME
+        ? 'customer'
+        : composed.scriptEncoding === 'gzip'
+          ? `asg-patcher (gzip of the ${composed.script.length} B script; cloud-init inflates it)`
+          : 'asg-patcher';
     lines.push(
       `${indent}${part.index}. ${part.contentType}${name}: ${part.content.length} B (${part.transferEncoding}), ${who}`,
     );
   }
   const ourBefore = readArchive(before);
-  const ourScript = composed.parts[0]?.content ?? Buffer.alloc(0);
+  const ourScript = composed.script;
   lines.push(
     ourBefore === undefined
       ? `asg-patcher part: added (${ourScript.length} B)`

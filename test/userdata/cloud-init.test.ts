@@ -22,14 +22,25 @@ import {
   otherCloudInit,
   shellScript,
 } from './fixtures/generators.ts';
-import { type Fixture, fixtures } from './fixtures/index.ts';
+import { type Fixture, fixture, fixtures } from './fixtures/index.ts';
 
 const DIST_PACKAGES = resolve('.cache/cloud-init/usr/lib/python3/dist-packages');
 const HARNESS = resolve('test/userdata/cloud_init_parse.py');
 const SCRIPT = Buffer.from(renderPatchScript({ updates: 'security', timeSync: true }));
 const SMALL_SCRIPT = Buffer.from('#!/bin/bash\necho asg-patcher test script\n');
-/** The real script grown past 16 KB with one long comment line, so outputs are always gzipped. */
-const LARGE_SCRIPT = Buffer.concat([SCRIPT, Buffer.from(`# ${'padding '.repeat(2100)}\n`)]);
+/**
+ * The real script grown with comment lines of hex that gzip halves at best: its gzip part alone is
+ * then over 16 KB in base64, so every output is the whole archive gzipped (our part plain inside).
+ */
+const LARGE_SCRIPT = Buffer.concat([SCRIPT, hexComments(14_800)]);
+
+function hexComments(size: number): Buffer {
+  let out = '';
+  for (let n = 0; out.length < size; n++) {
+    out += `# ${createHash('sha256').update(String(n)).digest('hex')}\n`;
+  }
+  return Buffer.from(out);
+}
 
 interface ParsedPart {
   contentType: string;
@@ -98,8 +109,8 @@ beforeAll(() => {
     const plain = composeRaw(c.bytes, SMALL_SCRIPT);
     const real = composeRaw(c.bytes, SCRIPT);
     const gzipped = composeRaw(c.bytes, LARGE_SCRIPT);
-    expect(plain.gzipped).toBe(false);
-    expect(gzipped.gzipped).toBe(true);
+    expect(plain).toMatchObject({ gzipped: false, scriptEncoding: 'gzip' });
+    expect(gzipped).toMatchObject({ gzipped: true, scriptEncoding: 'plain' });
     for (const [suffix, bytes] of [
       ['original', c.bytes],
       ['plain', plain.raw],
@@ -157,6 +168,32 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
       }
     });
   }
+
+  it("a typical customer's shell script and cloud-config: not gzipped as a whole, their bytes verbatim in the user data, our gzip part read as our script", () => {
+    for (const name of ['shell.sh', 'cloud-config.yaml']) {
+      const customer = fixture(name);
+      const composed = composeRaw(customer, SCRIPT);
+      expect(isGzip(composed.raw)).toBe(false);
+      expect(composed.raw.includes(customer)).toBe(true);
+      expect(composed.raw.includes(Buffer.from('Content-Type: application/x-gzip\n'))).toBe(true);
+      const { real } = results.get(name) ?? expect.unreachable();
+      expect(real.parts).toEqual([
+        {
+          contentType: 'text/x-shellscript',
+          filename: SCRIPT_FILENAME,
+          sha256: sha256(SCRIPT),
+          size: SCRIPT.length,
+        },
+        {
+          contentType: name === 'shell.sh' ? 'text/x-shellscript' : 'text/cloud-config',
+          filename: expect.stringMatching(/^part-\d{3}$/),
+          sha256: sha256(customer),
+          size: customer.length,
+        },
+      ]);
+      expect(real.scripts[0]).toBe(SCRIPT_FILENAME);
+    }
+  });
 
   it('cloud-config stays text/cloud-config, inside our archive and inside a nested MIME', () => {
     const direct = results.get('cloud-config.yaml') ?? expect.unreachable();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeUserData, decomposeUserData } from '../../src/userdata/compose.ts';
+import { renderPatchScript } from '../../src/userdata/script.ts';
 import { FIXTURE_DIR, fixture } from './fixtures/index.ts';
 
 const BIN = resolve('bin/asg-patcher.mjs');
@@ -33,7 +34,12 @@ describe('asg-patcher user-data', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^# composed user data \(stored (gzipped; shown inflated|as shown)\)\n/);
     expect(run.stdout).toContain(fixture('shell.sh').toString());
-    expect(run.stdout).toMatch(/1\. text\/x-shellscript \(00\)-asg-patcher\.sh: \d+ B \(7bit\), asg-patcher/);
+    expect(run.stdout).toMatch(
+      /1\. application\/x-gzip \(00\)-asg-patcher\.sh: \d+ B \(base64\), asg-patcher \(gzip of the \d+ B script; cloud-init inflates it\)/,
+    );
+    expect(run.stdout).toContain(
+      `# asg-patcher script (its gzip part above, inflated: what cloud-init runs)\n${renderPatchScript(OPTIONS).trimEnd()}\n`,
+    );
     expect(run.stdout).toContain(`2. text/x-shellscript: ${fixture('shell.sh').length} B (7bit), customer`);
     expect(run.stdout).toContain('asg-patcher part: added');
     expect(run.stdout).toContain(

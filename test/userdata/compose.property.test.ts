@@ -3,13 +3,15 @@
  *   decompose(compose(x)) == x, byte for byte;
  *   compose(compose(x)) == compose(x);
  *   every output is at most 16384 bytes raw, or the composer raises UserDataTooLargeError;
+ *   the archive is gzipped whole only when it is over 16384 bytes with our part gzipped;
  *   binary and Windows user data raise their named errors.
  */
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildArchive } from '../../src/userdata/archive.ts';
 import { composeRaw, decomposeUserData, USER_DATA_LIMIT_BYTES } from '../../src/userdata/compose.ts';
-import { isGzip, isMime } from '../../src/userdata/kinds.ts';
+import { classifyCustomer, isGzip, isMime } from '../../src/userdata/kinds.ts';
 import { renderPatchScript } from '../../src/userdata/script.ts';
 import {
   binary,
@@ -22,7 +24,7 @@ import {
   windows,
 } from './fixtures/generators.ts';
 
-/** The real scripts (about 20 KB, so outputs are gzipped) and a small one (outputs stay plain). */
+/** The real scripts (about 16 KB raw, 5 KB as our gzip part) and a small one. */
 const scripts = fc.constantFrom(
   Buffer.from(renderPatchScript({ updates: 'security', timeSync: true })),
   Buffer.from(renderPatchScript({ updates: 'all', timeSync: false })),
@@ -52,8 +54,19 @@ function holds(x: Generated, script: Buffer): void {
   const again = composeRaw(composed.raw, script);
   expect(again.raw.equals(composed.raw)).toBe(true);
   expect(again.alreadyCurrent).toBe(true);
-  // Our script is always the first part, whole.
-  expect(composed.parts[0]?.content.equals(script)).toBe(true);
+  // Our script is always the first part, whole: its own gzip part, or plain inside a gzipped archive.
+  expect(composed.script.equals(script)).toBe(true);
+  const part = composed.parts[0]?.content ?? Buffer.alloc(0);
+  expect((composed.gzipped ? part : gunzipSync(part)).equals(script)).toBe(true);
+  expect(composed.scriptEncoding).toBe(composed.gzipped ? 'plain' : 'gzip');
+  // The whole archive is gzipped only when the archive with our part gzipped is over the limit.
+  const customer = composed.parts[1]?.content ?? Buffer.alloc(0);
+  const readable = buildArchive(script, customer, classifyCustomer(customer), 'gzip');
+  expect(composed.gzipped).toBe(readable.bytes.length > USER_DATA_LIMIT_BYTES);
+  // Not gzipped whole: a customer part we wrote 7bit stands in the stored bytes as they wrote it.
+  if (!composed.gzipped && composed.parts[1]?.transferEncoding !== 'base64') {
+    expect(composed.raw.includes(customer)).toBe(true);
+  }
 }
 
 describe('composer properties', () => {

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { SCRIPT_FILENAME } from '../../src/userdata/archive.ts';
+import { readArchive, SCRIPT_FILENAME } from '../../src/userdata/archive.ts';
 import {
   composeRaw,
   composeUserData,
@@ -15,6 +15,8 @@ const OPTIONS = { updates: 'security', timeSync: true } as const;
 const SCRIPT = Buffer.from(renderPatchScript(OPTIONS));
 const SMALL_SCRIPT = Buffer.from('#!/bin/bash\necho patch\n');
 const b64 = (bytes: Buffer) => bytes.toString('base64');
+/** Base64 body lines as MIME writes them (76 characters). */
+const base64Lines = (bytes: Buffer) => bytes.toString('base64').replace(/.{76}/g, '$&\n').replace(/\n$/, '');
 
 describe('composeUserData on every fixture kind', () => {
   for (const f of fixtures().filter((f) => f.expect === 'compose')) {
@@ -22,10 +24,13 @@ describe('composeUserData on every fixture kind', () => {
       // Prepare / Act
       const composed = composeUserData(b64(f.bytes), OPTIONS);
 
-      // Assess: the archive read by an independent MIME parser
+      // Assess: the archive read by an independent MIME parser. Our part is gzip (cloud-init
+      // inflates it and reads the `#!`); the fixtures are small, so the archive itself is not.
+      expect(composed.gzipped).toBe(false);
+      expect(composed.raw.equals(composed.archive)).toBe(true);
       const parts = await listMimeParts(composed.archive);
-      expect(parts[0]).toMatchObject({ contentType: 'text/x-shellscript', filename: SCRIPT_FILENAME });
-      expect(parts[0]?.content.equals(SCRIPT)).toBe(true);
+      expect(parts[0]).toMatchObject({ contentType: 'application/x-gzip', filename: SCRIPT_FILENAME });
+      expect(gunzipSync(parts[0]?.content ?? Buffer.alloc(0)).equals(SCRIPT)).toBe(true);
       if (f.contentType) {
         expect(parts).toHaveLength(2);
         expect(parts[1]?.contentType).toBe(f.contentType);
@@ -33,12 +38,11 @@ describe('composeUserData on every fixture kind', () => {
       } else {
         expect(parts.length).toBeGreaterThan(2);
       }
-      // The base64 is what EC2 stores: the archive, gzipped when it is over 16 KB.
+      // The base64 is what EC2 stores: the archive itself, within 16 KB.
       const raw = Buffer.from(composed.base64, 'base64');
+      expect(raw.equals(composed.raw)).toBe(true);
       expect(raw.length).toBe(composed.bytesAfter);
       expect(raw.length).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
-      expect(composed.gzipped).toBe(composed.archive.length > USER_DATA_LIMIT_BYTES);
-      expect((composed.gzipped ? gunzipSync(raw) : raw).equals(composed.archive)).toBe(true);
       expect(composed.bytesBefore).toBe(f.bytes.length);
       expect(composed.alreadyCurrent).toBe(false);
       const expectedBack = f.name.startsWith('gzip of mime') ? gunzipSync(f.bytes) : f.bytes;
@@ -62,20 +66,26 @@ describe('composeUserData on every fixture kind', () => {
 describe('the archive bytes', () => {
   it('are exactly the layout we document, with a content-derived boundary and no dates', () => {
     const composed = composeRaw(fixture('cloud-config.yaml'), SMALL_SCRIPT);
-    const boundary = /boundary="([^"]+)"/.exec(composed.archive.toString())?.[1] ?? '';
+    const text = composed.archive.toString();
+    const boundary = /boundary="([^"]+)"/.exec(text)?.[1] ?? '';
     expect(boundary).toMatch(/^==asg-patcher-[0-9a-f]{16}==$/);
-    expect(composed.archive.toString()).toBe(
+    // Our part: base64 of a gzip with no name, mtime 0, OS byte Unix, level 9; inflates to the script.
+    const body = /X-Asg-Patcher-Part: patch-script\n\n([A-Za-z0-9+/=\n]+?)\n--/.exec(text)?.[1] ?? '';
+    const gz = Buffer.from(body, 'base64');
+    expect(gz.subarray(0, 10).toString('hex')).toBe('1f8b0800000000000203');
+    expect(gunzipSync(gz).equals(SMALL_SCRIPT)).toBe(true);
+    expect(text).toBe(
       [
         `Content-Type: multipart/mixed; boundary="${boundary}"`,
         'MIME-Version: 1.0',
         '',
         `--${boundary}`,
-        'Content-Type: text/x-shellscript; charset="us-ascii"',
-        'Content-Transfer-Encoding: 7bit',
+        'Content-Type: application/x-gzip',
+        'Content-Transfer-Encoding: base64',
         `Content-Disposition: attachment; filename="${SCRIPT_FILENAME}"`,
         'X-Asg-Patcher-Part: patch-script',
         '',
-        `${SMALL_SCRIPT.toString()}`,
+        base64Lines(gz),
         `--${boundary}`,
         'Content-Type: text/cloud-config; charset="us-ascii"',
         'Content-Transfer-Encoding: 7bit',
@@ -86,8 +96,20 @@ describe('the archive bytes', () => {
         '',
       ].join('\n'),
     );
-    expect(composed.gzipped).toBe(false);
+    expect(composed).toMatchObject({ gzipped: false, scriptEncoding: 'gzip' });
     expect(composed.raw.equals(composed.archive)).toBe(true);
+    // Composing twice gives the same bytes (deterministic gzip and boundary).
+    expect(composeRaw(fixture('cloud-config.yaml'), SMALL_SCRIPT).raw.equals(composed.raw)).toBe(true);
+  });
+
+  it("leave a typical customer's script and cloud-config readable: their bytes verbatim in what EC2 stores", () => {
+    for (const name of ['shell.sh', 'cloud-config.yaml']) {
+      const composed = composeUserData(b64(fixture(name)), OPTIONS);
+      expect(composed.raw.subarray(0, 2).toString('hex')).not.toBe('1f8b');
+      expect(composed.raw.includes(fixture(name))).toBe(true);
+      // Our 16 KB script takes far less as its gzip part.
+      expect(composed.parts[0]?.encodedBytes).toBeLessThan(SCRIPT.length / 2);
+    }
   });
 
   it('carry non-ASCII or CRLF content in base64 so no byte changes on the way', async () => {
@@ -132,22 +154,56 @@ describe('the archive bytes', () => {
 });
 
 describe('replacing our own part', () => {
-  it('swaps the script when the options change and keeps the customer content', () => {
+  it('swaps the script when the options change and keeps the customer content', async () => {
     const first = composeUserData(b64(fixture('shell.sh')), OPTIONS);
     const second = composeUserData(first.base64, { updates: 'all', timeSync: false });
     expect(second.base64).not.toBe(first.base64);
     expect(second.origin).toBe('ours');
-    const script = gunzipSync(Buffer.from(second.base64, 'base64')).toString();
-    expect(script).toContain(renderPatchScript({ updates: 'all', timeSync: false }));
-    expect(script).not.toContain(renderPatchScript(OPTIONS));
+    const [ours] = await listMimeParts(second.raw);
+    const script = gunzipSync(ours?.content ?? Buffer.alloc(0)).toString();
+    expect(script).toBe(renderPatchScript({ updates: 'all', timeSync: false }));
+    expect((await listMimeParts(second.raw)).filter((p) => p.filename === SCRIPT_FILENAME)).toHaveLength(1);
     expect(decomposeUserData(second.base64).equals(fixture('shell.sh'))).toBe(true);
     // Back to the first options: the first bytes exactly.
     expect(composeUserData(second.base64, OPTIONS).base64).toBe(first.base64);
   });
 
+  it('replaces the previous layout (whole archive gzipped, our part plain) rather than wrapping it', async () => {
+    // Written by the composer before our part was compressed: test/userdata/fixtures/previous-layout-over-shell.b64.
+    const previous = fixture('previous-layout-over-shell.b64').toString().trim();
+    const before = Buffer.from(previous, 'base64');
+    expect(before.subarray(0, 2).toString('hex')).toBe('1f8b');
+    const composed = composeUserData(previous, OPTIONS);
+    expect(composed).toMatchObject({ origin: 'ours', alreadyCurrent: false, gzipped: false });
+    expect(composed.summary).toMatch(/replaced the previous asg-patcher part/);
+    const parts = await listMimeParts(composed.raw);
+    expect(parts.map((p) => [p.contentType, p.filename])).toEqual([
+      ['application/x-gzip', SCRIPT_FILENAME],
+      ['text/x-shellscript', undefined],
+    ]);
+    expect(gunzipSync(parts[0]?.content ?? Buffer.alloc(0)).equals(SCRIPT)).toBe(true);
+    expect(composed.raw.includes(fixture('shell.sh'))).toBe(true);
+    expect(decomposeUserData(previous).equals(fixture('shell.sh'))).toBe(true);
+    // The same as composing over the customer's own script, and current from then on.
+    expect(composed.base64).toBe(composeUserData(b64(fixture('shell.sh')), OPTIONS).base64);
+    expect(composeUserData(composed.base64, OPTIONS).alreadyCurrent).toBe(true);
+  });
+
+  it('refuses our gzip part edited by hand (it no longer inflates)', () => {
+    const text = composeRaw(fixture('shell.sh'), SMALL_SCRIPT).archive.toString();
+    const edited = Buffer.from(text.replace(/(X-Asg-Patcher-Part: patch-script\n\n)H4sI/, '$1AAAA'));
+    expect(edited.toString()).not.toBe(text);
+    expect(() => composeRaw(edited, SMALL_SCRIPT)).toThrow(
+      expect.objectContaining({
+        name: 'UnsupportedUserDataError',
+        message: expect.stringMatching(/edited by hand/),
+      }),
+    );
+  });
+
   it('refuses our archive edited by hand rather than stacking a second script', () => {
     const archive = composeRaw(fixture('shell.sh'), SMALL_SCRIPT).archive.toString();
-    const edited = Buffer.from(archive.replace('echo patch', 'echo patched by hand').replace(/\n/g, '\r\n'));
+    const edited = Buffer.from(archive.replace('set -e', 'set -eu').replace(/\n/g, '\r\n'));
     expect(() => composeRaw(edited, SMALL_SCRIPT)).toThrow(
       expect.objectContaining({
         name: 'UnsupportedUserDataError',
@@ -198,20 +254,39 @@ describe('the 16 KB limit (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/i
     return Buffer.from(out.slice(0, size));
   };
 
-  it('stays plain when the archive fits', () => {
-    const composed = composeRaw(Buffer.from('#!/bin/sh\necho hi\n'), SMALL_SCRIPT);
-    expect(composed.gzipped).toBe(false);
+  it('gzips only our part when the archive then fits', () => {
+    const composed = composeUserData(b64(Buffer.from('#!/bin/sh\necho hi\n')), OPTIONS);
+    expect(SCRIPT.length + 100).toBeGreaterThan(composed.bytesAfter);
+    expect(composed).toMatchObject({ gzipped: false, scriptEncoding: 'gzip' });
     expect(composed.bytesAfter).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
   });
 
-  it('gzips the whole archive deterministically when it is over 16384 bytes', () => {
+  it('keeps the customer part plain up to exactly 16384 bytes, and gzips the whole archive one byte past it', () => {
+    const withCustomer = (size: number) =>
+      composeRaw(Buffer.from(`#!/bin/sh\n${'x'.repeat(size - 11)}\n`), SCRIPT);
+    const overhead = withCustomer(100).bytesAfter - 100;
+    const fits = withCustomer(USER_DATA_LIMIT_BYTES - overhead);
+    expect(fits).toMatchObject({ gzipped: false, bytesAfter: USER_DATA_LIMIT_BYTES });
+    const over = withCustomer(USER_DATA_LIMIT_BYTES - overhead + 1);
+    expect(over.gzipped).toBe(true);
+    expect(over.bytesAfter).toBeLessThan(USER_DATA_LIMIT_BYTES);
+  });
+
+  it('gzips the whole archive deterministically, our part plain inside, when it is still over 16384 bytes', async () => {
     const customer = Buffer.from(`#!/bin/sh\n${'echo repeated line\n'.repeat(1000)}`);
-    const composed = composeRaw(customer, SMALL_SCRIPT);
-    expect(composed.archive.length).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
-    expect(composed.gzipped).toBe(true);
+    const composed = composeRaw(customer, SCRIPT);
+    expect(composed).toMatchObject({ gzipped: true, scriptEncoding: 'plain' });
     expect(composed.raw.subarray(0, 10).toString('hex')).toBe('1f8b0800000000000203'); // no mtime, OS=Unix
     expect(gunzipSync(composed.raw).equals(composed.archive)).toBe(true);
-    expect(composeRaw(composed.raw, SMALL_SCRIPT).raw.equals(composed.raw)).toBe(true);
+    const parts = await listMimeParts(composed.archive);
+    expect(parts.map((p) => [p.contentType, p.filename])).toEqual([
+      ['text/x-shellscript', SCRIPT_FILENAME],
+      ['text/x-shellscript', undefined],
+    ]);
+    expect(parts[0]?.content.equals(SCRIPT)).toBe(true);
+    expect(composeRaw(composed.raw, SCRIPT).raw.equals(composed.raw)).toBe(true);
+    expect(composeRaw(composed.raw, SCRIPT).alreadyCurrent).toBe(true);
+    expect(decomposeUserData(composed.base64).equals(customer)).toBe(true);
   });
 
   it('throws UserDataTooLargeError with both sizes when gzip is not enough', () => {
@@ -251,12 +326,33 @@ describe('refusals', () => {
 });
 
 describe('alreadyCurrent', () => {
-  it('is true for the same archive gzipped by another zlib build (different compressed bytes)', () => {
+  it('is true when our gzip part was compressed by another zlib build (different compressed bytes)', () => {
     const composed = composeUserData(b64(fixture('cloud-config.yaml')), OPTIONS);
+    const ours = readArchive(composed.raw)?.parts[0]?.content ?? Buffer.alloc(0);
+    const otherGzip = gzipSync(SCRIPT, { level: 1 });
+    expect(otherGzip.equals(ours)).toBe(false);
+    const other = Buffer.from(composed.archive.toString().replace(base64Lines(ours), base64Lines(otherGzip)));
+    expect(other.equals(composed.raw)).toBe(false);
+    const again = composeUserData(b64(other), OPTIONS);
+    expect(again).toMatchObject({ alreadyCurrent: true, origin: 'ours' });
+    expect(again.base64).toBe(composed.base64);
+  });
+
+  it('is true for the same whole-gzipped archive gzipped by another zlib build', () => {
+    const large = Buffer.from(`#!/bin/sh\n${'echo repeated line\n'.repeat(1000)}`);
+    const composed = composeUserData(b64(large), OPTIONS);
+    expect(composed.gzipped).toBe(true);
     const otherGzip = gzipSync(composed.archive, { level: 1 });
     expect(otherGzip.equals(composed.raw)).toBe(false);
     const again = composeUserData(b64(otherGzip), OPTIONS);
     expect(again.alreadyCurrent).toBe(true);
+    expect(again.base64).toBe(composed.base64);
+  });
+
+  it('is false for the same archive gzipped whole when it fits without (the readable layout replaces it)', () => {
+    const composed = composeUserData(b64(fixture('cloud-config.yaml')), OPTIONS);
+    const again = composeUserData(b64(gzipSync(composed.archive)), OPTIONS);
+    expect(again.alreadyCurrent).toBe(false);
     expect(again.base64).toBe(composed.base64);
   });
 
