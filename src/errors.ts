@@ -143,6 +143,37 @@ export class RefreshTimedOutError extends AsgPatcherError {
   }
 }
 
+/**
+ * RestoreAutoScalingGroup must change the group's launch template but an instance refresh still owns
+ * it: AWS refuses such updates while a refresh with a desired configuration is active ("Update
+ * restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
+ * The state machine retries it until the rollback or cancellation ends; should the retries run out,
+ * its message is the group's note, so it reads as what was left and what to do.
+ */
+export class RefreshStillActiveError extends AsgPatcherError {
+  override readonly name = 'RefreshStillActiveError';
+  constructor(
+    asgName: string,
+    readonly instanceRefreshId: string,
+    readonly status: string,
+    currentVersion: string,
+    originalVersion: string,
+    newVersion: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    const what =
+      status === 'RollbackInProgress'
+        ? 'the rollback'
+        : status === 'Cancelling'
+          ? 'the cancellation'
+          : 'the instance refresh';
+    super(
+      `Auto Scaling group ${asgName} left on version ${currentVersion} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; set it back to ${originalVersion} once it ends${newVersion === undefined ? '' : ` and delete launch template version ${newVersion}`}. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
+      options,
+    );
+  }
+}
+
 export class GroupsFailedError extends AsgPatcherError {
   override readonly name = 'GroupsFailedError';
   constructor(failed: string[], options?: ErrorOptions) {
@@ -164,5 +195,6 @@ export const ERROR_NAMES = [
   'UserDataTooLargeError',
   'InstanceRefreshFailedError',
   'RefreshTimedOutError',
+  'RefreshStillActiveError',
   'GroupsFailedError',
 ] as const;

@@ -242,6 +242,8 @@ export const RestoreAutoScalingGroupInput = z.strictObject({
   /** The version this run created, if it got that far. */
   newVersion: z.number().int().positive().optional(),
   pinned: z.boolean().optional(),
+  /** The refresh this run started, when it got that far (PollInstanceRefresh, PromoteDefaultVersion). */
+  instanceRefreshId: z.string().min(1).optional(),
 });
 export type RestoreAutoScalingGroupInput = z.infer<typeof RestoreAutoScalingGroupInput>;
 

@@ -6,6 +6,7 @@ import {
 import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsDeps } from '../clients.ts';
+import { RefreshStillActiveError } from '../errors.ts';
 import type { GroupResult, GroupTarget, RestoreAutoScalingGroupInput } from '../schemas.ts';
 import { describeGroup } from './lib/describe-group.ts';
 import { launchTemplateReference, readLaunchTemplateRef } from './lib/launch-template-ref.ts';
@@ -19,12 +20,13 @@ const LambdaErrorDocument = z.object({ errorType: z.string().optional(), errorMe
  * The failure branch: undoes what this run changed on the group and never promotes. A pinned group
  * (or one the refresh left on the new version) goes back to its original reference; the version this
  * run created is deleted (unless it already is the default, which AWS cannot delete), so `$Latest`
- * resolves as before everywhere. Returns the group's `failed` result with the stage, error and
- * message. Things already gone (group, template, version) are noted, not errors. While a rollback or
- * cancellation is still running, the pinned group is left on its pinned number (what it ran before)
- * with a note, since the refresh owns the group's configuration until it ends.
+ * resolves as before everywhere. Returns the group's `failed` result with the stage, error, message
+ * and refresh id. Things already gone (group, template, version) are noted, not errors. While a
+ * rollback or cancellation is still running it changes nothing and throws, so the state machine
+ * retries until AWS lets the group be changed.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
- * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
+ * @throws RefreshStillActiveError when the group must change but an instance refresh is still active
+ *   (before any change, the version included); AWS errors propagate for the state machine's Retry
  */
 export async function restoreAutoScalingGroup(
   input: RestoreAutoScalingGroupInput,
@@ -40,50 +42,52 @@ export async function restoreAutoScalingGroup(
   };
   const cause = causeMessage(input.error.Cause);
   if (cause) result.cause = cause;
+  if (input.instanceRefreshId) result.instanceRefreshId = input.instanceRefreshId;
   if (!target) return result;
 
   result.launchTemplateId = target.launchTemplateId;
   result.oldVersion = target.resolvedVersion;
   if (newVersion !== undefined) result.newVersion = newVersion;
 
-  const restored = await restoreReference(target, input.pinned === true, newVersion, deps);
-  const notes = [restored.note];
-  if (newVersion !== undefined) {
-    notes.push(
-      restored.stillOnNewVersion
-        ? `version ${newVersion} kept: the group still refers to it`
-        : await deleteUnprovenVersion(target, newVersion, deps),
-    );
-  }
+  // The group first: it may throw RefreshStillActiveError, and then nothing has been changed yet.
+  const notes = [await restoreReference(target, input.pinned === true, newVersion, deps)];
+  if (newVersion !== undefined) notes.push(await deleteUnprovenVersion(target, newVersion, deps));
   const note = notes.filter((text) => text !== '').join('; ');
   if (note) result.note = note;
   return result;
 }
 
-/** Puts the group back on its original reference; says whether it still refers to the new version. */
+/**
+ * Puts the group back on its original reference (or leaves it, when it is already there); returns
+ * the note. Afterwards the group no longer refers to the new version, so that version can go.
+ */
 async function restoreReference(
   target: GroupTarget,
   pinned: boolean,
   newVersion: number | undefined,
   deps: AwsDeps,
-): Promise<{ note: string; stillOnNewVersion: boolean }> {
-  const untouched = { note: '', stillOnNewVersion: false };
-  if (!pinned && newVersion === undefined) return untouched;
+): Promise<string> {
+  if (!pinned && newVersion === undefined) return '';
   const group = await describeGroup(target.asgName, deps);
-  if (!group) return { ...untouched, note: 'the group no longer exists' };
+  if (!group) return 'the group no longer exists';
   const current = readLaunchTemplateRef(group)?.spec.Version;
   // A refresh that got as far as Successful saved the new version on the group: move it off too.
   const onNewVersion = newVersion !== undefined && current === String(newVersion);
-  if (!(pinned || onNewVersion) || current === target.originalVersion) return untouched;
+  if (!(pinned || onNewVersion) || current === target.originalVersion) return '';
   // A rollback or cancellation still running owns the group's configuration: AWS refuses changes to
-  // it meanwhile ("Update restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html),
-  // and a rollback restores the pinned number, which is what the group ran before.
+  // it meanwhile ("Update restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
+  // Throw before changing anything (the version stays too), so the state machine retries the whole
+  // step once the refresh has ended; the rollback itself puts the instances back on the pinned number.
   const active = await activeRefresh(target.asgName, deps);
   if (active) {
-    return {
-      note: `group left on version ${current} (what it ran${onNewVersion ? ' after the refresh' : ' before this run'}) while instance refresh ${active.InstanceRefreshId} is ${active.Status}; set it back to ${target.originalVersion} once that ends`,
-      stillOnNewVersion: onNewVersion,
-    };
+    throw new RefreshStillActiveError(
+      target.asgName,
+      active.InstanceRefreshId ?? 'unknown',
+      active.Status ?? 'unknown',
+      current ?? 'unknown',
+      target.originalVersion,
+      newVersion,
+    );
   }
   await deps.autoScaling.send(
     new UpdateAutoScalingGroupCommand({
@@ -91,7 +95,7 @@ async function restoreReference(
       ...launchTemplateReference(target, target.originalVersion),
     }),
   );
-  return { note: `group put back on ${target.originalVersion}`, stillOnNewVersion: false };
+  return `group put back on ${target.originalVersion}`;
 }
 
 async function activeRefresh(asgName: string, deps: AwsDeps): Promise<InstanceRefresh | undefined> {

@@ -52,6 +52,14 @@ const THROTTLING_ERRORS = [
   'ResourceContentionFault',
   'TooManyRequestsException',
 ];
+/**
+ * The one named error of ours that is retried, and only where: RestoreAutoScalingGroup throws
+ * RefreshStillActiveError, before changing anything, while a rollback or cancellation still owns the
+ * group (AWS refuses the update then), so retrying is waiting for AWS, not repeating a refusal.
+ */
+const ALLOWED_RETRIED_NAMED_ERRORS: Partial<Record<string, readonly string[]>> = {
+  RestoreAutoScalingGroup: ['RefreshStillActiveError'],
+};
 /** Names that are not ours but may appear in ErrorEquals. */
 const ALLOWED_FOREIGN_ERRORS = new Set([...LAMBDA_SERVICE_ERRORS, ...THROTTLING_ERRORS, 'States.ALL']);
 
@@ -106,11 +114,13 @@ describe.each(aslFiles)('%s', (file) => {
     }
   });
 
-  it('never retries States.ALL, States.TaskFailed or one of our named errors (bad input is not retried)', () => {
+  it('never retries States.ALL, States.TaskFailed or one of our named errors (bad input is not retried), with one exception', () => {
     const ours = new Set<string>(ERROR_NAMES);
     for (const { name, state } of allStates(load(file))) {
       for (const retrier of state.Retry ?? []) {
-        const bad = retrier.ErrorEquals.filter((e) => e.startsWith('States.') || ours.has(e));
+        const bad = retrier.ErrorEquals.filter(
+          (e) => (e.startsWith('States.') || ours.has(e)) && !ALLOWED_RETRIED_NAMED_ERRORS[name]?.includes(e),
+        );
         expect(bad, `${name} retries ${bad.join(', ')}`).toEqual([]);
       }
     }
@@ -152,12 +162,54 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   it('gives RestoreAutoScalingGroup its own Catch, which still ends the group with a failed result', () => {
-    const [catcher] = state('RestoreAutoScalingGroup').Catch ?? [];
+    const [waited, catcher] = state('RestoreAutoScalingGroup').Catch ?? [];
     expect(catcher?.ErrorEquals).toEqual(['States.ALL']);
     const fallback = state(catcher?.Next ?? '');
     expect(fallback.Type).toBe('Pass');
     expect(fallback.End).toBe(true);
     expect((fallback.Parameters as Record<string, unknown>).status).toBe('failed');
+    // Retries run out while the refresh still runs: the error's own message becomes the note.
+    expect(waited).toMatchObject({ ErrorEquals: ['RefreshStillActiveError'], Next: 'RestoreWaitExhausted' });
+    expect(state('RestoreWaitExhausted')).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'document.$': 'States.StringToJson($.restoreError.Cause)' },
+      Next: 'LeftPinnedResult',
+    });
+    expect(state('LeftPinnedResult')).toMatchObject({
+      End: true,
+      Parameters: { status: 'failed', 'note.$': '$.restoreError.document.errorMessage' },
+    });
+  });
+
+  it('retries RefreshStillActiveError on RestoreAutoScalingGroup for about an hour: every 0-60 s (full jitter), 120 times', () => {
+    const retriers = state('RestoreAutoScalingGroup').Retry ?? [];
+    const waiting = retriers.find((r) => r.ErrorEquals.includes('RefreshStillActiveError'));
+    expect(waiting).toEqual({
+      ErrorEquals: ['RefreshStillActiveError'],
+      IntervalSeconds: 60,
+      MaxAttempts: 120,
+      BackoffRate: 1,
+      JitterStrategy: 'FULL',
+    });
+    // FULL jitter waits a uniform 0..IntervalSeconds: 120 waits average 60 minutes in all.
+    expect(((waiting?.MaxAttempts ?? 0) * (waiting?.IntervalSeconds ?? 0)) / 2 / 60).toBe(60);
+  });
+
+  it('only stages that may have pinned the group pass pinned, always with target and newVersion (LeftPinnedResult reads them)', () => {
+    for (const stage of PER_GROUP_STAGES) {
+      const fields = fieldsOf(state(`${stage}Failed`).Parameters);
+      if (fields.includes('pinned'))
+        expect(fields, stage).toEqual(expect.arrayContaining(['target', 'newVersion']));
+    }
+  });
+
+  it('passes the refresh id to the restore branch from the stages after StartInstanceRefresh', () => {
+    for (const stage of ['PollInstanceRefresh', 'PromoteDefaultVersion']) {
+      expect(
+        (state(`${stage}Failed`).Parameters as Record<string, unknown>)['instanceRefreshId.$'],
+        stage,
+      ).toBe('$.refresh.instanceRefreshId');
+    }
   });
 
   it('polls in a Wait loop whose interval comes from the input settings', () => {
@@ -233,6 +285,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
     expect(ends.map(([name]) => name).sort()).toEqual([
       'AlreadyCurrentResult',
       'DryRunResult',
+      'LeftPinnedResult',
       'RestoreAutoScalingGroup',
       'RestoreFailedResult',
       'SucceededResult',

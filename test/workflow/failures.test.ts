@@ -177,35 +177,96 @@ describe('a refresh that does not succeed', () => {
     },
   );
 
-  it('that never finishes is rolled back after maxPolls polls and the group fails with RefreshTimedOutError', async () => {
-    const account = new FakeAccount();
-    const { templateId } = seedGroup(account, 'slow', { reference: '$Latest', group: { refresh: 'stuck' } });
+  it.each(['$Latest', '$Default'])(
+    'that never finishes is rolled back after maxPolls polls; the restore waits for the rollback, then the %s group is back and the version deleted',
+    async (reference) => {
+      const account = new FakeAccount();
+      const { templateId } = seedGroup(account, 'slow', { reference, group: { refresh: 'stuck' } });
 
-    // maxPolls = ceil(60 / 5) = 12
+      // maxPolls = ceil(60 / 5) = 12
+      const result = await run(
+        account,
+        buildInput({ targets: { asgNames: ['slow'] }, pollIntervalSeconds: 5, maxWaitSeconds: 60 }),
+      );
+
+      expect(result.status).toBe('FAILED');
+      const polls = account
+        .callsOf('DescribeInstanceRefreshes')
+        .filter((c) => (c.input as { InstanceRefreshIds?: string[] }).InstanceRefreshIds !== undefined);
+      expect(polls).toHaveLength(12);
+      expect(account.callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+      const [refresh] = refreshesOf(account, 'slow');
+      expect(refresh?.history).toEqual(['InProgress', 'RollbackInProgress', 'RollbackSuccessful']);
+      expect(resultOf(result, 'slow')).toMatchObject({
+        status: 'failed',
+        stage: 'PollInstanceRefresh',
+        error: 'RefreshTimedOutError',
+        instanceRefreshId: refresh?.id,
+        oldVersion: 1,
+        newVersion: 2,
+        note: `group put back on ${reference}; version 2 deleted`,
+      });
+      // The first restore found the rollback running (AWS refuses the update then) and was retried
+      const retried = result.events.filter(
+        (e) => e.type === 'retried' && e.state === 'RestoreAutoScalingGroup',
+      );
+      expect(retried).toHaveLength(1);
+      expect(
+        result.events.find((e) => e.type === 'failed' && e.state === 'RestoreAutoScalingGroup')?.error,
+      ).toBe('RefreshStillActiveError');
+      // Pin, then the restore: no update was tried while the rollback ran
+      expect(account.callsOf('UpdateAutoScalingGroup').map((c) => c.error)).toEqual([undefined, undefined]);
+      expect(referenceOf(account, 'slow')).toBe(reference);
+      const template = templateOf(account, templateId);
+      expect(template.defaultVersion).toBe(1);
+      expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
+      expect(account.callsOf('ModifyLaunchTemplate')).toEqual([]);
+      expect(pathOf(result, 'slow').filter((s) => s === 'WaitForRefresh')).toHaveLength(12);
+      expect(pathOf(result, 'slow').slice(-2)).toEqual([
+        'PollInstanceRefreshFailed',
+        'RestoreAutoScalingGroup',
+      ]);
+    },
+  );
+
+  it("whose rollback outlasts the restore's wait: the group is left on its pinned number with a note saying what to set back", async () => {
+    const account = new FakeAccount();
+    // AWS starts rolling back on its own and never finishes within the run
+    const { templateId } = seedGroup(account, 'slow', {
+      reference: '$Default',
+      group: { refresh: ['InProgress', 'RollbackInProgress'] },
+    });
+
     const result = await run(
       account,
       buildInput({ targets: { asgNames: ['slow'] }, pollIntervalSeconds: 5, maxWaitSeconds: 60 }),
     );
 
-    expect(result.status).toBe('FAILED');
-    const polls = account
-      .callsOf('DescribeInstanceRefreshes')
-      .filter((c) => (c.input as { InstanceRefreshIds?: string[] }).InstanceRefreshIds !== undefined);
-    expect(polls).toHaveLength(12);
-    expect(account.callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+    const [refresh] = refreshesOf(account, 'slow');
+    expect(refresh?.status).toBe('RollbackInProgress');
+    const retried = result.events.filter(
+      (e) => e.type === 'retried' && e.state === 'RestoreAutoScalingGroup',
+    );
+    expect(retried).toHaveLength(120);
+    expect(pathOf(result, 'slow').slice(-3)).toEqual([
+      'RestoreAutoScalingGroup',
+      'RestoreWaitExhausted',
+      'LeftPinnedResult',
+    ]);
     expect(resultOf(result, 'slow')).toMatchObject({
       status: 'failed',
       stage: 'PollInstanceRefresh',
       error: 'RefreshTimedOutError',
+      launchTemplateId: templateId,
+      oldVersion: 1,
+      newVersion: 2,
+      note: `Auto Scaling group slow left on version 1 because the rollback (instance refresh ${refresh?.id}, RollbackInProgress) was still running; set it back to $Default once it ends and delete launch template version 2. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
     });
-    const template = templateOf(account, templateId);
-    expect(template.defaultVersion).toBe(1);
-    expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
-    // The group runs what it ran before: back on $Latest, or (while AWS is still rolling back) left
-    // pinned on the version it ran before; either way version 1, as version 2 is gone.
-    expect(['$Latest', '1']).toContain(referenceOf(account, 'slow'));
-    expect(refreshesOf(account, 'slow')[0]?.status).toMatch(/^Rollback/);
-    expect(pathOf(result, 'slow').filter((s) => s === 'WaitForRefresh')).toHaveLength(12);
+    // Nothing changed by the restore: pinned, the version kept, the default never moved
+    expect(account.callsOf('UpdateAutoScalingGroup')).toHaveLength(1);
+    expect(account.callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
+    expect(referenceOf(account, 'slow')).toBe('1');
+    expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 2 });
   });
 });
 

@@ -9,9 +9,16 @@ import {
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
   type StartInstanceRefreshCommandInput,
+  UpdateAutoScalingGroupCommand,
+  type UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type AutoScalingGroupSeed, FakeAccount, type RefreshScript } from '../../../src/fake/account.ts';
+import {
+  ACTIVE_REFRESH_UPDATE_MESSAGE,
+  type AutoScalingGroupSeed,
+  FakeAccount,
+  type RefreshScript,
+} from '../../../src/fake/account.ts';
 import { installFakeAccount } from '../../../src/fake/install.ts';
 
 let account: FakeAccount;
@@ -288,5 +295,65 @@ describe('RollbackInstanceRefresh and CancelInstanceRefresh', () => {
 
     expect((error as Error).name).toBe('ValidationError');
     expect(account.snapshot().instanceRefreshes).toEqual([]);
+  });
+});
+
+describe('"Update restriction" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html)', () => {
+  const update = (overrides: Partial<UpdateAutoScalingGroupCommandInput>) =>
+    autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'g', ...overrides }));
+  const backToDefault = () => ({ LaunchTemplate: { LaunchTemplateId: templateId, Version: '$Default' } });
+
+  test("while a refresh with a desired configuration rolls back, a launch template change is a ValidationError with AWS's message and changes nothing; once it ends the change goes through", async () => {
+    addGroup('stuck');
+    const id = await start();
+    await autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'g' }));
+    const before = account.snapshot();
+
+    const refused = await update(backToDefault()).catch((e: unknown) => e);
+    const refusedPolicy = await update({
+      MixedInstancesPolicy: {
+        LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: templateId, Version: '1' } },
+      },
+    }).catch((e: unknown) => e);
+    const refusedConfig = await update({ LaunchConfigurationName: 'old-lc' }).catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).name).toBe('ValidationError');
+    expect((refused as Error).message).toBe(ACTIVE_REFRESH_UPDATE_MESSAGE);
+    expect((refusedPolicy as Error).name).toBe('ValidationError');
+    expect((refusedConfig as Error).name).toBe('ValidationError');
+    expect(account.snapshot()).toEqual(before);
+
+    expect(await statuses(id, 2)).toEqual(['RollbackInProgress', 'RollbackSuccessful']);
+    await update(backToDefault());
+    expect(account.snapshot().autoScalingGroups[0]?.launchTemplate?.Version).toBe('$Default');
+  });
+
+  test.each(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking'] as const)(
+    'applies while the refresh is %s',
+    async (status) => {
+      addGroup([status]);
+      await start();
+
+      await expect(update(backToDefault())).rejects.toThrow(ACTIVE_REFRESH_UPDATE_MESSAGE);
+    },
+  );
+
+  test('capacity changes still go through during the refresh', async () => {
+    addGroup('stuck');
+    await start();
+
+    await update({ DesiredCapacity: 6, MaxSize: 8 });
+
+    expect(account.snapshot().autoScalingGroups[0]).toMatchObject({ desiredCapacity: 6, maxSize: 8 });
+  });
+
+  test('a refresh without a desired configuration does not restrict the group', async () => {
+    addGroup('succeed');
+    account.addInstanceRefresh('g', 'stuck');
+
+    await update(backToDefault());
+
+    expect(account.snapshot().autoScalingGroups[0]?.launchTemplate?.Version).toBe('$Default');
   });
 });

@@ -1,6 +1,11 @@
-import { DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeInstanceRefreshesCommand,
+  RollbackInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
+import { RefreshStillActiveError } from '../../../src/errors.ts';
 import type { RestoreAutoScalingGroupInput } from '../../../src/schemas.ts';
 import { restoreAutoScalingGroup } from '../../../src/steps/restore-auto-scaling-group.ts';
 import {
@@ -107,15 +112,87 @@ describe('restoreAutoScalingGroup', () => {
     expect(account().calls).toHaveLength(callsBefore);
   });
 
-  it('never deletes a version the group still refers to (another refresh holds the group)', async () => {
+  it('throws RefreshStillActiveError, with no mutating call, while a rollback still owns a pinned group; restores once it ended', async () => {
+    // Prepare: a pinned $Default group whose refresh AWS is rolling back (the timeout case)
+    const { target, newVersion, pinned, templateId, instanceRefreshId } = await prepareRefresh(account(), {
+      version: '$Default',
+      refresh: 'stuck',
+    });
+    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+    const input: RestoreAutoScalingGroupInput = {
+      asgName: 'web',
+      stage: 'PollInstanceRefresh',
+      error: lambdaError(
+        'RefreshTimedOutError',
+        `Instance refresh ${instanceRefreshId} of web did not finish`,
+      ),
+      target,
+      newVersion,
+      pinned,
+      instanceRefreshId,
+    };
+    const before = account().snapshot();
+    const callsBefore = account().calls.length;
+
+    // Act: the first attempt finds the rollback running
+    const error = await restoreAutoScalingGroup(input, deps).catch((e: unknown) => e);
+
+    // Assess: named error, what it waits for, and nothing changed (the version is still there)
+    expect(error).toBeInstanceOf(RefreshStillActiveError);
+    expect((error as Error).name).toBe('RefreshStillActiveError');
+    expect((error as Error).message).toBe(
+      `Auto Scaling group web left on version 2 because the rollback (instance refresh ${instanceRefreshId}, RollbackInProgress) was still running; set it back to $Default once it ends and delete launch template version 4. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
+    );
+    expect(
+      account()
+        .calls.slice(callsBefore)
+        .filter((call) => call.mutating),
+    ).toEqual([]);
+    expect(account().snapshot().launchTemplates).toEqual(before.launchTemplates);
+    expect(account().snapshot().autoScalingGroups).toEqual(before.autoScalingGroups);
+
+    // Act again, as the state machine's retry does, once the rollback has ended
+    expect(account().snapshot().instanceRefreshes[0]?.status).toBe('RollbackSuccessful');
+    const result = await restoreAutoScalingGroup(input, deps);
+
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: 'RefreshTimedOutError',
+      instanceRefreshId,
+      note: 'group put back on $Default; version 4 deleted',
+    });
+    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '$Default' });
+    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
+    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2 });
+  });
+
+  it('AWS itself refuses the group update while the rollback runs (what the step avoids calling)', async () => {
+    const { target } = await prepareRefresh(account(), { version: '$Latest', refresh: 'stuck' });
+    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+
+    const refused = await deps.autoScaling
+      .send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'web',
+          LaunchTemplate: { LaunchTemplateId: target.launchTemplateId, Version: '$Latest' },
+        }),
+      )
+      .catch((e: unknown) => e);
+
+    expect((refused as Error).name).toBe('ValidationError');
+    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '3' });
+  });
+
+  it('waits for any active refresh on a group it must change, even one started by someone else', async () => {
     const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
       version: '1',
       refresh: ['Successful'],
     });
     await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
-    account().addInstanceRefresh('web', 'stuck');
+    const other = account().addInstanceRefresh('web', 'stuck');
+    const callsBefore = account().calls.length;
 
-    const result = await restoreAutoScalingGroup(
+    const error = await restoreAutoScalingGroup(
       {
         asgName: 'web',
         stage: 'PromoteDefaultVersion',
@@ -125,15 +202,47 @@ describe('restoreAutoScalingGroup', () => {
         pinned,
       },
       deps,
-    );
+    ).catch((e: unknown) => e);
 
-    expect(result.note).toMatch(
-      /^group left on version 4 \(what it ran after the refresh\) while .*; version 4 kept: the group still refers to it$/,
+    expect(error).toBeInstanceOf(RefreshStillActiveError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Auto Scaling group web left on version 4 because the instance refresh \\(instance refresh ${other}, InProgress\\) was still running; set it back to 1 once it ends and delete launch template version 4\\.`,
+      ),
     );
+    expect(
+      account()
+        .calls.slice(callsBefore)
+        .filter((call) => call.mutating),
+    ).toEqual([]);
     expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
     expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a group it need not change is not held up by a rollback: the numbered group keeps its number, the version goes', async () => {
+    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
+      version: '1',
+      refresh: 'stuck',
+    });
+    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+
+    const result = await restoreAutoScalingGroup(
+      {
+        asgName: 'web',
+        stage: 'PollInstanceRefresh',
+        error: { Error: 'RefreshTimedOutError' },
+        target,
+        newVersion,
+        pinned,
+      },
+      deps,
+    );
+
+    expect(pinned).toBe(false);
+    expect(result.note).toBe('version 4 deleted');
+    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '1' });
+    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
     expect(account().callsOf('UpdateAutoScalingGroup')).toEqual([]);
-    expect(account().callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
   });
 
   it('numbered group, pin skipped: leaves the group, deletes the version created', async () => {
@@ -258,31 +367,52 @@ describe('restoreAutoScalingGroup', () => {
       expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
     });
 
-    it('$Default group whose refresh times out: rollback started, group left pinned while it runs, version deleted', async () => {
-      const { templateId } = seedGroup(account(), { version: '$Default', refresh: 'stuck' });
+    it.each(['$Default', '$Latest'])(
+      '%s group whose refresh times out: rollback started, the restore waits for it, then the group is back and the version deleted',
+      async (version) => {
+        const { templateId } = seedGroup(account(), { version, refresh: 'stuck' });
 
-      const result = await runGroup('web', buildSettings({ maxPolls: 3 }), deps);
+        const result = await runGroup('web', buildSettings({ maxPolls: 3 }), deps);
 
-      expect(result).toMatchObject({
-        status: 'failed',
-        stage: 'PollInstanceRefresh',
-        error: 'RefreshTimedOutError',
-      });
-      expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
-      const polls = account()
-        .callsOf('DescribeInstanceRefreshes')
-        .filter((call) => 'InstanceRefreshIds' in (call.input as object));
-      expect(polls).toHaveLength(3);
-      // The rollback owns the group until it ends and restores the pinned number, what the group ran before
-      expect(account().snapshot().instanceRefreshes[0]?.history).toContain('RollbackInProgress');
-      expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(1);
-      expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
-      expect(result.note).toMatch(
-        /^group left on version 2 .* while instance refresh \S+ is RollbackInProgress; set it back to \$Default once that ends; version 4 deleted$/,
-      );
-      expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-      expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2 });
-    });
+        expect(result).toMatchObject({
+          status: 'failed',
+          stage: 'PollInstanceRefresh',
+          error: 'RefreshTimedOutError',
+          instanceRefreshId: account().snapshot().instanceRefreshes[0]?.id,
+          note: `group put back on ${version}; version 4 deleted`,
+        });
+        expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+        const polls = account()
+          .callsOf('DescribeInstanceRefreshes')
+          .filter((call) => 'InstanceRefreshIds' in (call.input as object));
+        expect(polls).toHaveLength(3);
+        expect(account().snapshot().instanceRefreshes[0]?.history).toEqual([
+          'InProgress',
+          'RollbackInProgress',
+          'RollbackSuccessful',
+        ]);
+        // Two restore attempts: the first found the rollback running and threw, the retry found it ended
+        const calls = account().calls;
+        const afterRollback = calls.slice(
+          calls.findIndex((call) => call.command === 'RollbackInstanceRefresh'),
+        );
+        const restoreReads = afterRollback.filter(
+          (call) =>
+            call.command === 'DescribeInstanceRefreshes' && !('InstanceRefreshIds' in (call.input as object)),
+        );
+        expect(restoreReads).toHaveLength(2);
+        // Pin, then the restore once the rollback had ended: never while it ran
+        expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(2);
+        expect(
+          account()
+            .callsOf('UpdateAutoScalingGroup')
+            .every((call) => call.error === undefined),
+        ).toBe(true);
+        expect(groupSpec(account(), 'web')).toMatchObject({ Version: version });
+        expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
+        expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2, latestVersion: 3 });
+      },
+    );
 
     it('a throttled pin: the created version is deleted again and the group untouched', async () => {
       const { templateId } = seedGroup(account(), { version: '$Latest' });

@@ -4,6 +4,11 @@
  * after a whole success or failure without the ASL interpreter (test/workflow runs the real ASL).
  */
 import type { AwsDeps } from '../../../../src/clients.ts';
+import {
+  InstanceRefreshFailedError,
+  RefreshStillActiveError,
+  RefreshTimedOutError,
+} from '../../../../src/errors.ts';
 import type { GroupResult, GroupTarget, RunSettings } from '../../../../src/schemas.ts';
 import { createPatchedVersion } from '../../../../src/steps/create-patched-version.ts';
 import { lookupLaunchTemplate } from '../../../../src/steps/lookup-launch-template.ts';
@@ -63,16 +68,28 @@ export async function runGroup(asgName: string, settings: RunSettings, deps: Aws
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
-    return restoreAutoScalingGroup(
-      {
-        asgName,
-        stage,
-        error: { Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message }) },
-        ...(target ? { target } : {}),
-        ...(newVersion !== undefined ? { newVersion } : {}),
-        ...(pinned !== undefined ? { pinned } : {}),
-      },
-      deps,
-    );
+    const input = {
+      asgName,
+      stage,
+      error: { Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message }) },
+      ...(target ? { target } : {}),
+      ...(newVersion !== undefined ? { newVersion } : {}),
+      ...(pinned !== undefined ? { pinned } : {}),
+      ...(error instanceof RefreshTimedOutError || error instanceof InstanceRefreshFailedError
+        ? { instanceRefreshId: error.instanceRefreshId }
+        : {}),
+    };
+    // The state machine retries RefreshStillActiveError (the restore waits for a rollback to end).
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await restoreAutoScalingGroup(input, deps);
+      } catch (restoreError) {
+        if (!(restoreError instanceof RefreshStillActiveError) || attempt >= RESTORE_RETRIES)
+          throw restoreError;
+      }
+    }
   }
 }
+
+/** MaxAttempts of the RestoreAutoScalingGroup retrier for RefreshStillActiveError in the ASL. */
+const RESTORE_RETRIES = 120;
