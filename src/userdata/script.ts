@@ -14,14 +14,88 @@ const PLACEHOLDER = /@@[A-Z_]+@@/g;
 /** A full-line comment (`#` then a space or nothing); not `#!`, `#clear` or a shellcheck directive. */
 const COMMENT_LINE = /^\s*#( |$)(?! *shellcheck )/;
 
+/** How a line of bash ends: inside a quoted string or here-document, or continued by a backslash. */
+interface LineEnd {
+  /** The quote still open at the end of the line (`'` or `"`), if any. */
+  quote: "'" | '"' | undefined;
+  /** The delimiters of here-documents opened on this line, in order. */
+  heredocs: string[];
+  /** True when the line ends with a backslash outside quotes (a line continuation). */
+  continued: boolean;
+}
+
+const HEREDOC = /^<<-?[ \t]*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/;
+
 /**
- * Drops the full-line comments after the header (the lines before the first blank one): they
- * document patch.sh in the repository, but the rendered bytes count against EC2's 16 KB limit.
+ * Scans one line of bash from `quote` (the quote open at its start): enough of bash's quoting to
+ * know where strings and here-documents span lines. A `#` starting a word outside quotes starts a
+ * comment; `\` escapes the next character outside single quotes.
  */
-function stripComments(script: string): string {
+function scanLine(line: string, quote: LineEnd['quote']): LineEnd {
+  const heredocs: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line.charAt(i);
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+    } else if (quote === '"') {
+      if (c === '\\') i++;
+      else if (c === '"') quote = undefined;
+    } else if (c === '\\') {
+      if (i === line.length - 1) return { quote, heredocs, continued: true };
+      i++;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === '#' && (i === 0 || /[\s;&|()]/.test(line.charAt(i - 1)))) {
+      break;
+    } else if (
+      c === '<' &&
+      line.charAt(i + 1) === '<' &&
+      line.charAt(i + 2) !== '<' &&
+      line.charAt(i - 1) !== '<'
+    ) {
+      const heredoc = HEREDOC.exec(line.slice(i));
+      if (heredoc?.[2]) {
+        heredocs.push(heredoc[2]);
+        i += heredoc[0].length;
+        continue;
+      }
+    }
+    i++;
+  }
+  return { quote, heredocs, continued: false };
+}
+
+/**
+ * Shrinks the script after the header (the lines before the first blank one) without changing
+ * what bash runs: drops full-line comments and blank lines, and the indentation of every line that
+ * starts outside a quoted string, a here-document and a backslash continuation. patch.sh keeps
+ * them for people; the rendered bytes count against EC2's 16 KB limit (about 1.5 KB raw here).
+ * test/userdata/patch-script.test.ts checks that bash reads the result as the same program.
+ */
+function stripForUserData(script: string): string {
   const lines = script.split('\n');
   const headerEnd = lines.indexOf('');
-  return lines.filter((line, index) => index < headerEnd || !COMMENT_LINE.test(line)).join('\n');
+  const kept = lines.slice(0, headerEnd + 1);
+  let quote: LineEnd['quote'];
+  let continued = false;
+  const heredocs: string[] = [];
+  for (const line of lines.slice(headerEnd + 1)) {
+    const heredoc = heredocs[0];
+    if (heredoc !== undefined) {
+      kept.push(line);
+      if (line === heredoc) heredocs.shift();
+      continue;
+    }
+    const plain = quote === undefined && !continued;
+    if (plain && (line.trim() === '' || COMMENT_LINE.test(line))) continue;
+    kept.push(plain ? line.trimStart() : line);
+    const end = scanLine(line, quote);
+    quote = end.quote;
+    continued = end.continued;
+    heredocs.push(...end.heredocs);
+  }
+  return kept.join('\n');
 }
 
 /**
@@ -39,7 +113,7 @@ export function renderPatchScript(options: PatchOptions): string {
     '@@UPDATES@@': parsed.data.updates,
     '@@TIME_SYNC@@': parsed.data.timeSync ? 'true' : 'false',
   };
-  return stripComments(PATCH_SH).replace(PLACEHOLDER, (placeholder) => {
+  return stripForUserData(PATCH_SH).replace(PLACEHOLDER, (placeholder) => {
     const value = values[placeholder];
     if (value === undefined) throw new Error(`patch.sh has an unknown placeholder ${placeholder}`);
     return value;

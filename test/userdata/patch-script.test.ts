@@ -63,9 +63,54 @@ describe('renderPatchScript', () => {
     expect(body).not.toMatch(/^\s*# (?!shellcheck )/m);
     expect(body).toContain('\n#clear Unattended-Upgrade::Origins-Pattern;\n');
     expect(body).toContain('# shellcheck disable=SC2317');
-    // Code lines are kept as they are: the rendered script is patch.sh minus whole comment lines.
-    const codeLines = (text: string) => text.split('\n').filter((line) => !/^\s*#( |$)/.test(line));
+    // Code lines are kept, only trimmed: the rendered script is patch.sh minus whole comment
+    // lines, blank lines and indentation.
+    const codeLines = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !/^\s*#( |$)/.test(line))
+        .map((line) => line.trim());
     expect(codeLines(body)).toEqual(codeLines(source.slice(header.length)));
+    expect(script.length).toBeLessThan(source.length - 4000);
+  });
+
+  it('is the same program as patch.sh for bash, in every rendering (its own printout of the parse tree)', () => {
+    // bash prints a function from its parse tree: layout and comments gone, every string and
+    // here-document byte for byte. Wrapping each whole script in a function compares them.
+    const canonical = (path: string) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          'body=$(cat "$1"); eval "asg_patcher_canonical() {\n$body\n}"; declare -f asg_patcher_canonical',
+          '_',
+          path,
+        ],
+        { encoding: 'utf8' },
+      );
+    const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-canonical-'));
+    for (const [index, options] of ALL_OPTIONS.entries()) {
+      const source = readFileSync(patchShPath, 'utf8')
+        .replaceAll('@@UPDATES@@', options.updates)
+        .replaceAll('@@TIME_SYNC@@', String(options.timeSync));
+      const rendered = renderPatchScript(options);
+      writeFileSync(join(dir, `source-${index}.sh`), source);
+      writeFileSync(join(dir, `rendered-${index}.sh`), rendered);
+      const expected = canonical(join(dir, `source-${index}.sh`));
+      expect(expected).toContain("cat <<'APTCONF'");
+      expect(canonical(join(dir, `rendered-${index}.sh`))).toBe(expected);
+      expect(rendered.length).toBeLessThan(source.length);
+    }
+  });
+
+  it('keeps indentation inside quoted strings, here-documents and continued lines', () => {
+    const script = renderPatchScript({ updates: 'security', timeSync: true });
+    expect(script).toContain('\n      if ($(i + 1) ~ /-security$|\\/updates$/) print\n');
+    expect(script).toContain(
+      '\nUnattended-Upgrade::Origins-Pattern {\n  "origin=Debian,label=Debian-Security";\n',
+    );
+    expect(script).toMatch(/\nrun_logged apt-get "\$\{opts\[@\]\}" \\\n {4}-o Dir::Etc::SourceList=/);
+    expect(script).not.toMatch(/\n\n(?!set -uo pipefail)/);
   });
 
   it('refuses options outside the schema with InputValidationError naming the field', () => {
