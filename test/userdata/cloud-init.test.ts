@@ -51,6 +51,8 @@ interface ParsedPart {
 interface Parsed {
   parts: ParsedPart[];
   scripts: string[];
+  /** sha256 of each script file cloud-init's handler wrote, by name. */
+  scriptHashes: Record<string, string>;
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -164,6 +166,8 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
         expect(comparable(composed.parts.slice(1))).toEqual(comparable(original.parts));
         // cloud-init's shell-script handler wrote the scripts; scripts-user runs them sorted.
         expect(composed.scripts[0]).toBe(SCRIPT_FILENAME);
+        // The file written for our part is our script, byte for byte (inflated from its gzip part).
+        expect(composed.scriptHashes[SCRIPT_FILENAME]).toBe(sha256(script));
         expect(composed.scripts).toHaveLength(original.scripts.length + 1);
       }
     });

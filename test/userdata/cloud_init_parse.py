@@ -3,12 +3,13 @@
 Run with Debian's /usr/bin/python3 and PYTHONPATH pointing at the unpacked cloud-init package
 (.cache/cloud-init/usr/lib/python3/dist-packages; see scripts/install-test-deps.sh).
 
-    cloud_init_parse.py FILE [FILE...]   ->   [{"parts": [...], "scripts": [...]}, ...]
+    cloud_init_parse.py FILE [FILE...]   ->   [{"parts": [...], "scripts": [...], "scriptHashes": {...}}, ...]
 
 parts: every part UserDataProcessor.process() produces, in order: content type, filename and the
 sha256 of the payload cloud-init hands to the part handlers (util.fully_decoded_payload).
 scripts: the files cloud-init's own shell-script part handler writes to the instance's scripts
 directory, in the order scripts-user runs them (subp.runparts sorts os.listdir).
+scriptHashes: the sha256 of each file written there (what runs on the instance).
 With CLOUD_INIT_RUN_SCRIPTS=1 it also runs them with cloud-init's subp.runparts (test scripts only).
 """
 
@@ -67,9 +68,13 @@ def parse(path):
         }
         handlers.walk(processed, handlers.walker_callback, data)
         scripts = sorted(os.listdir(scripts_dir))
+        script_hashes = {}
+        for name in scripts:
+            with open(os.path.join(scripts_dir, name), "rb") as f:
+                script_hashes[name] = hashlib.sha256(f.read()).hexdigest()
         if os.environ.get("CLOUD_INIT_RUN_SCRIPTS") == "1":
             run_scripts(scripts_dir)
-    return {"parts": parts, "scripts": scripts}
+    return {"parts": parts, "scripts": scripts, "scriptHashes": script_hashes}
 
 
 def run_scripts(scripts_dir):
