@@ -6,7 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import type { PatchOptions } from '../schemas.ts';
-import { readArchive, SCRIPT_FILENAME } from './archive.ts';
+import { readArchive, SCRIPT_FILENAME, type ScriptEncoding } from './archive.ts';
 import { type ComposedUserData, composeUserData, USER_DATA_LIMIT_BYTES } from './compose.ts';
 import { gunzip, isGzip, isUtf8 } from './kinds.ts';
 import { listMimeParts, type MimePart } from './parts.ts';
@@ -118,12 +118,17 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
   }
   const ourBefore = readArchive(before);
   const ourScript = composed.script;
+  const layoutAfter = carriedAs(composed.gzipped, composed.scriptEncoding);
+  const layoutBefore = ourBefore && carriedAs(ourBefore.wholeGzip, ourBefore.scriptEncoding);
+  const moved = layoutBefore !== layoutAfter ? `, now ${layoutAfter} (was ${layoutBefore})` : '';
   lines.push(
     ourBefore === undefined
-      ? `asg-patcher part: added (${ourScript.length} B)`
+      ? `asg-patcher part: added (${ourScript.length} B, ${layoutAfter})`
       : ourBefore.script.equals(ourScript)
-        ? 'asg-patcher part: unchanged'
-        : `asg-patcher part: replaced (${ourBefore.script.length} B -> ${ourScript.length} B)`,
+        ? moved
+          ? `asg-patcher part: same script${moved}`
+          : 'asg-patcher part: unchanged'
+        : `asg-patcher part: replaced (${ourBefore.script.length} B -> ${ourScript.length} B)${moved}`,
   );
   lines.push(...changeReport(before, ourBefore !== undefined, composed));
   const spare = USER_DATA_LIMIT_BYTES - composed.bytesAfter;
@@ -135,6 +140,12 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
       : 'a new launch template version would carry this user data',
   );
   return { composed, parts, text: `${lines.join('\n')}\n` };
+}
+
+/** How our part is carried, in words. */
+function carriedAs(wholeGzip: boolean, scriptEncoding: ScriptEncoding): string {
+  if (wholeGzip) return 'plain inside the gzipped archive';
+  return scriptEncoding === 'gzip' ? 'its own gzip part' : 'a plain part';
 }
 
 function describeOrigin(composed: ComposedUserData): string {

@@ -41,7 +41,7 @@ describe('asg-patcher user-data', () => {
       `# asg-patcher script (its gzip part above, inflated: what cloud-init runs)\n${renderPatchScript(OPTIONS).trimEnd()}\n`,
     );
     expect(run.stdout).toContain(`2. text/x-shellscript: ${fixture('shell.sh').length} B (7bit), customer`);
-    expect(run.stdout).toContain('asg-patcher part: added');
+    expect(run.stdout).toMatch(/asg-patcher part: added \(\d+ B, its own gzip part\)/);
     expect(run.stdout).toContain(
       `customer content: unchanged, ${fixture('shell.sh').length} B byte for byte`,
     );
@@ -64,6 +64,19 @@ describe('asg-patcher user-data', () => {
     expect(run.stdout).toContain('(read as base64), already composed by asg-patcher');
     expect(run.stdout).toContain('asg-patcher part: unchanged');
     expect(run.stdout).toContain('already current');
+  });
+
+  it('says when our part moves out of a whole-archive gzip (the previous layout) into its own gzip part', () => {
+    const run = cli('--in', join(FIXTURE_DIR, 'previous-layout-over-shell.b64'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('(read as base64), already composed by asg-patcher');
+    expect(run.stdout).toMatch(
+      /asg-patcher part: (same script|replaced \(\d+ B -> \d+ B\)), now its own gzip part \(was plain inside the gzipped archive\)\n/,
+    );
+    expect(run.stdout).toContain(
+      `customer content: unchanged, ${fixture('shell.sh').length} B byte for byte`,
+    );
+    expect(run.stdout).toContain('a new launch template version would carry this user data');
   });
 
   it('shows what migration from the seed script removes, as a diff of the customer content', () => {
