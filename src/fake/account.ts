@@ -18,6 +18,7 @@ import {
   ScalingActivityInProgressFault,
 } from '@aws-sdk/client-auto-scaling';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { RefreshStatus } from '../schemas.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -55,18 +56,8 @@ export const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeComma
   'CancelInstanceRefresh',
 ]);
 
-export const REFRESH_STATUSES = [
-  'Pending',
-  'InProgress',
-  'Cancelling',
-  'RollbackInProgress',
-  'Baking',
-  'Successful',
-  'Failed',
-  'Cancelled',
-  'RollbackSuccessful',
-  'RollbackFailed',
-] as const;
+/** The statuses AWS reports (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html). */
+export const REFRESH_STATUSES = RefreshStatus.options;
 export type FakeRefreshStatus = (typeof REFRESH_STATUSES)[number];
 const TERMINAL: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
   'Successful',
