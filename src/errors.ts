@@ -26,6 +26,26 @@ export class NoTargetsFoundError extends AsgPatcherError {
   }
 }
 
+/**
+ * More groups matched than one run can report on: the Map collects every group's result into the
+ * run's state, which Step Functions caps at 256 KiB (a failed group's result is about 600 bytes).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export class TooManyTargetsError extends AsgPatcherError {
+  override readonly name = 'TooManyTargetsError';
+  constructor(
+    readonly count: number,
+    readonly limit: number,
+    description: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${count} Auto Scaling groups match ${description}, more than the ${limit} one run patches (every group's result must fit in the run's 256 KiB state); split the targets by tag or names across runs of at most ${limit} groups each`,
+      options,
+    );
+  }
+}
+
 export class AsgNotFoundError extends AsgPatcherError {
   override readonly name = 'AsgNotFoundError';
   constructor(asgName: string, options?: ErrorOptions) {
@@ -185,6 +205,7 @@ export class GroupsFailedError extends AsgPatcherError {
 export const ERROR_NAMES = [
   'InputValidationError',
   'NoTargetsFoundError',
+  'TooManyTargetsError',
   'AsgNotFoundError',
   'LaunchConfigurationNotSupportedError',
   'LaunchTemplateNotFoundError',

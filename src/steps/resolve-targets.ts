@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { z } from 'zod';
 import type { AwsDeps } from '../clients.ts';
-import { InputValidationError, NoTargetsFoundError } from '../errors.ts';
+import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../errors.ts';
 import {
   ExecutionInput,
   type ResolveTargetsInput,
@@ -15,12 +15,21 @@ import {
 } from '../schemas.ts';
 
 /**
+ * The most groups one run patches. Every group's result comes back into the run's state after the
+ * Map, and Step Functions caps a state at 256 KiB: a failed group's result (its error and note) is
+ * about 600 bytes, so 300 of them (about 180 KiB) leave room for the names and settings beside them.
+ * Measured in test/workflow/limits.test.ts.
+ */
+export const MAX_TARGETS = 300;
+
+/**
  * Validates the execution input, applies its defaults and lists the Auto Scaling groups to patch.
  * By names: every distinct name is returned as given, in order, as long as at least one of them
  * exists; a name that does not exist then fails in its own iteration with AsgNotFoundError, so the
  * summary shows it beside the groups that worked. By tags: the groups carrying every tag filter
- * (a filter with values matches any of them), sorted by name.
- * @throws InputValidationError (names each bad field), NoTargetsFoundError
+ * (a filter with values matches any of them), sorted by name. More than MAX_TARGETS groups (distinct
+ * names, or groups carrying the tags) are refused as a whole, so no group is touched.
+ * @throws InputValidationError (names each bad field), NoTargetsFoundError, TooManyTargetsError
  */
 export async function resolveTargets(
   input: ResolveTargetsInput,
@@ -45,6 +54,9 @@ export async function resolveTargets(
   const { targets } = execution;
   if ('asgNames' in targets) {
     const names = [...new Set(targets.asgNames)];
+    // Each distinct name gets its own iteration (a missing one fails there), so count them all.
+    if (names.length > MAX_TARGETS)
+      throw new TooManyTargetsError(names.length, MAX_TARGETS, `the ${names.length} names given`);
     const found = await listGroups(deps, { AutoScalingGroupNames: names });
     if (found.length === 0) throw new NoTargetsFoundError(`the names ${names.join(', ')}`);
     return { settings, asgNames: names };
@@ -59,7 +71,15 @@ export async function resolveTargets(
   if (asgNames.length === 0) {
     throw new NoTargetsFoundError(`the tags ${targets.tags.map(describeTagFilter).join(' and ')}`);
   }
-  return { settings, asgNames: [...new Set(asgNames)] };
+  const distinct = [...new Set(asgNames)];
+  if (distinct.length > MAX_TARGETS) {
+    throw new TooManyTargetsError(
+      distinct.length,
+      MAX_TARGETS,
+      `the tags ${targets.tags.map(describeTagFilter).join(' and ')}`,
+    );
+  }
+  return { settings, asgNames: distinct };
 }
 
 async function listGroups(

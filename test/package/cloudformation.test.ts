@@ -136,7 +136,9 @@ describe('serverless package (offline, no credentials)', () => {
   });
 
   it('lets the state machine role invoke exactly the stage functions (and their versions) and nothing else', () => {
-    const statements = statementsOf('StateMachineRole');
+    const statements = statementsOf('StateMachineRole').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('lambda:')),
+    );
     expect(statements).toHaveLength(1);
     const [statement] = statements;
     expect(statement?.Effect).toBe('Allow');
@@ -151,6 +153,36 @@ describe('serverless package (offline, no credentials)', () => {
       Statement: { Principal: Json }[];
     };
     expect(trust.Statement.map((s) => s.Principal)).toEqual([{ Service: 'states.amazonaws.com' }]);
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+  it('lets the state machine role run the Distributed Map: start itself, describe and stop its own executions', () => {
+    const asl = JSON.parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, { Label?: string }> };
+    const label = asl.States.PatchGroups?.Label;
+    expect(label).toBe('PatchGroup');
+    const arn = (suffix: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${suffix}`,
+    });
+    const statements = statementsOf('StateMachineRole').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('states:')),
+    );
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: arn('stateMachine:asg-patcher-staging') },
+      {
+        Effect: 'Allow',
+        Action: ['states:DescribeExecution', 'states:StopExecution'],
+        Resource: [arn('execution:asg-patcher-staging:*'), arn(`execution:asg-patcher-staging/${label}:*`)],
+      },
+    ]);
+    // Named by Fn::Sub from the fixed StateMachineName, not by Ref: no circular dependency.
+    expect(resource('StateMachine').Properties.StateMachineName).toBe('asg-patcher-staging');
+    expect(JSON.stringify(resource('StateMachineRole'))).not.toContain('"Ref":"StateMachine"');
+    expect(statementsOf('StateMachineRole').flatMap(actionsOf).sort()).toEqual([
+      'lambda:InvokeFunction',
+      'states:DescribeExecution',
+      'states:StartExecution',
+      'states:StopExecution',
+    ]);
   });
 
   it('schedules the state machine with the stage expression, the CLI timezone and a valid tag input', () => {

@@ -239,6 +239,28 @@ describe('statemachine/asg-patcher.asl.json', () => {
     expect(state('GroupsFailed')).toMatchObject({ Type: 'Fail', Error: 'GroupsFailedError' });
   });
 
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html: each child
+  // execution has its own history (an inline Map shares the parent's 25,000 events); Express children
+  // stop after 5 minutes, and a refresh takes longer. Label: at most 40 characters, unique in the
+  // definition, no whitespace, brackets, wildcards or the special characters AWS lists.
+  it('runs each group as its own Standard child execution, labelled, tolerating no failed child', () => {
+    const map = state('PatchGroups');
+    expect((map.ItemProcessor as AslMachine).ProcessorConfig).toEqual({
+      Mode: 'DISTRIBUTED',
+      ExecutionType: 'STANDARD',
+    });
+    expect(map.Label).toBe('PatchGroup');
+    expect(map.Label as string).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+    // Every child ends in a GroupResult (each stage catches into the restore branch), so a failed
+    // child is a defect: it fails the Map Run (States.ExceedToleratedFailureThreshold) and the run.
+    expect(map.ToleratedFailurePercentage).toBe(0);
+    expect(map).not.toHaveProperty('ResultWriter');
+    expect(map).not.toHaveProperty('ItemReader');
+    // One distributed Map, and no Map nested in it (its children would share a child's history).
+    const maps = allStates(machine).filter(({ state: s }) => s.Type === 'Map');
+    expect(maps.map(({ name, path }) => [name, path])).toEqual([['PatchGroups', []]]);
+  });
+
   // Handlers parse strictly: a Task's Parameters must name exactly its schema's fields.
   const inputSchemas: Record<string, z.ZodObject> = {
     ResolveTargets: schemas.ResolveTargetsInput,

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PAYLOAD_LIMIT_BYTES } from '../../src/local/runner.ts';
 import { ExecutionInput } from '../../src/schemas.ts';
+import { MAX_TARGETS } from '../../src/steps/resolve-targets.ts';
 import { buildInput, FakeAccount, run, seedGroup, templateOf } from './helpers.ts';
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -43,6 +44,47 @@ describe('payload quota', () => {
     // 500 groups that all fail would end in States.DataLimitExceeded after the Map.
     expect(largest('failed') * 400).toBeLessThan(PAYLOAD_LIMIT_BYTES);
   });
+
+  it('refuses more than 300 tagged groups in ResolveTargets (TooManyTargetsError), before the Map and any change', async () => {
+    const account = new FakeAccount();
+    for (let i = 0; i <= MAX_TARGETS; i++) {
+      seedGroup(account, `production-service-autoscaling-group-${String(i).padStart(3, '0')}`, {
+        group: { tags: { 'asg-patcher': 'enabled' } },
+      });
+    }
+    const before = account.snapshot();
+
+    const result = await run(
+      account,
+      buildInput({ targets: { tags: [{ key: 'asg-patcher', values: ['enabled'] }] } }),
+    );
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TooManyTargetsError');
+    expect(result.cause).toContain('301 Auto Scaling groups match the tags asg-patcher=enabled');
+    expect(result.cause).toContain('split the targets by tag or names');
+    expect(result.events.filter((e) => e.type === 'entered').map((e) => e.state)).toEqual(['ResolveTargets']);
+    expect(result.events.filter((e) => e.type === 'retried')).toEqual([]);
+    expect(account.mutatingCalls()).toEqual([]);
+    expect(account.snapshot()).toEqual(before);
+  });
+
+  it('fits the results of 300 groups that all fail (rolled back, long names) under the quota', async () => {
+    const account = new FakeAccount();
+    const names = Array.from(
+      { length: MAX_TARGETS },
+      (_, i) => `production-service-autoscaling-group-${String(i).padStart(3, '0')}`,
+    );
+    for (const name of names) seedGroup(account, name, { group: { refresh: 'rollback' } });
+
+    const result = await run(account, buildInput({ targets: { asgNames: names }, maxConcurrency: 40 }));
+
+    expect(result.summary?.counts).toMatchObject({ total: MAX_TARGETS, failed: MAX_TARGETS });
+    const largestState = Math.max(
+      ...result.events.filter((e) => e.type === 'exited').map((e) => bytes(e.output)),
+    );
+    expect(largestState).toBeLessThan(PAYLOAD_LIMIT_BYTES);
+  }, 60_000);
 
   it('fails the run with States.DataLimitExceeded, past every Catch, when a Task result is over the quota', async () => {
     const account = new FakeAccount();

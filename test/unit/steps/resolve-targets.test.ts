@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputValidationError, NoTargetsFoundError } from '../../../src/errors.ts';
-import { resolveTargets } from '../../../src/steps/resolve-targets.ts';
+import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../../../src/errors.ts';
+import { MAX_TARGETS, resolveTargets } from '../../../src/steps/resolve-targets.ts';
 import { deps, seedGroup, useFakeAccount } from './support/fixtures.ts';
 
 describe('resolveTargets', () => {
@@ -82,6 +82,51 @@ describe('resolveTargets', () => {
       .callsOf('DescribeAutoScalingGroups')
       .map((call) => (call.input as { AutoScalingGroupNames: string[] }).AutoScalingGroupNames.length);
     expect(asked).toEqual([100, 50]);
+  });
+
+  it('by names: 300 distinct names pass (a repeated name counts once); 301 are refused before any AWS call', async () => {
+    expect(MAX_TARGETS).toBe(300);
+    const names = Array.from({ length: 301 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
+    seedGroup(account(), { name: 'group-000' });
+
+    const atCap = names.slice(0, 300);
+    const output = await resolveTargets(
+      { input: { targets: { asgNames: [...atCap, 'group-000'] } }, runId: 'r' },
+      deps,
+    );
+    expect(output.asgNames).toEqual(atCap);
+    const callsSoFar = account().calls.length;
+
+    const error = await resolveTargets({ input: { targets: { asgNames: names } }, runId: 'r' }, deps).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(error).toBeInstanceOf(TooManyTargetsError);
+    expect(error).toMatchObject({ name: 'TooManyTargetsError', count: 301, limit: 300 });
+    expect((error as Error).message).toMatch(
+      /^301 Auto Scaling groups match the 301 names given, more than the 300/,
+    );
+    expect((error as Error).message).toContain('split the targets by tag or names');
+    expect(account().calls).toHaveLength(callsSoFar);
+  });
+
+  it('by tags: TooManyTargetsError naming the tags when more than 300 groups carry them; nothing changed', async () => {
+    for (let index = 0; index < 301; index += 1) {
+      seedGroup(account(), { name: `g${String(index).padStart(3, '0')}`, tags: { Patch: 'weekly' } });
+    }
+    seedGroup(account(), { name: 'other', tags: { Patch: 'never' } });
+
+    const error = await resolveTargets(
+      { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
+      deps,
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(TooManyTargetsError);
+    expect(error).toMatchObject({ count: 301, limit: 300 });
+    expect((error as Error).message).toContain(
+      'match the tags Patch=weekly, more than the 300 one run patches',
+    );
+    expect(account().mutatingCalls()).toEqual([]);
   });
 
   it('by tags: server-side tag:<key> and tag-key filters, ANDed, sorted by name', async () => {
