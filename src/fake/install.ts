@@ -1,6 +1,6 @@
 /**
  * Plugs a FakeAccount into the AWS SDK: every AutoScalingClient and EC2Client (all instances,
- * including the module-scope ones in src/clients.ts) sends its commands to the account, so steps,
+ * including the module-scope ones in src/clients/*.ts) sends its commands to the account, so steps,
  * handlers and the local runner run unchanged. A command the fake does not model fails loudly.
  *
  * Note: aws-sdk-client-mock replaces `Client.send`, so the SDK's own retry middleware does not run;

@@ -1,9 +1,6 @@
 /** Lambda entry of the Summarize state: parse the event with its schema (strict), run the step. */
 import middy from '@middy/core';
-import { autoScaling, ec2 } from '../clients.ts';
 import { SummarizeInput } from '../schemas.ts';
 import { summarize } from '../steps/summarize.ts';
 
-export const handler = middy().handler(async (event: unknown) =>
-  summarize(SummarizeInput.parse(event), { autoScaling, ec2 }),
-);
+export const handler = middy().handler(async (event: unknown) => summarize(SummarizeInput.parse(event), {}));

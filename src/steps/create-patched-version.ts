@@ -19,7 +19,7 @@ const MAX_DESCRIPTION = 255;
  */
 export async function createPatchedVersion(
   input: CreatePatchedVersionInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'ec2'>,
 ): Promise<CreatePatchedVersionOutput> {
   const { target, runId } = input;
   const composed = composeUserData(target.userData, input.patch);

@@ -12,7 +12,7 @@ import { isFloatingReference, launchTemplateReference } from './lib/launch-templ
  */
 export async function pinAutoScalingGroup(
   input: PinAutoScalingGroupInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<PinAutoScalingGroupOutput> {
   const { target } = input;
   if (!isFloatingReference(target.originalVersion)) return { pinned: false };

@@ -21,7 +21,7 @@ import { TERMINAL_REFRESH_STATUSES } from './lib/refresh-status.ts';
  */
 export async function pollInstanceRefresh(
   input: PollInstanceRefreshInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<PollInstanceRefreshOutput> {
   const pollCount = input.pollCount + 1;
   const refresh = await describeRefresh(input, deps);
@@ -82,7 +82,10 @@ function settle(
   );
 }
 
-async function describeRefresh(input: PollInstanceRefreshInput, deps: AwsDeps): Promise<InstanceRefresh> {
+async function describeRefresh(
+  input: PollInstanceRefreshInput,
+  deps: Pick<AwsDeps, 'autoScaling'>,
+): Promise<InstanceRefresh> {
   const response = await deps.autoScaling.send(
     new DescribeInstanceRefreshesCommand({
       AutoScalingGroupName: input.asgName,
@@ -112,7 +115,7 @@ async function describeRefresh(input: PollInstanceRefreshInput, deps: AwsDeps): 
  */
 async function stopRefresh(
   input: PollInstanceRefreshInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<'rollback' | 'cancel' | 'finished'> {
   try {
     await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: input.asgName }));

@@ -33,7 +33,7 @@ export const MAX_TARGETS = 300;
  */
 export async function resolveTargets(
   input: ResolveTargetsInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<ResolveTargetsOutput> {
   const parsed = ExecutionInput.safeParse(input.input);
   if (!parsed.success) throw new InputValidationError(describeIssues(parsed.error.issues));
@@ -83,7 +83,7 @@ export async function resolveTargets(
 }
 
 async function listGroups(
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
   input: { AutoScalingGroupNames?: string[]; Filters?: Filter[] },
 ): Promise<AutoScalingGroup[]> {
   const groups: AutoScalingGroup[] = [];

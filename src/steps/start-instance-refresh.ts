@@ -21,7 +21,7 @@ import { launchTemplateReference } from './lib/launch-template-ref.ts';
  */
 export async function startInstanceRefresh(
   input: StartInstanceRefreshInput,
-  deps: AwsDeps,
+  deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<StartInstanceRefreshOutput> {
   const { target, newVersion } = input;
   const response = await deps.autoScaling

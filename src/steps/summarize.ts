@@ -6,7 +6,7 @@ import type { SummarizeInput, Summary } from '../schemas.ts';
  * Returns the summary; the state machine fails the execution after the Map when `counts.failed > 0`.
  * @throws nothing
  */
-export async function summarize(input: SummarizeInput, _deps: AwsDeps): Promise<Summary> {
+export async function summarize(input: SummarizeInput, _deps: Pick<AwsDeps, never>): Promise<Summary> {
   const counts = { total: input.results.length, succeeded: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 };
   for (const result of input.results) counts[result.status] += 1;
   const groups = input.results.map((result) => {

@@ -114,6 +114,8 @@ describe('serverless package (offline, no credentials)', () => {
       expect(props.Handler).toBe(`src/handlers/${kebab(state)}.handler`);
       expect(props.FunctionName).toBe(`asg-patcher-staging-${camel(state)}`);
       expect(props.Role).toEqual(getAtt(`${state}Role`));
+      // The bundles are minified: stack traces are mapped back to src/ through the source map.
+      expect(props.Environment).toEqual({ Variables: { NODE_OPTIONS: '--enable-source-maps' } });
     }
   });
 
@@ -251,6 +253,30 @@ describe('serverless package (offline, no credentials)', () => {
         expect(existsSync(entry), entry).toBe(true);
         // The AWS SDK is bundled (pinned), not taken from the runtime: no node_modules in the zip.
         expect(existsSync(join(dest, 'node_modules'))).toBe(false);
+        // Each bundle carries only the SDK client(s) its step calls (src/clients/*.ts, one module per
+        // client), read off the source map; the map names the sources but leaves their text out.
+        const map = JSON.parse(readFileSync(`${entry}.map`, 'utf8')) as {
+          sources: string[];
+          sourcesContent?: unknown;
+        };
+        const bundledClients = new Set(
+          map.sources.flatMap(
+            (source) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(source)?.[1] ?? [],
+          ),
+        );
+        const calledServices = new Set(
+          [...awsActionsCalledFrom(join(root, `src/handlers/${kebab(state)}.ts`))].map(
+            (a) => a.split(':')[0],
+          ),
+        );
+        const expectedClients = Object.entries(SDK_CLIENT_SERVICES)
+          .filter(([, service]) => calledServices.has(service))
+          .map(([client]) => client);
+        expect([...bundledClients].sort(), state).toEqual(expectedClients.sort());
+        expect(map.sourcesContent, state).toBeUndefined();
+        expect(
+          map.sources.filter((source) => source.endsWith(`/src/handlers/${kebab(state)}.ts`)),
+        ).toHaveLength(1);
       }
       // Load every bundle in a plain Node process (no tsx, no node_modules next to it), then call
       // ResolveTargets with bad input: it must reject with the named error before any AWS call.
@@ -266,15 +292,25 @@ describe('serverless package (offline, no credentials)', () => {
           console.log('RESOLVED');
         } catch (error) {
           console.log('REJECTED ' + error.name);
+          console.log(error.stack.split('\\n')[1].trim());
         }`;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      // As Lambda runs them (provider.environment NODE_OPTIONS): minified code, source-mapped traces.
+      const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
         cwd: dirname(extractDir),
         encoding: 'utf8',
         env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
         timeout: 60_000,
       });
       expect(run.status, run.stderr).toBe(0);
-      expect(run.stdout.trim()).toBe('REJECTED InputValidationError');
+      const [outcome, frame] = run.stdout.trim().split('\n');
+      expect(outcome).toBe('REJECTED InputValidationError');
+      // The throwing frame reads as the source: function name, src/ file and line.
+      const throwLine = readFileSync(join(root, 'src/steps/resolve-targets.ts'), 'utf8')
+        .split('\n')
+        .findIndex((line) => line.includes('throw new InputValidationError'));
+      expect(frame).toMatch(
+        new RegExp(`^at resolveTargets \\(.*/src/steps/resolve-targets\\.ts:${throwLine + 1}:\\d+\\)$`),
+      );
     } finally {
       rmSync(extractDir, { recursive: true, force: true });
     }
@@ -293,8 +329,14 @@ const LAUNCH_PERMISSIONS = ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'
  * The IAM actions a handler can call: every `XCommand` or `paginateX` imported from an AWS SDK
  * client package, in the file and everything it imports from src/ (relative imports, followed).
  */
+/** The AWS SDK client packages this project uses, and the IAM service prefix of each. */
+const SDK_CLIENT_SERVICES: Record<string, string> = {
+  'client-auto-scaling': 'autoscaling',
+  'client-ec2': 'ec2',
+};
+
 function awsActionsCalledFrom(entry: string): Set<string> {
-  const services: Record<string, string> = { 'client-auto-scaling': 'autoscaling', 'client-ec2': 'ec2' };
+  const services = SDK_CLIENT_SERVICES;
   const actions = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {

@@ -3,7 +3,9 @@
  * groups with overrides, and the state data the steps receive.
  */
 import { afterEach, beforeEach } from 'vitest';
-import { type AwsDeps, autoScaling, ec2 } from '../../../../src/clients.ts';
+import { autoScaling } from '../../../../src/clients/auto-scaling.ts';
+import { ec2 } from '../../../../src/clients/ec2.ts';
+import type { AwsDeps } from '../../../../src/clients.ts';
 import {
   type AutoScalingGroupSeed,
   FakeAccount,
