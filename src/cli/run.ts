@@ -1,41 +1,40 @@
 /**
  * `asg-patcher run`: the real state machine, run locally (aws-local-stepfunctions, the real
- * handlers) against a simulated account seeded from a scenario file. Prints each stage as it
- * happens, then one table row per group; `--out` writes the summary and the account's end state.
+ * handlers) against a simulated account seeded from a scenario file, or with `--live` against the
+ * operator's own account (real SDK clients, real Wait durations). Prints each stage as it happens,
+ * then one table row per group; `--out` writes the summary (and the simulated account's end state).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Table from 'cli-table3';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FakeAccount } from '../fake/account.ts';
 import { accountFromScenario } from '../fake/scenario.ts';
 import type { RunStateMachineResult, StageEvent } from '../local/runner.ts';
 import { runStateMachine } from '../local/runner.ts';
-import type { Summary } from '../schemas.ts';
+import { consoleOutput, EXIT, type Output, UsageError } from './exit.ts';
+import { buildExecutionInput, errorText, isRecord, parseInputOption, readJsonFile } from './input.ts';
+import { errorMessageOf, formatSummaryTable, summaryFootnotes } from './summary-table.ts';
 
-/** Exit codes: the execution succeeded (or matched the scenario's expectation), failed, bad usage. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Bad command line or scenario: exit code 2, message only (no stack). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { EXIT, type Output, UsageError } from './exit.ts';
 
 export interface RunCommandOptions {
-  scenario: string;
+  /** The simulated account (required unless `live`). */
+  scenario?: string;
+  /** Run against the account and Region of the default credentials instead of a scenario. */
+  live?: boolean;
+  /** With `live`: the targets (by name or by tag) and a dry run. */
+  asgName?: string[];
+  tag?: string[];
+  dryRun?: boolean;
+  /** With `live`: confirms a run that is not a dry run (it changes the account). */
+  yes?: boolean;
   out?: string;
   /** Execution input as JSON text or a path to a JSON file; overrides the scenario's `input`. */
   input?: string;
   /** Exit 0 when the outcome matches the scenario's `expect` block, 1 when it does not. */
   checkExpected?: boolean;
-  /** Milliseconds each WaitForRefresh pauses (default 0). */
+  /** Milliseconds each WaitForRefresh pauses (default 0 for a scenario; live: the definition's wait). */
   waitMs?: number;
-}
-
-/** Where the command writes; tests pass arrays. */
-export interface Output {
-  log: (line: string) => void;
-  error: (line: string) => void;
 }
 
 /** What the scenario says the run should end as: the groups that fail (none when omitted). */
@@ -43,26 +42,57 @@ interface Expectation {
   failed: string[];
 }
 
-/** `asg-patcher run --scenario FILE [--out FILE] [--input JSON-or-FILE] [--check-expected]`. */
-export function registerRunCommand(program: Command): void {
+/**
+ * `asg-patcher run --scenario FILE [--out FILE] [--input JSON-or-FILE] [--check-expected]`, or
+ * `asg-patcher run --live (--asg-name NAME... | --tag KEY[=VALUE[,VALUE]]...) [--dry-run] [--yes]`.
+ */
+export function registerRunCommand(
+  program: Command,
+  output: Output = consoleOutput,
+  exit: (code: number) => void = (code) => {
+    process.exitCode = code;
+  },
+): void {
   program
     .command('run')
     .description(
-      'run the real state machine locally against a simulated account seeded from a scenario file (no AWS, no credentials)',
+      'run the real state machine locally: against a simulated account seeded from a scenario file (no AWS, no credentials), or with --live against your own account',
     )
-    .requiredOption('--scenario <file>', 'scenario JSON: launch templates, groups, refresh behaviour, input')
-    .option('--out <file>', 'write { summary, account } (the simulated account end state) as JSON')
+    .option('--scenario <file>', 'scenario JSON: launch templates, groups, refresh behaviour, input')
+    .addOption(
+      new Option(
+        '--live',
+        'run against the account and Region of your AWS credentials (real SDK clients, real waits)',
+      ).conflicts(['scenario', 'checkExpected']),
+    )
+    .addOption(
+      new Option('--asg-name <name...>', 'with --live: patch these Auto Scaling groups').conflicts('tag'),
+    )
+    .option(
+      '--tag <key=values...>',
+      'with --live: patch the groups carrying a tag: KEY, KEY=VALUE or KEY=V1,V2',
+    )
+    .option('--dry-run', 'with --live: report what would change; change nothing')
+    .option('--yes', 'with --live: go ahead with a run that changes the account (not needed for --dry-run)')
+    .option(
+      '--out <file>',
+      'write { execution, summary, account } as JSON (account: the simulated end state)',
+    )
     .option(
       '--input <json-or-file>',
-      "execution input as JSON or a JSON file; overrides the scenario's input",
+      "execution input as JSON or a JSON file; overrides the scenario's input (with --live, the flags override its fields)",
     )
     .option(
       '--check-expected',
       "exit 0 when the run ends as the scenario's `expect` block says (e.g. a group meant to fail did fail)",
     )
-    .option('--wait-ms <ms>', 'pause of each WaitForRefresh state in milliseconds', parseNonNegativeInt, 0)
+    .option(
+      '--wait-ms <ms>',
+      "pause of each WaitForRefresh state in milliseconds (default 0 with --scenario; with --live, the input's pollIntervalSeconds)",
+      parseNonNegativeInt,
+    )
     .action(async (options: RunCommandOptions) => {
-      process.exitCode = await runCommand(options, { log: console.log, error: console.error });
+      exit(await runCommand(options, output));
     });
 }
 
@@ -72,59 +102,29 @@ function parseNonNegativeInt(value: string): number {
   return n;
 }
 
-/** Runs one scenario; resolves to the process exit code. */
+/** Runs one scenario, or a live run; resolves to the process exit code. */
 export async function runCommand(options: RunCommandOptions, output: Output): Promise<number> {
+  if (options.live) return liveRunCommand(options, output);
   let loaded: LoadedScenario;
   try {
     loaded = loadScenario(options);
   } catch (error) {
-    output.error(`asg-patcher run: ${error instanceof Error ? error.message : String(error)}`);
+    output.error(`asg-patcher run: ${errorText(error)}`);
     return EXIT.usage;
   }
-  const { account, input, expectation, description } = loaded;
+  const { scenario, account, input, expectation, description } = loaded;
 
-  output.log(`Scenario ${options.scenario}: ${describeAccount(account)}`);
+  output.log(`Scenario ${scenario}: ${describeAccount(account)}`);
   if (description) output.log(description);
   output.log(`Input: ${JSON.stringify(input)}`);
-  output.log('');
-  output.log(formatProgressHeader());
-  const progress = createProgressFormatter();
-  const result = await runStateMachine({
-    input,
-    account,
-    waitMs: options.waitMs ?? 0,
-    onEvent: (event) => {
-      const line = progress(event);
-      if (line) output.log(line);
-    },
-  });
-
-  output.log('');
-  if (result.summary) output.log(formatSummaryTable(result.summary));
-  for (const line of footnotes(result.summary)) output.log(line);
-  output.log('');
-  output.log(formatVerdict(result));
-
-  if (options.out) {
-    const document = {
-      execution: {
-        status: result.status,
-        runId: result.runId,
-        ...(result.error ? { error: result.error, cause: result.cause } : {}),
-        stateTransitions: result.stateTransitions,
-      },
-      summary: result.summary ?? null,
-      account: account.snapshot(),
-    };
-    mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
-    output.log(`Wrote ${options.out}`);
-  }
+  const result = await runWithProgress({ input, account, waitMs: options.waitMs ?? 0 }, output);
+  printResult(result, output);
+  if (options.out) writeOut(options.out, result, account, output);
 
   if (options.checkExpected) {
     const problems = checkExpectation(result, expectation);
     if (problems.length > 0) {
-      output.error(`Not what ${options.scenario} expects:`);
+      output.error(`Not what ${scenario} expects:`);
       for (const problem of problems) output.error(`  - ${problem}`);
       return EXIT.failed;
     }
@@ -138,11 +138,124 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   return result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * `run --live`: no fake installed, so the handlers' module-scope SDK clients call the account of the
+ * default credential chain in the SDK's configured Region. The input is checked before any call; a
+ * run that is not a dry run prints where it acts and needs `--yes` (exit 2, nothing called, without).
+ */
+async function liveRunCommand(options: RunCommandOptions, output: Output): Promise<number> {
+  let input: Record<string, unknown>;
+  let region: string;
+  try {
+    if (options.scenario !== undefined) throw new UsageError('--live runs against AWS: drop --scenario');
+    input = buildExecutionInput(options);
+    region = await configuredRegion();
+  } catch (error) {
+    output.error(`asg-patcher run: ${errorText(error)}`);
+    return EXIT.usage;
+  }
+  const dryRun = input.dryRun === true;
+  if (dryRun) {
+    output.log(`Live dry run in Region ${region}: reads only, changes nothing.`);
+  } else {
+    if (!options.yes) {
+      output.error(
+        `WARNING: this changes launch templates and refreshes instances in the account of your AWS credentials, Region ${region}.`,
+      );
+      output.error(
+        'asg-patcher run: a live run that is not a dry run needs --yes (or add --dry-run to see what would change)',
+      );
+      return EXIT.usage;
+    }
+    const accountId = await credentialsAccountId();
+    output.log(
+      `WARNING: this changes launch templates and refreshes instances in ${accountId ? `account ${accountId}` : 'the account of your AWS credentials'}, Region ${region}.`,
+    );
+  }
+  output.log(`Input: ${JSON.stringify(input)}`);
+  const result = await runWithProgress(
+    { input, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) },
+    output,
+  );
+  printResult(result, output);
+  if (options.out) writeOut(options.out, result, undefined, output);
+  return result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+}
+
+/** The Region the SDK clients use (AWS_REGION, the profile's region...); reads config only, calls nothing. */
+async function configuredRegion(): Promise<string> {
+  const { autoScaling } = await import('../clients/auto-scaling.ts');
+  try {
+    return await autoScaling.config.region();
+  } catch (error) {
+    throw new UsageError(
+      `no AWS Region configured (set AWS_REGION or a profile's region): ${errorText(error)}`,
+    );
+  }
+}
+
+/** The account id, when the credential provider reports one (SSO, AWS_ACCOUNT_ID...); no API call. */
+async function credentialsAccountId(): Promise<string | undefined> {
+  const { autoScaling } = await import('../clients/auto-scaling.ts');
+  try {
+    return (await autoScaling.config.credentials()).accountId;
+  } catch {
+    // The run's first call will say what is wrong with the credentials.
+    return undefined;
+  }
+}
+
+async function runWithProgress(
+  options: { input: unknown; account?: FakeAccount; waitMs?: number },
+  output: Output,
+): Promise<RunStateMachineResult> {
+  output.log('');
+  output.log(formatProgressHeader());
+  const progress = createProgressFormatter();
+  return runStateMachine({
+    ...options,
+    onEvent: (event) => {
+      const line = progress(event);
+      if (line) output.log(line);
+    },
+  });
+}
+
+function printResult(result: RunStateMachineResult, output: Output): void {
+  output.log('');
+  if (result.summary) output.log(formatSummaryTable(result.summary));
+  for (const line of summaryFootnotes(result.summary)) output.log(line);
+  output.log('');
+  output.log(formatVerdict(result));
+}
+
+function writeOut(
+  path: string,
+  result: RunStateMachineResult,
+  account: FakeAccount | undefined,
+  output: Output,
+): void {
+  const document = {
+    execution: {
+      status: result.status,
+      runId: result.runId,
+      ...(result.error ? { error: result.error, cause: result.cause } : {}),
+      stateTransitions: result.stateTransitions,
+    },
+    summary: result.summary ?? null,
+    ...(account ? { account: account.snapshot() } : {}),
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  output.log(`Wrote ${path}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loading
 // ---------------------------------------------------------------------------------------------
 
 interface LoadedScenario {
+  scenario: string;
   account: FakeAccount;
   input: unknown;
   expectation: Expectation;
@@ -150,6 +263,11 @@ interface LoadedScenario {
 }
 
 function loadScenario(options: RunCommandOptions): LoadedScenario {
+  if (options.scenario === undefined) {
+    throw new UsageError(
+      "required option '--scenario <file>' not specified (a simulated account); or give --live to run against your own account",
+    );
+  }
   const json = readJsonFile(options.scenario, 'scenario');
   if (!isRecord(json)) throw new UsageError(`${options.scenario}: a scenario is a JSON object`);
   // `input` and `expect` are about the run; the rest describes the simulated account.
@@ -166,6 +284,7 @@ function loadScenario(options: RunCommandOptions): LoadedScenario {
     throw new UsageError(`${options.scenario} has no "input"; pass the execution input with --input`);
   }
   return {
+    scenario: options.scenario,
     account,
     input,
     expectation,
@@ -184,27 +303,6 @@ function parseExpectation(value: unknown, file: string): Expectation {
     throw new UsageError(`${file}: "expect" must be { "failed": ["group", ...] }`);
   }
   return { failed: (failed as string[] | undefined) ?? [] };
-}
-
-function parseInputOption(value: string): unknown {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      return JSON.parse(trimmed);
-    } catch (error) {
-      throw new UsageError(`--input is not valid JSON: ${errorText(error)}`);
-    }
-  }
-  return readJsonFile(value, '--input');
-}
-
-function readJsonFile(path: string, what: string): unknown {
-  if (!existsSync(path)) throw new UsageError(`${what} file ${path} does not exist`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`${what} file ${path} is not valid JSON: ${errorText(error)}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,50 +403,6 @@ function describeOutput(state: string, output: unknown): string {
   }
 }
 
-/** The final table: one row per group. Built with cli-table3. */
-export function formatSummaryTable(summary: Summary): string {
-  const table = new Table({
-    head: ['group', 'version', 'refresh', 'status', 'failed at / error', 'duration'],
-    style: { head: [], border: [] },
-  });
-  for (const group of summary.groups) {
-    const version =
-      group.oldVersion === undefined
-        ? '-'
-        : group.newVersion === undefined
-          ? `v${group.oldVersion}`
-          : `v${group.oldVersion} -> v${group.newVersion}`;
-    table.push([
-      group.asgName,
-      version,
-      group.instanceRefreshId ?? '-',
-      group.status,
-      group.stage ? `${group.stage}: ${group.error ?? ''}` : '-',
-      formatDuration(group.durationSeconds),
-    ]);
-  }
-  return table.toString();
-}
-
-function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
-  if (seconds < 1) return '<1s';
-  const m = Math.floor(seconds / 60);
-  return m > 0 ? `${m}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
-}
-
-/** Notes and failure causes under the table (too long for a cell). */
-function footnotes(summary: Summary | undefined): string[] {
-  if (!summary) return [];
-  const lines: string[] = [];
-  for (const group of summary.groups) {
-    if (group.cause) lines.push(`${group.asgName}: ${errorMessageOf(group.cause)}`);
-    // The first line says it; the rest (e.g. the user data's parts) is in the --out file.
-    if (group.note) lines.push(`${group.asgName}: ${group.note.split('\n')[0]}`);
-  }
-  return lines;
-}
-
 function formatVerdict(result: RunStateMachineResult): string {
   if (result.status === 'SUCCEEDED') {
     return `Execution SUCCEEDED (run ${result.runId}, ${result.stateTransitions} state transitions)`;
@@ -376,24 +430,4 @@ function checkExpectation(result: RunStateMachineResult, expectation: Expectatio
 function describeAccount(account: FakeAccount): string {
   const snapshot = account.snapshot();
   return `${snapshot.autoScalingGroups.length} Auto Scaling group(s), ${snapshot.launchTemplates.length} launch template(s) (simulated)`;
-}
-
-/** A Lambda error's Cause is its JSON error document; show just the message. */
-function errorMessageOf(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed: unknown = JSON.parse(cause);
-    if (isRecord(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: the cause is the message itself
-  }
-  return cause;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -17,7 +17,12 @@ export interface UserDataCommandOptions {
   timeSync: boolean;
 }
 
-export function registerUserDataCommand(program: Command): void {
+export function registerUserDataCommand(
+  program: Command,
+  exit: (code: number) => void = (code) => {
+    process.exitCode = code;
+  },
+): void {
   program
     .command('user-data')
     .description(
@@ -31,10 +36,12 @@ export function registerUserDataCommand(program: Command): void {
     .option('--updates <which>', 'security (default) or all', parseUpdates, 'security')
     .option('--no-time-sync', 'leave time sync alone (default: point it at the Amazon Time Sync Service)')
     .action(async (options: UserDataCommandOptions) => {
-      process.exitCode = await userDataCommand(options, {
-        log: (s) => process.stdout.write(s),
-        error: console.error,
-      });
+      exit(
+        await userDataCommand(options, {
+          log: (s) => process.stdout.write(s),
+          error: console.error,
+        }),
+      );
     });
 }
 

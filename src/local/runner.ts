@@ -1,7 +1,9 @@
 /**
  * Local runs of the real state machine: the ASL file as deployed, executed by aws-local-stepfunctions,
  * each Task state bound to its real Lambda handler (src/handlers), every AWS call answered by the
- * simulated account (src/fake). Waits and retry pauses are shortened; nothing else is changed.
+ * simulated account (src/fake), whose Waits and retry pauses are shortened; nothing else is changed.
+ * Without an account (`asg-patcher run --live`) the handlers' real SDK clients call the operator's
+ * own account, with the definition's real Wait durations and retry intervals.
  */
 import '../polyfills.ts';
 import {
@@ -62,13 +64,22 @@ export interface StageEvent {
 export interface RunStateMachineOptions {
   /** The execution input, as an operator would paste it in the console. */
   input: unknown;
-  /** The simulated account; installed for the run's duration, then uninstalled. */
-  account: FakeAccount;
+  /**
+   * The simulated account; installed for the run's duration, then uninstalled. Omitted: nothing is
+   * installed, so the real SDK clients call AWS with the default credentials and Region.
+   */
+  account?: FakeAccount;
   /** `$$.Execution.Name` (the run id); default `local-<ISO time>`. */
   runId?: string;
-  /** Pause of the WaitForRefresh state in ms (default 0; the definition waits pollIntervalSeconds). */
+  /**
+   * Pause of the WaitForRefresh state in ms. Default: 0 with an `account`; without one, the
+   * definition's own wait (pollIntervalSeconds).
+   */
   waitMs?: number;
-  /** Pause before each Retry in ms (default 0; the definition backs off with full jitter). */
+  /**
+   * Pause before each Retry in ms. Default: 0 with an `account`; without one, the definition's own
+   * backoff (full jitter).
+   */
   retryMs?: number;
   onEvent?: (event: StageEvent) => void;
   handlerOverrides?: Partial<Record<TaskStateName, HandlerOverride>>;
@@ -154,7 +165,8 @@ function toLambdaError(error: unknown): LambdaFunctionError {
 }
 
 /**
- * Runs the state machine on `input` against `account` and resolves when the execution ends
+ * Runs the state machine on `input` against `account` (or, without one, the real AWS account of the
+ * default credentials) and resolves when the execution ends
  * (it never rejects for a failed execution: `status` says FAILED, with `error` and `cause`).
  * The fake is installed on the SDK client classes, so run one execution at a time per process.
  * Like Step Functions, a state input or output over 256 KiB fails the run (`States.DataLimitExceeded`).
@@ -189,9 +201,12 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   }
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  // Shortened only for the simulated account (or when asked): a live run waits as AWS would.
+  const waitMs = options.waitMs ?? (options.account ? 0 : undefined);
+  const retryMs = options.retryMs ?? (options.account ? 0 : undefined);
   for (const { name, state } of located) {
-    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 0;
-    if (state.Retry) retryIntervalOverrides[name] = options.retryMs ?? 0;
+    if (state.Type === 'Wait' && waitMs !== undefined) waitTimeOverrides[name] = waitMs;
+    if (state.Retry && retryMs !== undefined) retryIntervalOverrides[name] = retryMs;
   }
 
   // The constructor validates with its own asl-validator, which writes into the object: give it a copy.
@@ -206,7 +221,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     options.onEvent?.(event);
   };
 
-  const { restore } = installFakeAccount(options.account);
+  const { restore } = options.account ? installFakeAccount(options.account) : { restore: () => {} };
   try {
     const execution = machine.run(asLambdaPayload(options.input), {
       overrides: {

@@ -1,0 +1,65 @@
+/**
+ * The Summarize output as a table (one row per group) and the lines under it; shared by
+ * `asg-patcher run` (local runs) and `asg-patcher start --follow` (executions in AWS).
+ */
+import Table from 'cli-table3';
+import type { Summary } from '../schemas.ts';
+
+/** The final table: one row per group. Built with cli-table3. */
+export function formatSummaryTable(summary: Summary): string {
+  const table = new Table({
+    head: ['group', 'version', 'refresh', 'status', 'failed at / error', 'duration'],
+    style: { head: [], border: [] },
+  });
+  for (const group of summary.groups) {
+    const version =
+      group.oldVersion === undefined
+        ? '-'
+        : group.newVersion === undefined
+          ? `v${group.oldVersion}`
+          : `v${group.oldVersion} -> v${group.newVersion}`;
+    table.push([
+      group.asgName,
+      version,
+      group.instanceRefreshId ?? '-',
+      group.status,
+      group.stage ? `${group.stage}: ${group.error ?? ''}` : '-',
+      formatDuration(group.durationSeconds),
+    ]);
+  }
+  return table.toString();
+}
+
+function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined) return '-';
+  if (seconds < 1) return '<1s';
+  const m = Math.floor(seconds / 60);
+  return m > 0 ? `${m}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+/** Notes and failure causes under the table (too long for a cell). */
+export function summaryFootnotes(summary: Summary | undefined): string[] {
+  if (!summary) return [];
+  const lines: string[] = [];
+  for (const group of summary.groups) {
+    if (group.cause) lines.push(`${group.asgName}: ${errorMessageOf(group.cause)}`);
+    // The first line says it; the rest (e.g. the user data's parts) is in the --out file.
+    if (group.note) lines.push(`${group.asgName}: ${group.note.split('\n')[0]}`);
+  }
+  return lines;
+}
+
+/** A Lambda error's Cause is its JSON error document; show just the message. */
+export function errorMessageOf(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      const { errorMessage } = parsed;
+      if (typeof errorMessage === 'string') return errorMessage;
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return cause;
+}

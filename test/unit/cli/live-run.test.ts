@@ -1,0 +1,130 @@
+/**
+ * `asg-patcher run --live`, in-process (runCli): no scenario, so the runner installs nothing and the
+ * handlers' real SDK clients send their commands. The test installs the fake account in their way
+ * (installFakeAccount, standing in for the operator's account's API), so nothing reaches the network.
+ * `--wait-ms 0` only shortens WaitForRefresh; a live run without it waits pollIntervalSeconds.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../../src/cli/program.ts';
+import { seedGroup, useFakeAccount } from '../steps/support/fixtures.ts';
+
+interface Ran {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+async function cli(...args: string[]): Promise<Ran> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(args, { log: (l) => stdout.push(l), error: (l) => stderr.push(l) });
+  return { code, stdout, stderr };
+}
+
+/** Printed lines (the table is printed as one multi-line string). */
+const lines = (run: Ran): string[] => run.stdout.join('\n').split('\n');
+
+beforeAll(() => {
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'dummy-secret');
+  // The env credential provider reports this as the credentials' account id.
+  vi.stubEnv('AWS_ACCOUNT_ID', '111122223333');
+});
+afterAll(() => vi.unstubAllEnvs());
+
+describe('asg-patcher run --live', () => {
+  const account = useFakeAccount();
+
+  it('patches the targeted group end to end and leaves the other one alone', async () => {
+    const web = seedGroup(account(), { name: 'web', version: '$Default' });
+    seedGroup(account(), { name: 'other' });
+    const before = account().snapshot();
+
+    const run = await cli('run', '--live', '--asg-name', 'web', '--yes', '--wait-ms', '0');
+
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toBe(
+      'WARNING: this changes launch templates and refreshes instances in account 111122223333, Region eu-west-1.',
+    );
+    const after = account().snapshot();
+    const template = after.launchTemplates.find((t) => t.id === web.templateId);
+    // Version 4 made from the default (2), refreshed successfully, then promoted.
+    expect(template?.latestVersion).toBe(4);
+    expect(template?.defaultVersion).toBe(4);
+    expect(template?.versions.at(-1)?.description).toMatch(/^asg-patcher run local-\S+ \(from version 2\)$/);
+    expect(after.instanceRefreshes).toEqual([
+      expect.objectContaining({
+        asgName: 'web',
+        status: 'Successful',
+        desiredConfiguration: {
+          LaunchTemplate: { LaunchTemplateId: web.templateId, LaunchTemplateName: 'web-lt', Version: '4' },
+        },
+      }),
+    ]);
+    expect(after.autoScalingGroups.find((g) => g.name === 'web')?.launchTemplate).toEqual({
+      LaunchTemplateId: web.templateId,
+      LaunchTemplateName: 'web-lt',
+      Version: '$Default',
+    });
+    expect(after.launchTemplates.find((t) => t.name === 'other-lt')).toEqual(
+      before.launchTemplates.find((t) => t.name === 'other-lt'),
+    );
+    expect(lines(run).some((l) => /^│ web +│ v2 -> v4 +│ \S+ +│ succeeded +│/.test(l))).toBe(true);
+    expect(run.stdout.at(-1)).toMatch(/^Execution SUCCEEDED \(run local-/);
+  });
+
+  it('refuses a run that is not a dry run without --yes: exit 2, the Region named, no AWS call', async () => {
+    seedGroup(account(), { name: 'web' });
+
+    const run = await cli('run', '--live', '--asg-name', 'web');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toEqual([
+      'WARNING: this changes launch templates and refreshes instances in the account of your AWS credentials, Region eu-west-1.',
+      'asg-patcher run: a live run that is not a dry run needs --yes (or add --dry-run to see what would change)',
+    ]);
+    expect(account().calls).toEqual([]);
+  });
+
+  it('runs a dry run by tag without --yes and changes nothing', async () => {
+    seedGroup(account(), { name: 'web', tags: { 'asg-patcher': 'enabled' } });
+    seedGroup(account(), { name: 'other', tags: { 'asg-patcher': 'disabled' } });
+    const before = account().snapshot();
+
+    const run = await cli('run', '--live', '--tag', 'asg-patcher=enabled', '--dry-run', '--wait-ms', '0');
+
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toBe('Live dry run in Region eu-west-1: reads only, changes nothing.');
+    expect(account().calls.filter((c) => c.mutating)).toEqual([]);
+    expect(account().snapshot()).toEqual(before);
+    expect(lines(run).some((l) => /^│ web +│ v2 +│ - +│ dryRun +│/.test(l))).toBe(true);
+    expect(lines(run).some((l) => l.startsWith('│ other '))).toBe(false);
+  });
+
+  it.each([
+    ['no targets', ['--yes'], /invalid execution input: targets: /],
+    [
+      'an input field out of range',
+      ['--asg-name', 'web', '--input', '{"pollIntervalSeconds":1}'],
+      /pollIntervalSeconds: /,
+    ],
+    [
+      'a scenario as well',
+      ['--asg-name', 'web', '--scenario', 'examples/demo-scenario.json'],
+      /cannot be used with option/,
+    ],
+  ])('exits 2 before any AWS call on %s', async (_what, args, message) => {
+    const run = await cli('run', '--live', ...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(message);
+    expect(account().calls).toEqual([]);
+  });
+
+  it('still needs --scenario without --live', async () => {
+    const run = await cli('run', '--asg-name', 'web');
+    expect(run.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(/required option '--scenario <file>' not specified/);
+  });
+});
