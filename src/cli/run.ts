@@ -268,6 +268,17 @@ function loadScenario(options: RunCommandOptions): LoadedScenario {
       "required option '--scenario <file>' not specified (a simulated account); or give --live to run against your own account",
     );
   }
+  const liveOnly = [
+    options.asgName && '--asg-name',
+    options.tag && '--tag',
+    options.dryRun && '--dry-run',
+    options.yes && '--yes',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (liveOnly.length > 0) {
+    throw new UsageError(
+      `${liveOnly.join(', ')} go with --live; for a scenario, put the targets and dryRun in --input`,
+    );
+  }
   const json = readJsonFile(options.scenario, 'scenario');
   if (!isRecord(json)) throw new UsageError(`${options.scenario}: a scenario is a JSON object`);
   // `input` and `expect` are about the run; the rest describes the simulated account.

@@ -122,6 +122,22 @@ describe('asg-patcher run --live', () => {
     expect(account().calls).toEqual([]);
   });
 
+  it('takes the target flags only with --live', async () => {
+    const run = await cli(
+      'run',
+      '--scenario',
+      'examples/demo-scenario.json',
+      '--asg-name',
+      'web',
+      '--dry-run',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toEqual([
+      'asg-patcher run: --asg-name, --dry-run go with --live; for a scenario, put the targets and dryRun in --input',
+    ]);
+    expect(account().calls).toEqual([]);
+  });
+
   it('still needs --scenario without --live', async () => {
     const run = await cli('run', '--asg-name', 'web');
     expect(run.code).toBe(2);
