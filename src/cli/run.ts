@@ -11,11 +11,10 @@ import type { FakeAccount } from '../fake/account.ts';
 import { accountFromScenario } from '../fake/scenario.ts';
 import type { RunStateMachineResult, StageEvent } from '../local/runner.ts';
 import { runStateMachine } from '../local/runner.ts';
-import { consoleOutput, EXIT, type Output, UsageError } from './exit.ts';
+import { consoleOutput, EXIT, type Output, setExitCode, UsageError } from './exit.ts';
 import { buildExecutionInput, errorText, isRecord, parseInputOption, readJsonFile } from './input.ts';
 import { errorMessageOf, formatSummaryTable, summaryFootnotes } from './summary-table.ts';
 
-export { EXIT, type Output, UsageError } from './exit.ts';
 
 export interface RunCommandOptions {
   /** The simulated account (required unless `live`). */
@@ -49,9 +48,7 @@ interface Expectation {
 export function registerRunCommand(
   program: Command,
   output: Output = consoleOutput,
-  exit: (code: number) => void = (code) => {
-    process.exitCode = code;
-  },
+  exit: (code: number) => void = setExitCode,
 ): void {
   program
     .command('run')

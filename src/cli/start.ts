@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Summary } from '../schemas.ts';
-import { consoleOutput, EXIT, type Output, UsageError } from './exit.ts';
+import { consoleOutput, EXIT, type Output, setExitCode, UsageError } from './exit.ts';
 import { buildExecutionInput, errorText, type InputFlags } from './input.ts';
 import { errorMessageOf, formatSummaryTable, summaryFootnotes } from './summary-table.ts';
 
@@ -32,9 +32,7 @@ export interface StartCommandOptions extends InputFlags {
 export function registerStartCommand(
   program: Command,
   output: Output = consoleOutput,
-  exit: (code: number) => void = (code) => {
-    process.exitCode = code;
-  },
+  exit: (code: number) => void = setExitCode,
 ): void {
   program
     .command('start')

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AsgPatcherError } from '../errors.ts';
 import { previewUserData } from '../userdata/preview.ts';
-import { EXIT, UsageError } from './run.ts';
+import { EXIT, setExitCode, UsageError } from './exit.ts';
 
 export interface UserDataCommandOptions {
   in: string;
@@ -17,12 +17,7 @@ export interface UserDataCommandOptions {
   timeSync: boolean;
 }
 
-export function registerUserDataCommand(
-  program: Command,
-  exit: (code: number) => void = (code) => {
-    process.exitCode = code;
-  },
-): void {
+export function registerUserDataCommand(program: Command, exit: (code: number) => void = setExitCode): void {
   program
     .command('user-data')
     .description(
