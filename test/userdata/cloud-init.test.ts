@@ -254,6 +254,22 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
     ]);
   });
 
+  it("our script failing (exit 1) does not stop the customer's scripts: runparts runs them all, then reports ours", () => {
+    const log = join(work, 'run-after-failure.log');
+    const customer = Buffer.from(`#!/bin/sh\necho customer >> "$RUN_ORDER_LOG"\n`);
+    const ours = Buffer.from(`#!/bin/sh\necho asg-patcher >> "$RUN_ORDER_LOG"\nexit 1\n`);
+    const file = join(work, 'run-after-failure.userdata');
+    writeFileSync(file, composeRaw(customer, ours).raw);
+    const output = execFileSync('/usr/bin/python3', [HARNESS, file], {
+      env: { ...process.env, PYTHONPATH: DIST_PACKAGES, CLOUD_INIT_RUN_SCRIPTS: '1', RUN_ORDER_LOG: log },
+    });
+    const [result] = JSON.parse(output.toString()) as { scripts: string[]; runError: string | null }[];
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['asg-patcher', 'customer']);
+    // The failure is still reported (cloud-init marks scripts-user failed), naming only our script.
+    expect(result?.runError).toContain(result?.scripts[0]);
+    expect(result?.runError).not.toContain(result?.scripts[1]);
+  });
+
   it('an #include is still fetched and what it brings is read as cloud-config', () => {
     const { original, gzipped } = results.get('include (generated)') ?? expect.unreachable();
     expect(original.parts.map((p) => p.contentType)).toEqual(['text/cloud-config']);

@@ -72,9 +72,10 @@ def parse(path):
         for name in scripts:
             with open(os.path.join(scripts_dir, name), "rb") as f:
                 script_hashes[name] = hashlib.sha256(f.read()).hexdigest()
+        result = {"parts": parts, "scripts": scripts, "scriptHashes": script_hashes}
         if os.environ.get("CLOUD_INIT_RUN_SCRIPTS") == "1":
-            run_scripts(scripts_dir)
-    return {"parts": parts, "scripts": scripts, "scriptHashes": script_hashes}
+            result["runError"] = run_scripts(scripts_dir)
+    return result
 
 
 def run_scripts(scripts_dir):
@@ -87,6 +88,10 @@ def run_scripts(scripts_dir):
     try:
         os.dup2(devnull, 1)
         subp.runparts(scripts_dir)
+        return None
+    except RuntimeError as error:
+        # runparts runs every script, then raises naming the ones that failed (as scripts-user does).
+        return str(error)
     finally:
         os.dup2(saved, 1)
         os.close(devnull)
