@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { accountFromScenario } from '../src/fake/scenario.ts';
 import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+import { printUserDataBench } from './userdata.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -258,3 +259,5 @@ async function fleets(): Promise<void> {
 bundleSizes();
 await demoTransitions();
 await fleets();
+console.log('');
+printUserDataBench();
