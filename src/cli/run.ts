@@ -15,7 +15,6 @@ import { consoleOutput, EXIT, type Output, setExitCode, UsageError } from './exi
 import { buildExecutionInput, errorText, isRecord, parseInputOption, readJsonFile } from './input.ts';
 import { errorMessageOf, formatSummaryTable, summaryFootnotes } from './summary-table.ts';
 
-
 export interface RunCommandOptions {
   /** The simulated account (required unless `live`). */
   scenario?: string;
