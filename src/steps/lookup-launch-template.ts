@@ -1,7 +1,4 @@
-import {
-  DescribeInstanceRefreshesCommand,
-  type LaunchTemplateSpecification,
-} from '@aws-sdk/client-auto-scaling';
+import type { LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
@@ -20,7 +17,7 @@ import type { GroupTarget, LookupLaunchTemplateInput } from '../schemas.ts';
 import { isLaunchTemplateNotFound } from './lib/aws-errors.ts';
 import { describeGroup } from './lib/describe-group.ts';
 import { readLaunchTemplateRef } from './lib/launch-template-ref.ts';
-import { isActiveRefreshStatus } from './lib/refresh-status.ts';
+import { describeActiveRefresh } from './lib/refresh-status.ts';
 
 /**
  * Finds the group's launch template (under `LaunchTemplate` or the mixed-instances policy, by id or
@@ -46,20 +43,16 @@ export async function lookupLaunchTemplate(
     throw new InstanceRefreshSuspendedError(asgName);
   }
 
-  // Only one refresh can be active and it is the newest, so the first page is enough.
-  const refreshes = await deps.autoScaling.send(
-    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
-  );
-  const active = refreshes.InstanceRefreshes?.find((refresh) => isActiveRefreshStatus(refresh.Status));
+  const active = await describeActiveRefresh(asgName, deps);
   if (active) {
     throw new RefreshAlreadyActiveError(asgName, {
       cause: new Error(`instance refresh ${active.InstanceRefreshId} is ${active.Status}`),
     });
   }
 
-  const reference = ref.spec.Version ?? '$Default';
+  const reference = ref.spec.Version;
   const templateLabel = ref.spec.LaunchTemplateId ?? ref.spec.LaunchTemplateName ?? '(unnamed)';
-  const template = await describeTemplate(asgName, ref.spec, deps);
+  const template = await describeTemplate(asgName, ref.spec, templateLabel, deps);
   const { LaunchTemplateId, LaunchTemplateName, DefaultVersionNumber, LatestVersionNumber } = template;
   if (!LaunchTemplateId || !LaunchTemplateName || !DefaultVersionNumber || !LatestVersionNumber) {
     throw new LaunchTemplateNotFoundError(asgName, templateLabel, {
@@ -99,9 +92,9 @@ export async function lookupLaunchTemplate(
 async function describeTemplate(
   asgName: string,
   spec: LaunchTemplateSpecification,
+  label: string,
   deps: AwsDeps,
 ): Promise<LaunchTemplate> {
-  const label = spec.LaunchTemplateId ?? spec.LaunchTemplateName ?? '(unnamed)';
   const response = await deps.ec2
     .send(
       new DescribeLaunchTemplatesCommand(

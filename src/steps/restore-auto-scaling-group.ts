@@ -1,8 +1,4 @@
-import {
-  DescribeInstanceRefreshesCommand,
-  type InstanceRefresh,
-  UpdateAutoScalingGroupCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsDeps } from '../clients.ts';
@@ -11,7 +7,7 @@ import type { GroupResult, GroupTarget, RestoreAutoScalingGroupInput } from '../
 import { describeGroup } from './lib/describe-group.ts';
 import { launchTemplateReference, readLaunchTemplateRef } from './lib/launch-template-ref.ts';
 import { describeTemplateById } from './lib/launch-template-versions.ts';
-import { isActiveRefreshStatus } from './lib/refresh-status.ts';
+import { describeActiveRefresh } from './lib/refresh-status.ts';
 
 /** What a Lambda error's Cause holds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). */
 const LambdaErrorDocument = z.object({ errorType: z.string().optional(), errorMessage: z.string() });
@@ -78,7 +74,7 @@ async function restoreReference(
   // it meanwhile ("Update restriction", https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
   // Throw before changing anything (the version stays too), so the state machine retries the whole
   // step once the refresh has ended; the rollback itself puts the instances back on the pinned number.
-  const active = await activeRefresh(target.asgName, deps);
+  const active = await describeActiveRefresh(target.asgName, deps);
   if (active) {
     throw new RefreshStillActiveError(
       target.asgName,
@@ -96,13 +92,6 @@ async function restoreReference(
     }),
   );
   return `group put back on ${target.originalVersion}`;
-}
-
-async function activeRefresh(asgName: string, deps: AwsDeps): Promise<InstanceRefresh | undefined> {
-  const response = await deps.autoScaling.send(
-    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
-  );
-  return response.InstanceRefreshes?.find((refresh) => isActiveRefreshStatus(refresh.Status));
 }
 
 async function deleteUnprovenVersion(

@@ -12,7 +12,8 @@ import type { GroupTarget } from '../../schemas.ts';
 
 export interface LaunchTemplateRef {
   source: GroupTarget['source'];
-  spec: LaunchTemplateSpecification;
+  /** `Version` always set: a missing one is filled in as `$Default`. */
+  spec: LaunchTemplateSpecification & { Version: string };
   mixedInstancesPolicy?: MixedInstancesPolicy;
 }
 
@@ -36,7 +37,7 @@ export function readLaunchTemplateRef(group: AutoScalingGroup): LaunchTemplateRe
   return undefined;
 }
 
-function withDefaultVersion(spec: LaunchTemplateSpecification): LaunchTemplateSpecification {
+function withDefaultVersion(spec: LaunchTemplateSpecification): LaunchTemplateRef['spec'] {
   return { ...spec, Version: spec.Version ?? '$Default' };
 }
 

@@ -1,10 +1,12 @@
+import { DescribeInstanceRefreshesCommand, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
+import type { AwsDeps } from '../../clients.ts';
 import type { RefreshStatus } from '../../schemas.ts';
 
 /**
  * Statuses of a refresh that still owns the group, and the ones it ends in
  * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html).
  */
-export const ACTIVE_REFRESH_STATUSES: readonly RefreshStatus[] = [
+const ACTIVE_REFRESH_STATUSES: readonly RefreshStatus[] = [
   'Pending',
   'InProgress',
   'Cancelling',
@@ -19,5 +21,15 @@ export const TERMINAL_REFRESH_STATUSES: readonly RefreshStatus[] = [
   'RollbackFailed',
 ];
 
-export const isActiveRefreshStatus = (status: string | undefined): boolean =>
-  ACTIVE_REFRESH_STATUSES.some((active) => active === status);
+/** The group's active instance refresh, if any. Only one can be active and it is the newest, so the first page is enough. */
+export async function describeActiveRefresh(
+  asgName: string,
+  deps: Pick<AwsDeps, 'autoScaling'>,
+): Promise<InstanceRefresh | undefined> {
+  const response = await deps.autoScaling.send(
+    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
+  );
+  return response.InstanceRefreshes?.find((refresh) =>
+    ACTIVE_REFRESH_STATUSES.some((active) => active === refresh.Status),
+  );
+}
