@@ -146,17 +146,19 @@ class DataLimitExceededError extends Error {
   readonly isCatchable = false;
 }
 
-function payloadBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+/** The error for a payload over the quota, or undefined when it fits. */
+function overPayloadLimit(what: string, value: unknown): DataLimitExceededError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+  return bytes > PAYLOAD_LIMIT_BYTES
+    ? new DataLimitExceededError(
+        `${what} is ${bytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
+      )
+    : undefined;
 }
 
 function checkPayload(what: string, value: unknown): void {
-  const bytes = payloadBytes(value);
-  if (bytes > PAYLOAD_LIMIT_BYTES) {
-    throw new DataLimitExceededError(
-      `${what} is ${bytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
-    );
-  }
+  const tooLarge = overPayloadLimit(what, value);
+  if (tooLarge) throw tooLarge;
 }
 
 function toLambdaError(error: unknown): LambdaFunctionError {
@@ -248,58 +250,40 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     let dataLimit: DataLimitExceededError | undefined;
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
-        const atMs = event.timestamp - startedAt;
-        switch (event.type) {
-          case 'StateEntered': {
-            stateTransitions++;
-            const input = event.state.input;
-            if (event.state.name === 'PatchGroups' && hasStringArray(input, 'asgNames')) {
-              groupNames = input.asgNames;
-            }
-            emit({ type: 'entered', atMs, ...stateFields(event.state, event.index, groupNames) });
-            break;
+        if (!('state' in event)) continue;
+        const { state } = event;
+        if (event.type === 'StateEntered') {
+          stateTransitions++;
+          if (state.name === 'PatchGroups' && hasStringArray(state.input, 'asgNames')) {
+            groupNames = state.input.asgNames;
           }
+        }
+        const fields = { atMs: event.timestamp - startedAt, ...stateFields(state, event.index, groupNames) };
+        switch (event.type) {
+          case 'StateEntered':
+            emit({ type: 'entered', ...fields });
+            break;
           case 'StateExited':
-            if (!dataLimit && payloadBytes(event.state.output) > PAYLOAD_LIMIT_BYTES) {
+            if (!dataLimit) {
               // Task I/O is checked exactly above; other states (Map, Pass) are caught here, a little late.
-              dataLimit = new DataLimitExceededError(
-                `The output of ${event.state.name} is ${payloadBytes(event.state.output)} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
-              );
-              execution.abort();
+              dataLimit = overPayloadLimit(`The output of ${state.name}`, state.output);
+              if (dataLimit) execution.abort();
             }
-            if (event.state.name === 'Summarize') {
-              const parsed = Summary.safeParse(event.state.output);
+            if (state.name === 'Summarize') {
+              const parsed = Summary.safeParse(state.output);
               if (parsed.success) summary = parsed.data;
               else summaryError = parsed.error;
             }
-            emit({
-              type: 'exited',
-              atMs,
-              ...stateFields(event.state, event.index, groupNames),
-              output: event.state.output,
-            });
+            emit({ type: 'exited', ...fields, output: state.output });
             break;
           case 'StateFailed':
-            emit({
-              type: 'failed',
-              atMs,
-              ...stateFields(event.state, event.index, groupNames),
-              error: event.Error,
-              cause: causeText(event.Cause),
-            });
+            emit({ type: 'failed', ...fields, error: event.Error, cause: causeText(event.Cause) });
             break;
           case 'StateRetried':
-            emit({
-              type: 'retried',
-              atMs,
-              ...stateFields(event.state, event.index, groupNames),
-              attempt: event.retry.attempt,
-            });
+            emit({ type: 'retried', ...fields, attempt: event.retry.attempt });
             break;
           case 'StateCaught':
-            emit({ type: 'caught', atMs, ...stateFields(event.state, event.index, groupNames) });
-            break;
-          default:
+            emit({ type: 'caught', ...fields });
             break;
         }
       }
