@@ -29,7 +29,7 @@ import {
   type ScriptEncoding,
 } from './archive.ts';
 import { type CustomerKind, classifyCustomer } from './kinds.ts';
-import { renderPatchScript } from './patch-script.ts';
+import { renderPatchScript } from './script.ts';
 import { stripSeedBlock } from './seed.ts';
 
 /**
