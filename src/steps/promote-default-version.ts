@@ -3,7 +3,6 @@ import { ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import type { AwsDeps } from '../clients.ts';
 import type { PromoteDefaultVersionInput, PromoteDefaultVersionOutput } from '../schemas.ts';
 import { launchTemplateReference } from './lib/launch-template-ref.ts';
-import { describeLatestVersion } from './lib/launch-template-versions.ts';
 
 /**
  * Runs only after the refresh ended Successful: makes the new version the template's default
@@ -18,7 +17,7 @@ export async function promoteDefaultVersion(
   deps: AwsDeps,
 ): Promise<PromoteDefaultVersionOutput> {
   const { target, newVersion } = input;
-  await deps.ec2.send(
+  const modified = await deps.ec2.send(
     new ModifyLaunchTemplateCommand({
       LaunchTemplateId: target.launchTemplateId,
       DefaultVersion: String(newVersion),
@@ -32,7 +31,8 @@ export async function promoteDefaultVersion(
     return { ...promoted, reference: '$Default' };
   }
   if (target.originalVersion === '$Latest') {
-    const latest = await describeLatestVersion(target.launchTemplateId, deps);
+    // ModifyLaunchTemplate answers with the template as it now is: no second describe needed.
+    const latest = modified.LaunchTemplate?.LatestVersionNumber ?? 0;
     if (latest !== newVersion) {
       return {
         ...promoted,

@@ -17,11 +17,3 @@ export async function describeTemplateById(
     throw error;
   }
 }
-
-/** The template's latest version number now (0 when the template is gone). */
-export async function describeLatestVersion(
-  launchTemplateId: string,
-  deps: Pick<AwsDeps, 'ec2'>,
-): Promise<number> {
-  return (await describeTemplateById(launchTemplateId, deps))?.LatestVersionNumber ?? 0;
-}
