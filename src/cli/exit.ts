@@ -16,8 +16,3 @@ export interface Output {
 
 /** The console, for the real command line. */
 export const consoleOutput: Output = { log: console.log, error: console.error };
-
-/** Sets the process's exit code without exiting, so pending output is flushed first. */
-export const setExitCode = (code: number): void => {
-  process.exitCode = code;
-};

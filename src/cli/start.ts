@@ -15,9 +15,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Summary } from '../schemas.ts';
-import { consoleOutput, EXIT, type Output, setExitCode, UsageError } from './exit.ts';
+import { EXIT, type Output, UsageError } from './exit.ts';
 import { buildExecutionInput, errorText, type InputFlags } from './input.ts';
-import { errorMessageOf, formatSummaryTable, summaryFootnotes } from './summary-table.ts';
+import { errorMessageOf, printSummary } from './summary-table.ts';
 
 export interface StartCommandOptions extends InputFlags {
   stateMachineArn: string;
@@ -29,11 +29,7 @@ export interface StartCommandOptions extends InputFlags {
 }
 
 /** `asg-patcher start --state-machine-arn ARN (--asg-name NAME... | --tag KEY[=VALUE[,VALUE]]...) ...`. */
-export function registerStartCommand(
-  program: Command,
-  output: Output = consoleOutput,
-  exit: (code: number) => void = setExitCode,
-): void {
+export function registerStartCommand(program: Command, output: Output, exit: (code: number) => void): void {
   program
     .command('start')
     .description(
@@ -140,10 +136,7 @@ export async function startCommand(options: StartCommandOptions, output: Output)
   }
 
   const summary = await findSummary(sfn, execution, output);
-  output.log('');
-  if (summary) output.log(formatSummaryTable(summary));
-  for (const line of summaryFootnotes(summary)) output.log(line);
-  output.log('');
+  printSummary(summary, output);
   if (execution.status === 'SUCCEEDED') {
     output.log(`Execution SUCCEEDED (${executionArn})`);
     return EXIT.ok;

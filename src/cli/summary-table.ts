@@ -4,9 +4,20 @@
  */
 import Table from 'cli-table3';
 import type { Summary } from '../schemas.ts';
+import type { Output } from './exit.ts';
+
+/** The table and the lines under it, between blank lines; nothing but those when there is no summary. */
+export function printSummary(summary: Summary | undefined, output: Output): void {
+  output.log('');
+  if (summary) {
+    output.log(formatSummaryTable(summary));
+    for (const line of summaryFootnotes(summary)) output.log(line);
+  }
+  output.log('');
+}
 
 /** The final table: one row per group. Built with cli-table3. */
-export function formatSummaryTable(summary: Summary): string {
+function formatSummaryTable(summary: Summary): string {
   const table = new Table({
     head: ['group', 'version', 'refresh', 'status', 'failed at / error', 'duration'],
     style: { head: [], border: [] },
@@ -38,8 +49,7 @@ function formatDuration(seconds: number | undefined): string {
 }
 
 /** Notes and failure causes under the table (too long for a cell). */
-export function summaryFootnotes(summary: Summary | undefined): string[] {
-  if (!summary) return [];
+function summaryFootnotes(summary: Summary): string[] {
   const lines: string[] = [];
   for (const group of summary.groups) {
     if (group.cause) lines.push(`${group.asgName}: ${errorMessageOf(group.cause)}`);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AsgPatcherError } from '../errors.ts';
 import { previewUserData } from '../userdata/preview.ts';
-import { EXIT, setExitCode, UsageError } from './exit.ts';
+import { EXIT, UsageError } from './exit.ts';
 
 export interface UserDataCommandOptions {
   in: string;
@@ -17,7 +17,7 @@ export interface UserDataCommandOptions {
   timeSync: boolean;
 }
 
-export function registerUserDataCommand(program: Command, exit: (code: number) => void = setExitCode): void {
+export function registerUserDataCommand(program: Command, exit: (code: number) => void): void {
   program
     .command('user-data')
     .description(

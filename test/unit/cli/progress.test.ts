@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProgressFormatter } from '../../../src/cli/run.ts';
+import { createProgressFormatter } from '../../../src/cli/progress.ts';
 import { accountFromScenario } from '../../../src/fake/scenario.ts';
 import { runStateMachine } from '../../../src/local/runner.ts';
 
