@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { UnsupportedUserDataError } from '../errors.ts';
-import { type CustomerKind, gunzip, isGzip } from './kinds.ts';
+import { type CustomerKind, gunzip, isAscii, isGzip } from './kinds.ts';
 
 /**
  * cloud-init writes each shell-script part to `scripts/<filename>` (after `util.clean_filename`,
@@ -136,19 +136,21 @@ function customerPart(kind: CustomerKind, customer: Buffer): { text: Buffer; par
     case 'gzip':
       return leafPart('customer', 'application/x-gzip', customer);
     case 'mime':
-      return {
-        text: customer,
-        part: {
-          owner: 'customer',
-          contentType: topContentType(customer),
-          content: customer,
-          encodedBytes: customer.length,
-          transferEncoding: 'nested',
-        },
-      };
+      return { text: customer, part: nestedPart(customer) };
     case 'inflated':
       return customerPart(kind.innerKind, kind.inner);
   }
+}
+
+/** The customer's MIME message, carried whole. */
+function nestedPart(message: Buffer): ArchivePart {
+  return {
+    owner: 'customer',
+    contentType: topContentType(message),
+    content: message,
+    encodedBytes: message.length,
+    transferEncoding: 'nested',
+  };
 }
 
 /** The Content-Type of a MIME message's header block, for summaries only (never for decisions). */
@@ -156,11 +158,6 @@ function topContentType(message: Buffer): string {
   const head = message.toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '';
   const match = /^content-type:[ \t]*([^;\s]+)/im.exec(head);
   return match?.[1]?.toLowerCase() ?? 'text/plain';
-}
-
-/** True when every byte is ASCII. */
-export function isAscii(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b < 0x80);
 }
 
 /** Our script part, compressed or not. */
@@ -193,14 +190,14 @@ export function buildArchive(
     script,
     scriptEncoding,
     wholeGzip: false,
-    customer: kind.kind === 'empty' ? undefined : kind.kind === 'inflated' ? kind.inner : customer,
+    customer: theirs?.part.content,
     parts: theirs ? [ours.part, theirs.part] : [ours.part],
     bytes: Buffer.concat(chunks),
   };
 }
 
 /** True when these bytes claim to be ours (then they must read back exactly, or we refuse). */
-export function looksLikeOurs(bytes: Buffer): boolean {
+function looksLikeOurs(bytes: Buffer): boolean {
   return bytes.includes(`filename="${SCRIPT_FILENAME}"`) || bytes.includes(`${PART_HEADER}: patch-script`);
 }
 
@@ -209,9 +206,7 @@ const LEAF = new RegExp(
     `(?:Content-Disposition: attachment; filename="([^"\\n]*)"\\n)?${PART_HEADER}: (patch-script|customer)\\n\\n`,
 );
 
-function readLeaf(
-  text: Buffer,
-): { owner: ArchivePart['owner']; part: ArchivePart; filename?: string } | undefined {
+function readLeaf(text: Buffer): { part: ArchivePart; filename?: string } | undefined {
   const match = LEAF.exec(text.toString('latin1'));
   if (!match) return undefined;
   const [head, contentType = '', , encoding, filename, owner] = match;
@@ -223,7 +218,6 @@ function readLeaf(
     if (base64Lines(content) !== b64) return undefined;
   }
   return {
-    owner: owner === 'patch-script' ? 'patch-script' : 'customer',
     filename,
     part: {
       owner: owner === 'patch-script' ? 'patch-script' : 'customer',
@@ -270,20 +264,14 @@ export function readArchive(raw: Buffer): Archive | undefined {
   const oursText = cut === -1 ? rest : rest.subarray(0, cut);
   const theirsText = cut === -1 ? undefined : rest.subarray(cut + between.length);
   const ours = readLeaf(oursText);
-  if (ours?.owner !== 'patch-script' || ours.filename !== SCRIPT_FILENAME) throw edited();
+  if (ours?.part.owner !== 'patch-script' || ours.filename !== SCRIPT_FILENAME) throw edited();
   const { scriptEncoding, script } = readScript(ours.part, edited);
   const read = { script, scriptEncoding, wholeGzip, bytes };
   if (theirsText === undefined) return { ...read, customer: undefined, parts: [ours.part] };
   if (theirsText.includes(between)) throw edited();
   const leaf = readLeaf(theirsText);
-  if (leaf && leaf.owner !== 'customer') throw edited();
-  const part: ArchivePart = leaf?.part ?? {
-    owner: 'customer',
-    contentType: topContentType(theirsText),
-    content: theirsText,
-    encodedBytes: theirsText.length,
-    transferEncoding: 'nested',
-  };
+  if (leaf && leaf.part.owner !== 'customer') throw edited();
+  const part = leaf?.part ?? nestedPart(theirsText);
   return { ...read, customer: part.content, parts: [ours.part, part] };
 }
 

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { UnsupportedUserDataError, WindowsUserDataError } from '../errors.ts';
 
 /** cloud-init's INCLUSION_TYPES_MAP (start string -> content type), searched longest first. */
-export const START_STRING_TYPES: ReadonlyArray<readonly [string, string]> = (
+const START_STRING_TYPES: ReadonlyArray<readonly [string, string]> = (
   [
     ['#include', 'text/x-include-url'],
     ['#include-once', 'text/x-include-once-url'],
@@ -47,6 +47,11 @@ export function gunzip(bytes: Uint8Array): Buffer {
   }
 }
 
+/** True when every byte is ASCII. */
+export function isAscii(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b < 0x80);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function isUtf8(bytes: Uint8Array): boolean {
@@ -70,7 +75,7 @@ function stripLeadingSpace(text: string): string {
 }
 
 /** cloud-init's `type_from_starts_with`: the content type its start string maps to, if any. */
-export function typeFromStartsWith(bytes: Uint8Array): string | undefined {
+function typeFromStartsWith(bytes: Uint8Array): string | undefined {
   // cloud-init decodes with surrogateescape, so bytes that are not UTF-8 never fail the match.
   const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 4096));
   const stripped = stripLeadingSpace(head);
@@ -92,7 +97,7 @@ export function isMime(bytes: Uint8Array): boolean {
  * or EC2Launch v2's YAML agent configuration (top-level `version:` and `tasks:`).
  * https://docs.aws.amazon.com/AWSEC2/latest/WindowsGuide/ec2-windows-user-data.html
  */
-export function windowsMarker(bytes: Uint8Array): string | undefined {
+function windowsMarker(bytes: Uint8Array): string | undefined {
   const text = Buffer.from(bytes).toString('latin1');
   const tag = /<(powershell|script|persist)>/i.exec(text);
   if (tag) return `<${tag[1]?.toLowerCase()}> block`;
@@ -136,7 +141,7 @@ export function classifyCustomer(bytes: Buffer): CustomerKind {
     const innerKind = classifyCustomer(inner);
     if (innerKind.kind === 'mime') return { kind: 'inflated', inner, innerKind };
     if (innerKind.kind === 'text') {
-      if (inner.every((b) => b < 0x80)) return { kind: 'gzip', innerType: innerKind.contentType };
+      if (isAscii(inner)) return { kind: 'gzip', innerType: innerKind.contentType };
       return { kind: 'inflated', inner, innerKind };
     }
     throw new UnsupportedUserDataError('gzip data of an unexpected kind');
