@@ -71,18 +71,22 @@ export interface ComposedUserData {
   customerKind: CustomerKind['kind'];
   /** Where the customer's content came from: none, bare user data, our own archive, or the seed script's. */
   origin: CustomerOrigin;
+  /** Our archive in the existing user data, read back (when `origin` is `ours`). */
+  previous: Archive | undefined;
 }
 
 export type CustomerOrigin = 'none' | 'plain' | 'ours' | 'seed';
 
-export interface CustomerContent {
+interface CustomerContent {
   /** The customer's content, byte for byte as they wrote it (empty when none). */
   bytes: Buffer;
   origin: CustomerOrigin;
+  /** Our archive the content was read from (origin `ours`). */
+  previous?: Archive;
 }
 
 /** Decodes a launch template's UserData (base64); absent or empty gives no bytes. */
-export function decodeUserData(existing: string | undefined): Buffer {
+function decodeUserData(existing: string | undefined): Buffer {
   if (!existing) return Buffer.alloc(0);
   if (!/^[A-Za-z0-9+/=\s]*$/.test(existing)) {
     throw new UnsupportedUserDataError('a UserData value that is not base64');
@@ -95,9 +99,9 @@ export function decodeUserData(existing: string | undefined): Buffer {
  * the seed script's block, or the whole of anything else.
  * @throws UnsupportedUserDataError when our archive was edited out of its layout
  */
-export function extractCustomer(raw: Buffer): CustomerContent {
-  const ours = readArchive(raw);
-  if (ours) return { bytes: ours.customer ?? Buffer.alloc(0), origin: 'ours' };
+function extractCustomer(raw: Buffer): CustomerContent {
+  const previous = readArchive(raw);
+  if (previous) return { bytes: previous.customer ?? Buffer.alloc(0), origin: 'ours', previous };
   const afterSeed = stripSeedBlock(raw);
   if (afterSeed) return { bytes: extractCustomer(afterSeed).bytes, origin: 'seed' };
   return { bytes: raw, origin: raw.length === 0 ? 'none' : 'plain' };
@@ -143,9 +147,7 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     base64,
     bytesBefore: before.length,
     bytesAfter: raw.length,
-    alreadyCurrent:
-      raw.equals(before) ||
-      (customer.origin === 'ours' && sameUserData(readArchive(before), archive, gzipped)),
+    alreadyCurrent: raw.equals(before) || sameUserData(customer.previous, archive, gzipped),
     summary: summarise(archive, customer.origin, kind, raw.length, base64.length, gzipped),
     raw,
     archive: archive.bytes,
@@ -155,6 +157,7 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     parts: archive.parts,
     customerKind: kind.kind,
     origin: customer.origin,
+    previous: customer.previous,
   };
 }
 

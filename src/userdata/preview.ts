@@ -6,7 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import type { PatchOptions } from '../schemas.ts';
-import { readArchive, SCRIPT_FILENAME, type ScriptEncoding } from './archive.ts';
+import { SCRIPT_FILENAME, type ScriptEncoding } from './archive.ts';
 import { type ComposedUserData, composeUserData, USER_DATA_LIMIT_BYTES } from './compose.ts';
 import { gunzip, isGzip, isUtf8 } from './kinds.ts';
 import { listMimeParts, type MimePart } from './parts.ts';
@@ -22,7 +22,7 @@ export interface Preview {
  * Reads user data as given to the preview: base64 (as the EC2 API and console show it) when the
  * whole file is base64, else the raw bytes.
  */
-export function readUserDataInput(file: Buffer): { base64: string; encoding: 'base64' | 'raw' } {
+function readUserDataInput(file: Buffer): { base64: string; encoding: 'base64' | 'raw' } {
   const compact = file.toString('latin1').replace(/\s+/g, '');
   if (
     compact.length > 0 &&
@@ -44,8 +44,8 @@ function asText(bytes: Buffer): string | undefined {
   return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
-function changeReport(before: Buffer, beforeIsOurs: boolean, composed: ComposedUserData): string[] {
-  const beforeRaw = beforeIsOurs ? (readArchive(before)?.customer ?? Buffer.alloc(0)) : before;
+function changeReport(before: Buffer, composed: ComposedUserData): string[] {
+  const beforeRaw = composed.previous ? (composed.previous.customer ?? Buffer.alloc(0)) : before;
   const after = composed.parts.find((p) => p.owner === 'customer');
   const afterRaw = after?.content ?? Buffer.alloc(0);
   if (beforeRaw.equals(afterRaw)) {
@@ -116,7 +116,7 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
       `${indent}${part.index}. ${part.contentType}${name}: ${part.content.length} B (${part.transferEncoding}), ${who}`,
     );
   }
-  const ourBefore = readArchive(before);
+  const ourBefore = composed.previous;
   const ourScript = composed.script;
   const layoutAfter = carriedAs(composed.gzipped, composed.scriptEncoding);
   const layoutBefore = ourBefore && carriedAs(ourBefore.wholeGzip, ourBefore.scriptEncoding);
@@ -130,7 +130,7 @@ export async function previewUserData(input: Buffer, options: PatchOptions): Pro
           : 'asg-patcher part: unchanged'
         : `asg-patcher part: replaced (${ourBefore.script.length} B -> ${ourScript.length} B)${moved}`,
   );
-  lines.push(...changeReport(before, ourBefore !== undefined, composed));
+  lines.push(...changeReport(before, composed));
   const spare = USER_DATA_LIMIT_BYTES - composed.bytesAfter;
   lines.push(
     `size: ${composed.bytesAfter} B raw${composed.gzipped ? ` (gzip of a ${composed.archive.length} B archive)` : ''}, ` +
