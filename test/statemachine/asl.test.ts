@@ -301,17 +301,27 @@ describe('statemachine/asg-patcher.asl.json', () => {
     }
   });
 
+  it('ends a group that got no new version with its CreatePatchedVersion outcome as the status', () => {
+    expect(state('CheckPatchOutcome')).toMatchObject({
+      Choices: [{ Variable: '$.patched.outcome', StringEquals: 'created', Next: 'PinAutoScalingGroup' }],
+      Default: 'UnchangedResult',
+    });
+    expect(state('UnchangedResult').Parameters).toMatchObject({ 'status.$': '$.patched.outcome' });
+    const unchanged = schemas.CreatePatchedVersionOutput.shape.outcome.options.filter((o) => o !== 'created');
+    expect(unchanged).toEqual(['alreadyCurrent', 'dryRun']);
+    expect(schemas.GroupResult.shape.status.options).toEqual(expect.arrayContaining(unchanged));
+  });
+
   it('ends every iteration with a Pass or Task whose output is a GroupResult', () => {
     const group = state('PatchGroups').ItemProcessor as AslMachine;
     const ends = Object.entries(group.States).filter(([, s]) => s.End === true);
     expect(ends.map(([name]) => name).sort()).toEqual([
-      'AlreadyCurrentResult',
-      'DryRunResult',
       'LeftPinnedResult',
       'RestoreAutoScalingGroup',
       'RestoreFailedResult',
       'SucceededResult',
       'SucceededWithNoteResult',
+      'UnchangedResult',
     ]);
     const result = schemas.GroupResult;
     for (const [name, s] of ends.filter(([, s]) => s.Type === 'Pass')) {
