@@ -7,15 +7,7 @@ import {
   RefreshAlreadyActiveError,
 } from '../../../src/errors.ts';
 import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
-import {
-  base64,
-  CUSTOMER_SCRIPT,
-  deps,
-  MIXED_DISTRIBUTION,
-  MIXED_OVERRIDES,
-  seedGroup,
-  useFakeAccount,
-} from './support/fixtures.ts';
+import { base64, CUSTOMER_SCRIPT, deps, mixedPolicy, seedGroup, useFakeAccount } from './support/fixtures.ts';
 
 describe('lookupLaunchTemplate', () => {
   const account = useFakeAccount();
@@ -79,17 +71,7 @@ describe('lookupLaunchTemplate', () => {
       launchTemplateId: templateId,
       resolvedVersion: 2,
     });
-    expect(target.mixedInstancesPolicy).toEqual({
-      LaunchTemplate: {
-        LaunchTemplateSpecification: {
-          LaunchTemplateId: templateId,
-          LaunchTemplateName: 'web-lt',
-          Version: '$Default',
-        },
-        Overrides: MIXED_OVERRIDES,
-      },
-      InstancesDistribution: MIXED_DISTRIBUTION,
-    });
+    expect(target.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '$Default'));
   });
 
   it('leaves userData out when the version has none', async () => {

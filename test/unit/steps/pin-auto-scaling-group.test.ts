@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
 import { pinAutoScalingGroup } from '../../../src/steps/pin-auto-scaling-group.ts';
-import {
-  deps,
-  groupSpec,
-  MIXED_DISTRIBUTION,
-  MIXED_OVERRIDES,
-  seedGroup,
-  template,
-  useFakeAccount,
-} from './support/fixtures.ts';
+import { deps, groupSpec, mixedPolicy, seedGroup, template, useFakeAccount } from './support/fixtures.ts';
 
 describe('pinAutoScalingGroup', () => {
   const account = useFakeAccount();
@@ -54,16 +46,6 @@ describe('pinAutoScalingGroup', () => {
 
     const group = account().snapshot().autoScalingGroups[0];
     expect(group?.launchTemplate).toBeUndefined();
-    expect(group?.mixedInstancesPolicy).toEqual({
-      LaunchTemplate: {
-        LaunchTemplateSpecification: {
-          LaunchTemplateId: templateId,
-          LaunchTemplateName: 'web-lt',
-          Version: '3',
-        },
-        Overrides: MIXED_OVERRIDES,
-      },
-      InstancesDistribution: MIXED_DISTRIBUTION,
-    });
+    expect(group?.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '3'));
   });
 });

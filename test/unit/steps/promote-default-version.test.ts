@@ -1,18 +1,17 @@
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { pollInstanceRefresh } from '../../../src/steps/poll-instance-refresh.ts';
 import { promoteDefaultVersion } from '../../../src/steps/promote-default-version.ts';
 import {
   buildSettings,
   deps,
   groupSpec,
-  MIXED_DISTRIBUTION,
-  MIXED_OVERRIDES,
+  mixedPolicy,
   seedGroup,
   template,
   useFakeAccount,
+  versionNumbers,
 } from './support/fixtures.ts';
-import { prepareRefresh } from './support/prepare.ts';
+import { pollToEnd, prepareRefresh } from './support/prepare.ts';
 import { runGroup } from './support/run-group.ts';
 
 describe('promoteDefaultVersion', () => {
@@ -21,15 +20,7 @@ describe('promoteDefaultVersion', () => {
   /** Start a refresh that succeeds and poll it to Successful. */
   async function refreshed(fixture: Parameters<typeof prepareRefresh>[1]) {
     const prepared = await prepareRefresh(account(), { ...fixture, refresh: ['InProgress', 'Successful'] });
-    const poll = {
-      asgName: prepared.asgName,
-      instanceRefreshId: prepared.instanceRefreshId,
-      maxPolls: 9,
-      pollIntervalSeconds: 60,
-    };
-    await pollInstanceRefresh({ ...poll, pollCount: 0 }, deps);
-    const last = await pollInstanceRefresh({ ...poll, pollCount: 1 }, deps);
-    expect(last.status).toBe('Successful');
+    expect(await pollToEnd(prepared)).toBe('Successful');
     return prepared;
   }
 
@@ -98,17 +89,7 @@ describe('promoteDefaultVersion', () => {
     await promoteDefaultVersion({ target, newVersion }, deps);
 
     const group = account().snapshot().autoScalingGroups[0];
-    expect(group?.mixedInstancesPolicy).toEqual({
-      LaunchTemplate: {
-        LaunchTemplateSpecification: {
-          LaunchTemplateId: templateId,
-          LaunchTemplateName: 'web-lt',
-          Version: '$Default',
-        },
-        Overrides: MIXED_OVERRIDES,
-      },
-      InstancesDistribution: MIXED_DISTRIBUTION,
-    });
+    expect(group?.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '$Default'));
     expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4 });
   });
 
@@ -138,7 +119,7 @@ describe('promoteDefaultVersion', () => {
         ]);
         expect(groupSpec(account(), 'web')).toMatchObject({ Version: version });
         expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
-        expect(template(account(), templateId).versions.map((v) => v.versionNumber)).toEqual([1, 2, 3, 4]);
+        expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
       },
     );
 
@@ -149,17 +130,7 @@ describe('promoteDefaultVersion', () => {
 
       expect(result).toMatchObject({ status: 'succeeded', oldVersion: 3, newVersion: 4 });
       const group = account().snapshot().autoScalingGroups[0];
-      expect(group?.mixedInstancesPolicy).toEqual({
-        LaunchTemplate: {
-          LaunchTemplateSpecification: {
-            LaunchTemplateId: templateId,
-            LaunchTemplateName: 'web-lt',
-            Version: '$Latest',
-          },
-          Overrides: MIXED_OVERRIDES,
-        },
-        InstancesDistribution: MIXED_DISTRIBUTION,
-      });
+      expect(group?.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '$Latest'));
       expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
       // Every reference we sent names the template by id only (AWS wants one of id or name)
       const sent = [

@@ -97,6 +97,21 @@ export const MIXED_DISTRIBUTION = {
   SpotAllocationStrategy: 'price-capacity-optimized',
 };
 
+/** The policy of a mixed-instances group seeded as `web` (the fake adds the template name), its spec on `version`. */
+export function mixedPolicy(templateId: string, version: string) {
+  return {
+    LaunchTemplate: {
+      LaunchTemplateSpecification: {
+        LaunchTemplateId: templateId,
+        LaunchTemplateName: 'web-lt',
+        Version: version,
+      },
+      Overrides: MIXED_OVERRIDES,
+    },
+    InstancesDistribution: MIXED_DISTRIBUTION,
+  };
+}
+
 /**
  * Seeds a launch template and a group using it. Default: versions 1..3 with distinct AMIs, default
  * version 2, the group on `$Default`, refreshes that succeed.
