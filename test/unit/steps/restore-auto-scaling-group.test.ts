@@ -17,7 +17,7 @@ import {
   useFakeAccount,
   versionNumbers,
 } from './support/fixtures.ts';
-import { pollToEnd, prepareGroup, prepareRefresh } from './support/prepare.ts';
+import { type Prepared, pollToEnd, prepareGroup, prepareRefresh } from './support/prepare.ts';
 import { runGroup } from './support/run-group.ts';
 
 const lambdaError = (name: string, message: string) => ({
@@ -25,26 +25,30 @@ const lambdaError = (name: string, message: string) => ({
   Cause: JSON.stringify({ errorType: name, errorMessage: message, trace: [] }),
 });
 
+/** The failure branch's input for group `web` after `stage` failed, with what the prepared run got to. */
+const restoreInput = (
+  { target, newVersion, pinned }: Pick<Prepared, 'target' | 'newVersion' | 'pinned'>,
+  stage: string,
+  error: RestoreAutoScalingGroupInput['error'],
+): RestoreAutoScalingGroupInput => ({ asgName: 'web', stage, error, target, newVersion, pinned });
+
 describe('restoreAutoScalingGroup', () => {
   const account = useFakeAccount();
 
   it('pinned $Default group: back on $Default, the unproven version deleted, the default untouched', async () => {
     // Prepare: lookup, create (version 4), pin to 2, then a refresh that failed
     const prepared = await prepareRefresh(account(), { version: '$Default', refresh: 'fail' });
-    const { target, newVersion, pinned, templateId } = prepared;
+    const { templateId } = prepared;
     expect(await pollToEnd(prepared)).toBe('InstanceRefreshFailedError');
     expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
 
     // Act
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'PollInstanceRefresh',
-        error: lambdaError('InstanceRefreshFailedError', 'Instance refresh x of web ended Failed'),
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(
+        prepared,
+        'PollInstanceRefresh',
+        lambdaError('InstanceRefreshFailedError', 'Instance refresh x of web ended Failed'),
+      ),
       deps,
     );
 
@@ -114,21 +118,15 @@ describe('restoreAutoScalingGroup', () => {
 
   it('throws RefreshStillActiveError, with no mutating call, while a rollback still owns a pinned group; restores once it ended', async () => {
     // Prepare: a pinned $Default group whose refresh AWS is rolling back (the timeout case)
-    const { target, newVersion, pinned, templateId, instanceRefreshId } = await prepareRefresh(account(), {
-      version: '$Default',
-      refresh: 'stuck',
-    });
+    const prepared = await prepareRefresh(account(), { version: '$Default', refresh: 'stuck' });
+    const { templateId, instanceRefreshId } = prepared;
     await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
     const input: RestoreAutoScalingGroupInput = {
-      asgName: 'web',
-      stage: 'PollInstanceRefresh',
-      error: lambdaError(
-        'RefreshTimedOutError',
-        `Instance refresh ${instanceRefreshId} of web did not finish`,
+      ...restoreInput(
+        prepared,
+        'PollInstanceRefresh',
+        lambdaError('RefreshTimedOutError', `Instance refresh ${instanceRefreshId} of web did not finish`),
       ),
-      target,
-      newVersion,
-      pinned,
       instanceRefreshId,
     };
     const before = account().snapshot();
@@ -184,23 +182,13 @@ describe('restoreAutoScalingGroup', () => {
   });
 
   it('waits for any active refresh on a group it must change, even one started by someone else', async () => {
-    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
-      version: '1',
-      refresh: ['Successful'],
-    });
+    const prepared = await prepareRefresh(account(), { version: '1', refresh: ['Successful'] });
     await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
     const other = account().addInstanceRefresh('web', 'stuck');
     const callsBefore = account().calls.length;
 
     const error = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'PromoteDefaultVersion',
-        error: { Error: 'Throttling' },
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling' }),
       deps,
     ).catch((e: unknown) => e);
 
@@ -216,25 +204,16 @@ describe('restoreAutoScalingGroup', () => {
         .filter((call) => call.mutating),
     ).toEqual([]);
     expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
+    expect(versionNumbers(account(), prepared.templateId)).toEqual([1, 2, 3, 4]);
   });
 
   it('a group it need not change is not held up by a rollback: the numbered group keeps its number, the version goes', async () => {
-    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
-      version: '1',
-      refresh: 'stuck',
-    });
+    const prepared = await prepareRefresh(account(), { version: '1', refresh: 'stuck' });
+    const { pinned, templateId } = prepared;
     await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
 
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'PollInstanceRefresh',
-        error: { Error: 'RefreshTimedOutError' },
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(prepared, 'PollInstanceRefresh', { Error: 'RefreshTimedOutError' }),
       deps,
     );
 
@@ -246,17 +225,11 @@ describe('restoreAutoScalingGroup', () => {
   });
 
   it('numbered group, pin skipped: leaves the group, deletes the version created', async () => {
-    const { target, newVersion, pinned, templateId } = await prepareGroup(account(), { version: '1' });
+    const prepared = await prepareGroup(account(), { version: '1' });
+    const { templateId } = prepared;
 
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'StartInstanceRefresh',
-        error: { Error: 'States.Timeout' },
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(prepared, 'StartInstanceRefresh', { Error: 'States.Timeout' }),
       deps,
     );
 
@@ -269,27 +242,14 @@ describe('restoreAutoScalingGroup', () => {
 
   it('refresh succeeded but promotion failed: the group leaves the new version before it is deleted', async () => {
     // Prepare: a numbered group whose refresh succeeded, so AWS saved version 4 on it
-    const { target, newVersion, pinned, templateId } = await prepareRefresh(account(), {
-      version: '1',
-      refresh: ['Successful'],
-    });
+    const prepared = await prepareRefresh(account(), { version: '1', refresh: ['Successful'] });
+    const { templateId } = prepared;
     // AWS saves the desired configuration once it reports Successful
-    await deps.autoScaling.send(
-      new DescribeInstanceRefreshesCommand({
-        AutoScalingGroupName: 'web',
-      }),
-    );
+    await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
     expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
 
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'PromoteDefaultVersion',
-        error: { Error: 'Throttling', Cause: 'Rate exceeded' },
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling', Cause: 'Rate exceeded' }),
       deps,
     );
 
@@ -299,23 +259,14 @@ describe('restoreAutoScalingGroup', () => {
   });
 
   it('keeps the new version when it already is the default (AWS cannot delete a default)', async () => {
-    const { target, newVersion, pinned, templateId } = await prepareGroup(account(), { version: '$Latest' });
+    const prepared = await prepareGroup(account(), { version: '$Latest' });
+    const { templateId } = prepared;
     await deps.ec2.send(
-      new ModifyLaunchTemplateCommand({
-        LaunchTemplateId: templateId,
-        DefaultVersion: '4',
-      }),
+      new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '4' }),
     );
 
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'PromoteDefaultVersion',
-        error: { Error: 'Throttling' },
-        target,
-        newVersion,
-        pinned,
-      },
+      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling' }),
       deps,
     );
 
@@ -330,14 +281,13 @@ describe('restoreAutoScalingGroup', () => {
     const { target, newVersion, templateId } = await prepareGroup(account(), { version: '2' });
 
     const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'StartInstanceRefresh',
-        error: { Error: 'X' },
-        target: { ...target, asgName: 'deleted' },
-        newVersion,
-        pinned: true,
-      },
+      restoreInput(
+        { target: { ...target, asgName: 'deleted' }, newVersion, pinned: true },
+        'StartInstanceRefresh',
+        {
+          Error: 'X',
+        },
+      ),
       deps,
     );
 
