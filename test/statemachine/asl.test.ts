@@ -101,6 +101,14 @@ describe.each(aslFiles)('%s', (file) => {
   });
 
   it('retries every Lambda service error and throttling name on every Task, with backoff and full jitter', () => {
+    // One policy, written out on each Task: the retriers of these AWS names are the same everywhere.
+    const awsRetriers = (state: AslState) =>
+      (state.Retry ?? []).filter((r) => r.ErrorEquals.some((e) => ALLOWED_FOREIGN_ERRORS.has(e)));
+    const [first, ...others] = tasks(load(file));
+    for (const { name, state } of others)
+      expect(awsRetriers(state), `${name} as ${first?.name}`).toEqual(
+        awsRetriers(first?.state ?? { Type: 'Task' }),
+      );
     for (const { name, state } of tasks(load(file))) {
       for (const wanted of [LAMBDA_SERVICE_ERRORS, THROTTLING_ERRORS]) {
         for (const error of wanted) {
