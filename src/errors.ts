@@ -1,7 +1,8 @@
 /**
  * One class per failure the state machine must tell apart. Step Functions matches `ErrorEquals`
  * on `error.name`, so each name is fixed and part of the API: never rename one without the ASL.
- * Messages say what to do about it.
+ * Messages say what to do about it. The run's own failure, `GroupsFailedError`, is no class: the
+ * ASL's `GroupsFailed` Fail state raises it after Summarize.
  */
 
 /** Base class: carries a fixed name so Step Functions can catch it selectively. */
@@ -194,13 +195,6 @@ export class RefreshStillActiveError extends AsgPatcherError {
   }
 }
 
-export class GroupsFailedError extends AsgPatcherError {
-  override readonly name = 'GroupsFailedError';
-  constructor(failed: string[], options?: ErrorOptions) {
-    super(`${failed.length} Auto Scaling group(s) failed: ${failed.join(', ')}; see the summary`, options);
-  }
-}
-
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
@@ -217,5 +211,4 @@ export const ERROR_NAMES = [
   'InstanceRefreshFailedError',
   'RefreshTimedOutError',
   'RefreshStillActiveError',
-  'GroupsFailedError',
 ] as const;
