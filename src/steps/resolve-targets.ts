@@ -107,7 +107,7 @@ async function listGroups(
  * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html). Filter names are sent
  * once each; a repeated key is narrowed client-side.
  */
-export function tagFilters(tags: TagFilter[]): Filter[] {
+function tagFilters(tags: TagFilter[]): Filter[] {
   const byName = new Map<string, Filter>();
   for (const tag of tags) {
     const filter: Filter = tag.values
@@ -135,7 +135,7 @@ function chunk<T>(items: T[], size: number): T[][] {
 }
 
 /** One line per problem, each naming the field path: `refreshPreferences.minHealthyPercentage: ...`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {

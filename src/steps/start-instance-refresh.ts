@@ -49,7 +49,7 @@ export async function startInstanceRefresh(
  * Our camelCase preferences (defaults already applied by the schema) as the API's PascalCase;
  * optional ones are sent only when given, so AWS applies its own defaults to the rest.
  */
-export function toAwsPreferences(preferences: RefreshPreferences): AwsRefreshPreferences {
+function toAwsPreferences(preferences: RefreshPreferences): AwsRefreshPreferences {
   const aws: AwsRefreshPreferences = {
     MinHealthyPercentage: preferences.minHealthyPercentage,
     InstanceWarmup: preferences.instanceWarmup,
