@@ -68,6 +68,32 @@ const comparable = (parts: ParsedPart[]) =>
       filename: positional(p.filename) ? '' : p.filename,
     }));
 
+/** Runs the harness on user-data files; its stdout (JSON, one result a file). */
+function cloudInit(files: string[], env: Record<string, string> = {}): string {
+  return execFileSync('/usr/bin/python3', [HARNESS, ...files], {
+    env: { ...process.env, PYTHONPATH: DIST_PACKAGES, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/**
+ * Composes `customer` with `ours` and lets cloud-init's runparts run the scripts: the names they
+ * append to a log, in the order they ran, and the harness result.
+ */
+function runScripts(
+  name: string,
+  customer: Buffer,
+  ours: Buffer,
+): { order: string[]; result: { scripts: string[]; runError: string | null } | undefined } {
+  const log = join(work, `${name}.log`);
+  const file = join(work, `${name}.userdata`);
+  writeFileSync(file, composeRaw(customer, ours).raw);
+  const output = cloudInit([file], { CLOUD_INIT_RUN_SCRIPTS: '1', RUN_ORDER_LOG: log });
+  const [result] = JSON.parse(output) as { scripts: string[]; runError: string | null }[];
+  return { order: readFileSync(log, 'utf8').trim().split('\n'), result };
+}
+
 /** Scripts in a customer's MIME whose names sort low: ours must still run first. */
 function lowNamedScripts(): Buffer {
   const names = ['00-first.sh', '-dash.sh', '.dot.sh', '000.sh', '0.sh', 'AAA.sh', '_under.sh', 'part-001'];
@@ -124,12 +150,7 @@ beforeAll(() => {
       files.push(file);
     }
   }
-  const output = execFileSync('/usr/bin/python3', [HARNESS, ...files], {
-    env: { ...process.env, PYTHONPATH: DIST_PACKAGES },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const parsed = JSON.parse(output) as Parsed[];
+  const parsed = JSON.parse(cloudInit(files)) as Parsed[];
   results = new Map(
     cases.map((c, i) => [
       c.name,
@@ -229,7 +250,6 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
 
   it("cloud-init's own runparts (scripts-user) runs our script first, then the customer's in name order", () => {
     // Harmless scripts only: each appends its name to a log, in the order cloud-init runs them.
-    const log = join(work, 'run-order.log');
     const script = (name: string) => `#!/bin/sh\necho ${name} >> "$RUN_ORDER_LOG"\n`;
     const names = ['00-first.sh', '-dash.sh', '0.sh', 'AAA.sh'];
     const customer = Buffer.from(
@@ -240,31 +260,15 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
         )
         .join('')}--b\nContent-Type: text/cloud-config\n\n#cloud-config\nbootcmd: [true]\n--b--\n`,
     );
-    const file = join(work, 'run-order.userdata');
-    writeFileSync(file, composeRaw(customer, Buffer.from(script('asg-patcher'))).raw);
-    execFileSync('/usr/bin/python3', [HARNESS, file], {
-      env: { ...process.env, PYTHONPATH: DIST_PACKAGES, CLOUD_INIT_RUN_SCRIPTS: '1', RUN_ORDER_LOG: log },
-    });
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
-      'asg-patcher',
-      '-dash.sh',
-      '0.sh',
-      '00-first.sh',
-      'AAA.sh',
-    ]);
+    const { order } = runScripts('run-order', customer, Buffer.from(script('asg-patcher')));
+    expect(order).toEqual(['asg-patcher', '-dash.sh', '0.sh', '00-first.sh', 'AAA.sh']);
   });
 
   it("our script failing (exit 1) does not stop the customer's scripts: runparts runs them all, then reports ours", () => {
-    const log = join(work, 'run-after-failure.log');
     const customer = Buffer.from(`#!/bin/sh\necho customer >> "$RUN_ORDER_LOG"\n`);
     const ours = Buffer.from(`#!/bin/sh\necho asg-patcher >> "$RUN_ORDER_LOG"\nexit 1\n`);
-    const file = join(work, 'run-after-failure.userdata');
-    writeFileSync(file, composeRaw(customer, ours).raw);
-    const output = execFileSync('/usr/bin/python3', [HARNESS, file], {
-      env: { ...process.env, PYTHONPATH: DIST_PACKAGES, CLOUD_INIT_RUN_SCRIPTS: '1', RUN_ORDER_LOG: log },
-    });
-    const [result] = JSON.parse(output.toString()) as { scripts: string[]; runError: string | null }[];
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['asg-patcher', 'customer']);
+    const { order, result } = runScripts('run-after-failure', customer, ours);
+    expect(order).toEqual(['asg-patcher', 'customer']);
     // The failure is still reported (cloud-init marks scripts-user failed), naming only our script.
     expect(result?.runError).toContain(result?.scripts[0]);
     expect(result?.runError).not.toContain(result?.scripts[1]);
