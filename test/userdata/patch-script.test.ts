@@ -7,6 +7,7 @@ import { InputValidationError } from '../../src/errors.ts';
 import { PatchOptions } from '../../src/schemas.ts';
 import { generatedModule } from '../../src/userdata/embed-patch-script.ts';
 import { PATCH_SCRIPT_MARKER, renderPatchScript } from '../../src/userdata/script.ts';
+import { renderAll } from './bats/render.ts';
 
 const patchShPath = new URL('../../src/userdata/patch.sh', import.meta.url).pathname;
 const generatedPath = new URL('../../src/userdata/patch-sh.generated.ts', import.meta.url).pathname;
@@ -17,6 +18,13 @@ const ALL_OPTIONS: PatchOptions[] = [
   { updates: 'all', timeSync: true },
   { updates: 'all', timeSync: false },
 ];
+
+/** patch.sh with the placeholders filled in and nothing stripped. */
+function renderSource(options: PatchOptions): string {
+  return readFileSync(patchShPath, 'utf8')
+    .replaceAll('@@UPDATES@@', options.updates)
+    .replaceAll('@@TIME_SYNC@@', String(options.timeSync));
+}
 
 function shellcheck(path: string): { status: number | null; output: string } {
   const result = spawnSync('shellcheck', ['--shell=bash', '--severity=style', path], { encoding: 'utf8' });
@@ -53,9 +61,7 @@ describe('renderPatchScript', () => {
   });
 
   it('drops the developer comments after the header, keeping the header, directives and apt #clear lines', () => {
-    const render = (text: string) =>
-      text.replaceAll('@@UPDATES@@', 'security').replaceAll('@@TIME_SYNC@@', 'true');
-    const source = render(readFileSync(patchShPath, 'utf8'));
+    const source = renderSource({ updates: 'security', timeSync: true });
     const script = renderPatchScript({ updates: 'security', timeSync: true });
     const header = source.slice(0, source.indexOf('\n\n'));
     expect(script.startsWith(`${header}\n\n`)).toBe(true);
@@ -90,9 +96,7 @@ describe('renderPatchScript', () => {
       );
     const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-canonical-'));
     for (const [index, options] of ALL_OPTIONS.entries()) {
-      const source = readFileSync(patchShPath, 'utf8')
-        .replaceAll('@@UPDATES@@', options.updates)
-        .replaceAll('@@TIME_SYNC@@', String(options.timeSync));
+      const source = renderSource(options);
       const rendered = renderPatchScript(options);
       writeFileSync(join(dir, `source-${index}.sh`), source);
       writeFileSync(join(dir, `rendered-${index}.sh`), rendered);
@@ -120,11 +124,8 @@ describe('renderPatchScript', () => {
   });
 
   it('is a valid bash script in every rendering (bash -n)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-render-'));
-    for (const [index, options] of ALL_OPTIONS.entries()) {
-      const path = join(dir, `patch-${index}.sh`);
-      writeFileSync(path, renderPatchScript(options));
-      expect(() => execFileSync('bash', ['-n', path])).not.toThrow();
+    for (const path of renderAll(mkdtempSync(join(tmpdir(), 'asg-patcher-render-')))) {
+      expect(() => execFileSync('bash', ['-n', path]), path).not.toThrow();
     }
   });
 });
@@ -140,11 +141,8 @@ describe('shellcheck', () => {
   });
 
   it('finds nothing in any rendered script', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asg-patcher-shellcheck-'));
-    for (const [index, options] of ALL_OPTIONS.entries()) {
-      const path = join(dir, `patch-${index}.sh`);
-      writeFileSync(path, renderPatchScript(options));
-      expect(shellcheck(path), JSON.stringify(options)).toEqual({ status: 0, output: '' });
+    for (const path of renderAll(mkdtempSync(join(tmpdir(), 'asg-patcher-shellcheck-')))) {
+      expect(shellcheck(path), path).toEqual({ status: 0, output: '' });
     }
   });
 });
