@@ -55,13 +55,9 @@ export const ExecutionInput = z.strictObject({
   dryRun: z.boolean().default(false),
   /** Create a new version and refresh even when the group already carries the current script. */
   force: z.boolean().default(false),
-  patch: PatchOptions.default({ updates: 'security', timeSync: true }),
-  refreshPreferences: RefreshPreferences.default({
-    minHealthyPercentage: 90,
-    instanceWarmup: 300,
-    autoRollback: true,
-    skipMatching: true,
-  }),
+  // prefault: an omitted object is parsed as {}, so its fields take their own defaults.
+  patch: PatchOptions.prefault({}),
+  refreshPreferences: RefreshPreferences.prefault({}),
   /** How many groups are patched at once. */
   maxConcurrency: z.number().int().min(1).max(40).default(5),
   /** Seconds between two DescribeInstanceRefreshes of one refresh. */
@@ -229,8 +225,7 @@ export const PromoteDefaultVersionOutput = z.strictObject({
 export type PromoteDefaultVersionOutput = z.infer<typeof PromoteDefaultVersionOutput>;
 
 /** The Catch output of Step Functions: `Cause` is the Lambda's JSON error document. */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
-export type CaughtError = z.infer<typeof CaughtError>;
+const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
 export const RestoreAutoScalingGroupInput = z.strictObject({
   asgName: z.string().min(1),
