@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bastionParts, withFreshBastion } from '../../examples/refresh-demo-scenario.ts';
 import type { AccountSnapshot } from '../../src/fake/account.ts';
 import type { Summary } from '../../src/schemas.ts';
+import { tableCells } from '../unit/cli/table.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const committedDemo = join(root, 'examples/demo-scenario.json');
@@ -36,16 +37,7 @@ function cli(...args: string[]): CliRun {
 
 /** The final table's rows (cli-table3 draws them with │), keyed by group name. */
 function tableRows(stdout: string): Map<string, string[]> {
-  const rows = stdout
-    .split('\n')
-    .filter((line) => line.startsWith('│'))
-    .map((line) =>
-      line
-        .split('│')
-        .slice(1, -1)
-        .map((cell) => cell.trim()),
-    );
-  const [header, ...body] = rows;
+  const [header, ...body] = tableCells(stdout);
   expect(header).toEqual(['group', 'version', 'refresh', 'status', 'failed at / error', 'duration']);
   return new Map(body.map((cells) => [cells[0] ?? '', cells]));
 }
@@ -113,30 +105,11 @@ describe('asg-patcher run on the demo scenario', () => {
       const [, version, refresh, status, failure] = rows.get(name) ?? [];
       return { version, refreshed: refresh !== '-', status, failure };
     };
-    expect(pick('web-frontend-prod')).toEqual({
-      version: 'v3 -> v4',
-      refreshed: true,
-      status: 'succeeded',
-      failure: '-',
-    });
-    expect(pick('api-prod')).toEqual({
-      version: 'v2 -> v3',
-      refreshed: true,
-      status: 'succeeded',
-      failure: '-',
-    });
-    expect(pick('batch-workers-spot')).toEqual({
-      version: 'v2 -> v3',
-      refreshed: true,
-      status: 'succeeded',
-      failure: '-',
-    });
-    expect(pick('internal-tools')).toEqual({
-      version: 'v2 -> v3',
-      refreshed: true,
-      status: 'succeeded',
-      failure: '-',
-    });
+    const succeeded = (version: string) => ({ version, refreshed: true, status: 'succeeded', failure: '-' });
+    expect(pick('web-frontend-prod')).toEqual(succeeded('v3 -> v4'));
+    expect(pick('api-prod')).toEqual(succeeded('v2 -> v3'));
+    expect(pick('batch-workers-spot')).toEqual(succeeded('v2 -> v3'));
+    expect(pick('internal-tools')).toEqual(succeeded('v2 -> v3'));
     expect(pick('bastion')).toEqual({
       version: 'v2',
       refreshed: false,

@@ -4,34 +4,15 @@
  * (installFakeAccount, standing in for the operator's account's API), so nothing reaches the network.
  * `--wait-ms 0` only shortens WaitForRefresh; a live run without it waits pollIntervalSeconds.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../src/cli/program.ts';
+import { describe, expect, it } from 'vitest';
 import { seedGroup, useFakeAccount } from '../steps/support/fixtures.ts';
-
-interface Ran {
-  code: number;
-  stdout: string[];
-  stderr: string[];
-}
-
-async function cli(...args: string[]): Promise<Ran> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(args, { log: (l) => stdout.push(l), error: (l) => stderr.push(l) });
-  return { code, stdout, stderr };
-}
+import { cli, type Ran, useAwsEnv } from './support.ts';
 
 /** Printed lines (the table is printed as one multi-line string). */
 const lines = (run: Ran): string[] => run.stdout.join('\n').split('\n');
 
-beforeAll(() => {
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'dummy-secret');
-  // The env credential provider reports this as the credentials' account id.
-  vi.stubEnv('AWS_ACCOUNT_ID', '111122223333');
-});
-afterAll(() => vi.unstubAllEnvs());
+// The env credential provider reports AWS_ACCOUNT_ID as the credentials' account id.
+useAwsEnv({ AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '111122223333' });
 
 describe('asg-patcher run --live', () => {
   const account = useFakeAccount();

@@ -10,26 +10,17 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../src/cli/program.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Summary } from '../../../src/schemas.ts';
+import { cli, type Ran, useAwsEnv } from './support.ts';
+import { tableCells } from './table.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:asg-patcher-prod';
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:asg-patcher-prod:manual-web';
 const sfn = mockClient(SFNClient);
 
-interface Ran {
-  code: number;
-  stdout: string[];
-  stderr: string[];
-}
-
-async function cli(...args: string[]): Promise<Ran> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(args, { log: (l) => stdout.push(l), error: (l) => stderr.push(l) });
-  return { code, stdout, stderr };
-}
+/** `asg-patcher start --state-machine-arn ARN ...args`. */
+const start = (...args: string[]): Promise<Ran> => cli('start', '--state-machine-arn', ARN, ...args);
 
 /** The input StartExecution was sent, parsed, and the rest of its request. */
 function startRequest(): { stateMachineArn?: string; name?: string; input: unknown } {
@@ -65,12 +56,7 @@ const SUMMARY: Summary = {
   ],
 };
 
-beforeAll(() => {
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'dummy-secret');
-});
-afterAll(() => vi.unstubAllEnvs());
+useAwsEnv({ AWS_REGION: 'us-east-1' });
 
 beforeEach(() => {
   sfn.reset();
@@ -79,16 +65,7 @@ beforeEach(() => {
 
 describe('asg-patcher start: the StartExecution request', () => {
   it('targets groups by name, with the run name, in the Region of the ARN', async () => {
-    const run = await cli(
-      'start',
-      '--state-machine-arn',
-      ARN,
-      '--asg-name',
-      'web-frontend-prod',
-      'api-prod',
-      '--name',
-      'manual-web',
-    );
+    const run = await start('--asg-name', 'web-frontend-prod', 'api-prod', '--name', 'manual-web');
     expect(run.code).toBe(0);
     expect(startRequest()).toEqual({
       stateMachineArn: ARN,
@@ -102,10 +79,7 @@ describe('asg-patcher start: the StartExecution request', () => {
   });
 
   it('targets groups by tag: a bare key, one value, several values; --dry-run sets dryRun', async () => {
-    const run = await cli(
-      'start',
-      '--state-machine-arn',
-      ARN,
+    const run = await start(
       '--tag',
       'asg-patcher',
       '--tag',
@@ -130,10 +104,7 @@ describe('asg-patcher start: the StartExecution request', () => {
   });
 
   it('keeps the fields of --input and puts the flags on top of it', async () => {
-    const run = await cli(
-      'start',
-      '--state-machine-arn',
-      ARN,
+    const run = await start(
       '--input',
       '{"targets":{"asgNames":["old"]},"maxConcurrency":2,"patch":{"updates":"all"}}',
       '--asg-name',
@@ -161,7 +132,7 @@ describe('asg-patcher start: bad usage exits 2 before any AWS call', () => {
     ['names and tags together', ['--asg-name', 'web', '--tag', 'env=prod'], /cannot be used with option/],
     ['a bad execution name', ['--asg-name', 'web', '--name', 'manual web'], /--name "manual web": 1 to 80/],
   ])('%s', async (_what, args, message) => {
-    const run = await cli('start', '--state-machine-arn', ARN, ...args);
+    const run = await start(...args);
     expect(run.code).toBe(2);
     expect(run.stderr.join('\n')).toMatch(message);
     expect(sfn.calls()).toHaveLength(0);
@@ -184,32 +155,11 @@ describe('asg-patcher start: bad usage exits 2 before any AWS call', () => {
 
 describe('asg-patcher start --follow', () => {
   const follow = (): Promise<Ran> =>
-    cli(
-      'start',
-      '--state-machine-arn',
-      ARN,
-      '--asg-name',
-      'web-frontend-prod',
-      'reports-prod',
-      '--follow',
-      '--interval',
-      '0',
-    );
+    start('--asg-name', 'web-frontend-prod', 'reports-prod', '--follow', '--interval', '0');
 
   /** The table rows cli-table3 draws (│ cells │), keyed by group. */
-  function rows(stdout: string[]): Map<string, string[]> {
-    const body = stdout
-      .join('\n')
-      .split('\n')
-      .filter((line) => line.startsWith('│'))
-      .map((line) =>
-        line
-          .split('│')
-          .slice(1, -1)
-          .map((cell) => cell.trim()),
-      );
-    return new Map(body.map((cells) => [cells[0] ?? '', cells]));
-  }
+  const rows = (stdout: string[]): Map<string, string[]> =>
+    new Map(tableCells(stdout.join('\n')).map((cells) => [cells[0] ?? '', cells]));
 
   it('polls through RUNNING to SUCCEEDED, prints the Summarize output as the run table, exits 0', async () => {
     const succeeded: Summary = {
