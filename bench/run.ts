@@ -119,7 +119,6 @@ interface Measured {
   wallMs: number;
   perGroup: Map<string, number>;
   runLevel: number;
-  retries: number;
 }
 
 /** Runs a scenario once and counts transitions: states entered, plus one per retry (billed too). */
@@ -131,14 +130,12 @@ async function measure(scenario: Record<string, unknown>): Promise<Measured> {
   const wallMs = performance.now() - started;
   const perGroup = new Map<string, number>();
   let runLevel = 0;
-  let retries = 0;
   for (const event of result.events) {
     if (event.type !== 'entered' && event.type !== 'retried') continue;
-    if (event.type === 'retried') retries++;
     if (event.asgName === undefined) runLevel++;
     else perGroup.set(event.asgName, (perGroup.get(event.asgName) ?? 0) + 1);
   }
-  return { result, wallMs, perGroup, runLevel, retries };
+  return { result, wallMs, perGroup, runLevel };
 }
 
 async function demoTransitions(): Promise<void> {

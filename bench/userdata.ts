@@ -2,7 +2,7 @@
  * User-data composer figures: throughput of composeUserData and the sizes it produces for typical
  * inputs, against EC2's 16,384-byte raw limit, and how much plain (readable) customer content
  * fits beside our gzip part. `npx tsx bench/userdata.ts`, or called from bench/run.ts through
- * `benchUserData()`. Every number is measured on this machine.
+ * `printUserDataBench()`. Every number is measured on this machine.
  */
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
