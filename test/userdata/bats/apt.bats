@@ -130,10 +130,10 @@ APT_CONFIG="$STUB_STATE/wrapper.conf" apt-config dump >"$STUB_STATE/apt-config.d
 @test "Ubuntu 24.04: timesyncd already pointing at 169.254.169.123 changes nothing" {
   root_ubuntu2404
   printf 'NTP=169.254.169.123\n' >>"$ROOT/etc/systemd/timesyncd.conf"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_not_called_like '^systemctl '
   assert_log_contains 'time sync already configured'
 }
@@ -231,10 +231,10 @@ SOURCES
 @test "Debian 12: already configured in sources.d changes nothing" {
   root_debian12
   write /etc/chrony/sources.d/aws.sources <<<"server 169.254.169.123 iburst"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_not_called_like '^systemctl '
 }
 

@@ -9,10 +9,10 @@ teardown() { assert_never_rebooted; }
 
 @test "timeSync=false leaves every time configuration alone" {
   root_al2023
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security false
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_not_called_like '^systemctl '
   assert_status_file 'time_sync=disabled'
   assert_called 'dnf -y --releasever=latest upgrade --security'
@@ -82,11 +82,11 @@ teardown() { assert_never_rebooted; }
 
 @test "the unrendered template refuses to run (exit 2) and changes nothing" {
   root_al2
-  before=$(hash_tree)
+  snapshot_etc
   run env -i PATH="$STUBS:/usr/bin:/bin" CALLS="$CALLS" STUB_STATE="$STUB_STATE" ASG_PATCHER_ROOT="$ROOT" \
     /bin/bash "$REPO_ROOT/src/userdata/patch.sh"
   assert_status 2
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_not_called_like '^(yum|systemctl) '
 }
 

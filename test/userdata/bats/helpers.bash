@@ -149,6 +149,15 @@ hash_tree() {
   (cd "$ROOT" && find etc -type f -print0 | sort -z | xargs -0 sha256sum)
 }
 
+# snapshot_etc, then assert_etc_unchanged [WHEN]: no file under the fake root's /etc changed between.
+snapshot_etc() {
+  ETC_BEFORE=$(hash_tree)
+}
+
+assert_etc_unchanged() {
+  [[ $(hash_tree) == "$ETC_BEFORE" ]] || fail_with "files under /etc changed${1:+ $1}"
+}
+
 # --- fake roots ----------------------------------------------------------------------------------
 
 os_release() {

@@ -37,11 +37,11 @@ teardown() { assert_never_rebooted; }
   root_al2
   run_patch security true
   assert_status 0
-  before=$(hash_tree)
+  snapshot_etc
   : >"$CALLS"
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed on the second run"
+  assert_etc_unchanged "on the second run"
   [[ $(grep -c '169.254.169.123' "$ROOT/etc/chrony.conf") -eq 1 ]] || fail_with "server line duplicated"
   assert_call_count systemctl 0
   assert_log_contains 'time sync already configured'
@@ -50,10 +50,10 @@ teardown() { assert_never_rebooted; }
 @test "AL2: already configured (the AMI's own server line) changes nothing and restarts nothing" {
   root_al2
   printf '%s\n' "$CHRONY_AMAZON" >>"$ROOT/etc/chrony.conf"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_call_count systemctl 0
   assert_log_contains 'time sync already configured'
   assert_status_file 'time_sync=already-configured'
@@ -62,10 +62,10 @@ teardown() { assert_never_rebooted; }
 @test "AL2: the IPv6 endpoint fd00:ec2::123 counts as configured too" {
   root_al2
   printf 'server fd00:ec2::123 prefer iburst minpoll 4 maxpoll 4\n' >>"$ROOT/etc/chrony.conf"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
 }
 
 @test "AL2: a commented-out server line does not count as configured" {
@@ -136,10 +136,10 @@ teardown() { assert_never_rebooted; }
 @test "AL2023: already configured (link-local.sources, as the AMI ships it) changes nothing" {
   root_al2023
   write /etc/chrony.d/link-local.sources <<<"$CHRONY_AMAZON"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_no_file /etc/chrony.d/asg-patcher-amazon-time-sync.sources
   assert_call_count systemctl 0
   assert_log_contains 'time sync already configured'
@@ -191,10 +191,10 @@ teardown() { assert_never_rebooted; }
 @test "RHEL 9: already configured in an included .conf changes nothing" {
   root_rhel9
   write /etc/chrony.d/aws.conf <<<"$CHRONY_AMAZON"
-  before=$(hash_tree)
+  snapshot_etc
   run_patch security true
   assert_status 0
-  [[ $(hash_tree) == "$before" ]] || fail_with "files under /etc changed"
+  assert_etc_unchanged
   assert_call_count systemctl 0
 }
 
