@@ -46,7 +46,7 @@ export type AutoScalingCommandName = (typeof AUTO_SCALING_COMMANDS)[number];
 export type FakeCommandName = Ec2CommandName | AutoScalingCommandName;
 
 /** Commands that change the account (what "no mutating call was made" is checked against). */
-export const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeCommandName>([
+const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeCommandName>([
   'CreateLaunchTemplateVersion',
   'ModifyLaunchTemplate',
   'DeleteLaunchTemplateVersions',
@@ -59,14 +59,14 @@ export const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeComma
 /** The statuses AWS reports (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html). */
 export const REFRESH_STATUSES = RefreshStatus.options;
 export type FakeRefreshStatus = (typeof REFRESH_STATUSES)[number];
-const TERMINAL: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
-  'Successful',
-  'Failed',
-  'Cancelled',
-  'RollbackSuccessful',
-  'RollbackFailed',
+/** A refresh in one of these still owns the group; every other status is terminal. */
+const ACTIVE: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
+  'Pending',
+  'InProgress',
+  'Cancelling',
+  'RollbackInProgress',
+  'Baking',
 ]);
-export const isTerminalRefreshStatus = (s: FakeRefreshStatus): boolean => TERMINAL.has(s);
 
 /**
  * How a group's next instance refresh behaves. The refresh shows one status per
@@ -77,10 +77,7 @@ export const isTerminalRefreshStatus = (s: FakeRefreshStatus): boolean => TERMIN
  */
 export type RefreshScript = 'succeed' | 'fail' | 'rollback' | 'stuck' | readonly FakeRefreshStatus[];
 
-export const REFRESH_PRESETS: Record<
-  Exclude<RefreshScript, readonly FakeRefreshStatus[]>,
-  FakeRefreshStatus[]
-> = {
+const REFRESH_PRESETS: Record<Exclude<RefreshScript, readonly FakeRefreshStatus[]>, FakeRefreshStatus[]> = {
   succeed: ['Pending', 'InProgress', 'Successful'],
   fail: ['Pending', 'InProgress', 'Failed'],
   rollback: ['Pending', 'InProgress', 'RollbackInProgress', 'RollbackSuccessful'],
@@ -222,7 +219,7 @@ const SERVER_ERRORS = new Set(['InternalFailure', 'InternalError', 'ServiceUnava
  * (accepted by wire code, `InstanceRefreshInProgress`, or class name, `InstanceRefreshInProgressFault`);
  * everything else is the service's base exception with `name` = the AWS error code.
  */
-export function awsError(service: FakeService, name: string, message?: string): Error {
+function awsError(service: FakeService, name: string, message?: string): Error {
   const code = name.replace(/Fault$/, '');
   if (service === 'autoscaling' && code in AUTO_SCALING_FAULTS) {
     const Fault = AUTO_SCALING_FAULTS[code as keyof typeof AUTO_SCALING_FAULTS];
@@ -291,8 +288,7 @@ interface RefreshState {
   preferences?: Record<string, unknown>;
   /** The `rollback` preset of a refresh started by StartInstanceRefresh: AutoRollback decides. */
   automaticRollback: boolean;
-  /** Whether AWS could roll this refresh back (decided at start). */
-  rollbackPossible: boolean;
+  /** Why AWS could not roll this refresh back (decided at start); undefined when it could. */
   rollbackReason?: string;
   total: number;
   startTime: Date;
@@ -300,15 +296,9 @@ interface RefreshState {
   statusReason?: string;
 }
 
-const ACTIVE: ReadonlySet<FakeRefreshStatus> = new Set<FakeRefreshStatus>([
-  'Pending',
-  'InProgress',
-  'Cancelling',
-  'RollbackInProgress',
-  'Baking',
-]);
-
 type Input = Record<string, unknown>;
+/** A response without `$metadata` (handle() adds it, as the SDK does to every response). */
+type Output = Record<string, unknown>;
 
 /** AWS's message for the instance refresh "Update restriction" (see checkUpdateRestriction). */
 export const ACTIVE_REFRESH_UPDATE_MESSAGE =
@@ -521,7 +511,7 @@ export class FakeAccount {
     this.calls.push(call);
     try {
       this.injectFaults(service, command, input);
-      return this.dispatch(command, input);
+      return { ...this.dispatch(command, input), $metadata: metadata(200) };
     } catch (error) {
       call.error = error instanceof Error ? error.name : String(error);
       throw error;
@@ -543,7 +533,7 @@ export class FakeAccount {
     }
   }
 
-  private dispatch(command: FakeCommandName, input: Input): unknown {
+  private dispatch(command: FakeCommandName, input: Input): Output {
     switch (command) {
       case 'DescribeLaunchTemplates':
         return this.describeLaunchTemplates(input);
@@ -573,13 +563,13 @@ export class FakeAccount {
   // ----- EC2 ---------------------------------------------------------------------------------
 
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html
-  private describeLaunchTemplates(input: Input): unknown {
+  private describeLaunchTemplates(input: Input): Output {
     const ids = strings(input.LaunchTemplateIds);
     const names = strings(input.LaunchTemplateNames);
     let found = this.templates;
     if (ids) found = ids.map((id) => this.templateOrThrow({ LaunchTemplateId: id }));
     if (names) found = names.map((name) => this.templateOrThrow({ LaunchTemplateName: name }));
-    const page = paginate(found, input.NextToken, input.MaxResults, 'MaxResults', 'ec2');
+    const page = paginate('ec2', found, input);
     return {
       LaunchTemplates: page.items.map((t) => ({
         LaunchTemplateId: t.id,
@@ -589,15 +579,14 @@ export class FakeAccount {
         DefaultVersionNumber: t.defaultVersion,
         LatestVersionNumber: this.latest(t),
       })),
-      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      $metadata: metadata(200),
+      ...page.next,
     };
   }
 
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
   // Versions may hold numbers, `$Latest` and `$Default`; an unknown number is
   // InvalidLaunchTemplateId.VersionNotFound.
-  private describeLaunchTemplateVersions(input: Input): unknown {
+  private describeLaunchTemplateVersions(input: Input): Output {
     const t = this.templateOrThrow(input);
     const requested = strings(input.Versions);
     let numbers: number[];
@@ -608,11 +597,10 @@ export class FakeAccount {
       const max = Number(input.MaxVersion ?? Number.MAX_SAFE_INTEGER);
       numbers = [...t.versions.keys()].filter((n) => n >= min && n <= max).sort((a, b) => b - a);
     }
-    const page = paginate(numbers, input.NextToken, input.MaxResults, 'MaxResults', 'ec2');
+    const page = paginate('ec2', numbers, input);
     return {
       LaunchTemplateVersions: page.items.map((n) => this.describeVersion(t, n)),
-      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      $metadata: metadata(200),
+      ...page.next,
     };
   }
 
@@ -622,7 +610,7 @@ export class FakeAccount {
   // any corresponding launch parameters inherited from the source version." Top-level fields are replaced
   // whole (a given NetworkInterfaces list replaces the source's list). Versions are numbered in the order
   // they are created and never renumbered.
-  private createLaunchTemplateVersion(input: Input): unknown {
+  private createLaunchTemplateVersion(input: Input): Output {
     const t = this.templateOrThrow(input);
     const given = input.LaunchTemplateData;
     if (!given || typeof given !== 'object')
@@ -648,12 +636,12 @@ export class FakeAccount {
       createdAt: this.now(),
       data,
     });
-    return { LaunchTemplateVersion: this.describeVersion(t, t.lastAssigned), $metadata: metadata(200) };
+    return { LaunchTemplateVersion: this.describeVersion(t, t.lastAssigned) };
   }
 
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyLaunchTemplate.html
   // SetDefaultVersion (DefaultVersion in the SDK) must name an existing version.
-  private modifyLaunchTemplate(input: Input): unknown {
+  private modifyLaunchTemplate(input: Input): Output {
     const t = this.templateOrThrow(input);
     const requested = input.DefaultVersion ?? input.SetDefaultVersion;
     if (requested !== undefined) t.defaultVersion = this.resolveVersion(t, String(requested));
@@ -665,7 +653,6 @@ export class FakeAccount {
         DefaultVersionNumber: t.defaultVersion,
         LatestVersionNumber: this.latest(t),
       },
-      $metadata: metadata(200),
     };
   }
 
@@ -673,7 +660,7 @@ export class FakeAccount {
   // "You can't delete the default version of a launch template"; failures are reported per version in
   // UnsuccessfullyDeletedLaunchTemplateVersions with a ResponseError code
   // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResponseError.html), not thrown.
-  private deleteLaunchTemplateVersions(input: Input): unknown {
+  private deleteLaunchTemplateVersions(input: Input): Output {
     const t = this.templateOrThrow(input);
     const ok: unknown[] = [];
     const failed: unknown[] = [];
@@ -704,7 +691,6 @@ export class FakeAccount {
     return {
       SuccessfullyDeletedLaunchTemplateVersions: ok,
       UnsuccessfullyDeletedLaunchTemplateVersions: failed,
-      $metadata: metadata(200),
     };
   }
 
@@ -714,7 +700,7 @@ export class FakeAccount {
   // Unknown names are left out (no error). Filters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html):
   // `tag-key`, `tag-value`, `tag:<key>`; values of one filter are ORed, filters are ANDed.
   // MaxRecords defaults to 50, at most 100.
-  private describeAutoScalingGroups(input: Input): unknown {
+  private describeAutoScalingGroups(input: Input): Output {
     const names = strings(input.AutoScalingGroupNames);
     const filters = (Array.isArray(input.Filters) ? input.Filters : []) as {
       Name?: string;
@@ -723,11 +709,10 @@ export class FakeAccount {
     const matching = this.groups.filter(
       (g) => (!names || names.includes(g.name)) && filters.every((f) => matchesFilter(g, f)),
     );
-    const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
+    const page = paginate('autoscaling', matching, input);
     return {
       AutoScalingGroups: page.items.map((g) => this.describeGroup(g)),
-      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      $metadata: metadata(200),
+      ...page.next,
     };
   }
 
@@ -735,7 +720,7 @@ export class FakeAccount {
   // "Any properties that you don't specify are not changed by this update request" (so a policy's
   // Overrides survive a new LaunchTemplateSpecification). A new launch template affects only instances
   // launched later: nothing is replaced.
-  private updateAutoScalingGroup(input: Input): unknown {
+  private updateAutoScalingGroup(input: Input): Output {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     this.checkUpdateRestriction(g, input);
     if (input.LaunchTemplate !== undefined && input.MixedInstancesPolicy !== undefined)
@@ -744,36 +729,24 @@ export class FakeAccount {
         'ValidationError',
         'Specify either LaunchTemplate or MixedInstancesPolicy',
       );
-    if (input.LaunchTemplate !== undefined) {
-      g.launchTemplate = this.checkedReference(input.LaunchTemplate as LaunchTemplateReference);
-      g.mixedInstancesPolicy = undefined;
-      g.launchConfigurationName = undefined;
-    }
+    if (input.LaunchTemplate !== undefined)
+      configure(g, {
+        launchTemplate: this.checkedReference(input.LaunchTemplate as LaunchTemplateReference),
+      });
     if (input.MixedInstancesPolicy !== undefined) {
       const given = input.MixedInstancesPolicy as MixedInstancesPolicyShape;
       const spec = given.LaunchTemplate?.LaunchTemplateSpecification;
+      if (spec) this.checkedReference(spec);
       const old = g.mixedInstancesPolicy ?? {};
-      g.mixedInstancesPolicy = {
-        ...old,
-        ...clone(given),
-        LaunchTemplate: {
-          ...old.LaunchTemplate,
-          ...clone(given.LaunchTemplate ?? {}),
-          ...(spec ? { LaunchTemplateSpecification: this.checkedReference(spec) } : {}),
-        },
-      };
-      g.launchTemplate = undefined;
-      g.launchConfigurationName = undefined;
+      const merged = { ...old, ...given, LaunchTemplate: { ...old.LaunchTemplate, ...given.LaunchTemplate } };
+      configure(g, { mixedInstancesPolicy: this.normalisePolicy(merged) });
     }
-    if (typeof input.LaunchConfigurationName === 'string') {
-      g.launchConfigurationName = input.LaunchConfigurationName;
-      g.launchTemplate = undefined;
-      g.mixedInstancesPolicy = undefined;
-    }
+    if (typeof input.LaunchConfigurationName === 'string')
+      configure(g, { launchConfigurationName: input.LaunchConfigurationName });
     if (typeof input.MinSize === 'number') g.minSize = input.MinSize;
     if (typeof input.MaxSize === 'number') g.maxSize = input.MaxSize;
     if (typeof input.DesiredCapacity === 'number') g.desiredCapacity = input.DesiredCapacity;
-    return { $metadata: metadata(200) };
+    return {};
   }
 
   /**
@@ -799,9 +772,9 @@ export class FakeAccount {
   // One active refresh per group (InstanceRefreshInProgress). AutoRollback is refused when rollback
   // is not supported (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html):
   // no desired configuration, the group on `$Latest`/`$Default`, or an SSM parameter as ImageId.
-  private startInstanceRefresh(input: Input): unknown {
+  private startInstanceRefresh(input: Input): Output {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
-    if (this.refreshes.some((r) => r.asgName === g.name && ACTIVE.has(this.status(r))))
+    if (this.activeRefresh(g.name))
       throw awsError(
         'autoscaling',
         'InstanceRefreshInProgress',
@@ -821,36 +794,29 @@ export class FakeAccount {
         : {}),
     };
     const preferences = input.Preferences as Record<string, unknown> | undefined;
-    const created = this.createRefresh(g, g.refresh, checkedDesired, preferences, true);
-    if (preferences?.AutoRollback === true && !created.rollbackPossible) {
-      this.refreshes.splice(this.refreshes.indexOf(created), 1);
-      throw awsError(
-        'autoscaling',
-        'ValidationError',
-        `AutoRollback is not supported: ${created.rollbackReason}`,
-      );
-    }
-    return { InstanceRefreshId: created.id, $metadata: metadata(200) };
+    const blocker = this.rollbackBlocker(g, checkedDesired);
+    if (preferences?.AutoRollback === true && blocker !== undefined)
+      throw awsError('autoscaling', 'ValidationError', `AutoRollback is not supported: ${blocker}`);
+    return { InstanceRefreshId: this.createRefresh(g, g.refresh, checkedDesired, preferences, true).id };
   }
 
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeInstanceRefreshes.html
   // Most recent first. A describe is the fake's unit of time: each status of a script is reported once,
   // then the refresh moves on (the last status stays). Effects happen when a status is reached, as on
   // AWS, so a refresh may have succeeded (and saved its configuration) before anyone describes it again.
-  private describeInstanceRefreshes(input: Input): unknown {
+  private describeInstanceRefreshes(input: Input): Output {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     const ids = strings(input.InstanceRefreshIds);
     const matching = this.refreshes
       .filter((r) => r.asgName === g.name && (!ids || ids.includes(r.id)))
       .reverse();
-    const page = paginate(matching, input.NextToken, input.MaxRecords, 'MaxRecords', 'autoscaling');
+    const page = paginate('autoscaling', matching, input);
     const out = page.items.map((r) => this.describeRefresh(r));
     // Time passes: each refresh just reported moves one step along its script.
     for (const r of page.items) this.advance(r);
     return {
       InstanceRefreshes: out,
-      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      $metadata: metadata(200),
+      ...page.next,
     };
   }
 
@@ -858,38 +824,38 @@ export class FakeAccount {
   // Only an active refresh (ActiveInstanceRefreshNotFound otherwise); refused with
   // IrreversibleInstanceRefresh when rollback is not supported. The group keeps the configuration
   // last saved on it, which the fake never changed before success.
-  private rollbackInstanceRefresh(input: Input): unknown {
-    const g = this.groupOrValidationError(input.AutoScalingGroupName);
-    const r = this.activeRefresh(g.name);
-    if (!r || this.status(r) === 'Cancelling' || this.status(r) === 'RollbackInProgress')
-      throw awsError(
-        'autoscaling',
-        'ActiveInstanceRefreshNotFound',
-        'No in progress or pending Instance Refresh found',
-      );
-    if (!r.rollbackPossible)
+  private rollbackInstanceRefresh(input: Input): Output {
+    const r = this.refreshToStop(input, ['Cancelling', 'RollbackInProgress']);
+    if (r.rollbackReason !== undefined)
       throw awsError(
         'autoscaling',
         'IrreversibleInstanceRefresh',
         `The instance refresh cannot be rolled back: ${r.rollbackReason}`,
       );
-    this.rescript(r, ['RollbackInProgress', 'RollbackSuccessful'], 'Rollback requested by the user');
-    return { InstanceRefreshId: r.id, $metadata: metadata(200) };
+    return this.rescript(r, ['RollbackInProgress', 'RollbackSuccessful'], 'Rollback requested by the user');
   }
 
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html
   // Moves an active refresh to Cancelling, then Cancelled; ActiveInstanceRefreshNotFound otherwise.
-  private cancelInstanceRefresh(input: Input): unknown {
+  private cancelInstanceRefresh(input: Input): Output {
+    return this.rescript(
+      this.refreshToStop(input, ['Cancelling']),
+      ['Cancelling', 'Cancelled'],
+      'Cancelled by the user',
+    );
+  }
+
+  /** The group's active refresh, unless it is already `stopping` (ActiveInstanceRefreshNotFound). */
+  private refreshToStop(input: Input, stopping: FakeRefreshStatus[]): RefreshState {
     const g = this.groupOrValidationError(input.AutoScalingGroupName);
     const r = this.activeRefresh(g.name);
-    if (!r || this.status(r) === 'Cancelling')
+    if (!r || stopping.includes(this.status(r)))
       throw awsError(
         'autoscaling',
         'ActiveInstanceRefreshNotFound',
         'No in progress or pending Instance Refresh found',
       );
-    this.rescript(r, ['Cancelling', 'Cancelled'], 'Cancelled by the user');
-    return { InstanceRefreshId: r.id, $metadata: metadata(200) };
+    return r;
   }
 
   // ----- refresh lifecycle -------------------------------------------------------------------
@@ -904,7 +870,6 @@ export class FakeAccount {
     this.refreshCounter += 1;
     const statuses = typeof script === 'string' ? REFRESH_PRESETS[script] : [...script];
     if (statuses.length === 0) throw new Error(`refresh script for ${g.name} is empty`);
-    const reason = this.rollbackBlocker(g, desired);
     const r: RefreshState = {
       id: `${this.refreshCounter.toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`,
       asgName: g.name,
@@ -914,8 +879,7 @@ export class FakeAccount {
       desiredConfiguration: desired && clone(desired),
       preferences: preferences && clone(preferences),
       automaticRollback: script === 'rollback' && startedHere,
-      rollbackPossible: reason === undefined,
-      rollbackReason: reason,
+      rollbackReason: this.rollbackBlocker(g, desired),
       total: g.desiredCapacity,
       startTime: this.now(),
     };
@@ -953,7 +917,7 @@ export class FakeAccount {
     // failing refresh back by itself only with AutoRollback on (and only when rollback is possible);
     // otherwise the scripted automatic rollback becomes a plain failure.
     if (r.automaticRollback && this.status(r) === 'RollbackInProgress' && !r.statusReason) {
-      if (r.preferences?.AutoRollback === true && r.rollbackPossible) {
+      if (r.preferences?.AutoRollback === true && r.rollbackReason === undefined) {
         r.statusReason = 'The instance refresh failed and was rolled back automatically (simulated)';
       } else {
         r.script = [...r.script.slice(0, r.cursor), 'Failed'];
@@ -963,23 +927,17 @@ export class FakeAccount {
     if (s === 'Failed' && !r.statusReason)
       r.statusReason = 'Instances did not pass their health checks during the warmup (simulated)';
     r.history.push(s);
-    if (TERMINAL.has(s)) r.endTime = this.now();
+    if (!ACTIVE.has(s)) r.endTime = this.now();
     // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html:
     // "Once the instance refresh succeeds, Amazon EC2 Auto Scaling updates the settings of the Auto
     // Scaling group to reflect the new desired configuration." Not before, and not on rollback.
-    if (s === 'Successful' && r.desiredConfiguration) {
-      const g = this.groups.find((x) => x.name === r.asgName);
-      if (g && r.desiredConfiguration.LaunchTemplate) {
-        g.launchTemplate = clone(r.desiredConfiguration.LaunchTemplate);
-        g.mixedInstancesPolicy = undefined;
-        g.launchConfigurationName = undefined;
-      }
-      if (g && r.desiredConfiguration.MixedInstancesPolicy) {
-        g.mixedInstancesPolicy = clone(r.desiredConfiguration.MixedInstancesPolicy);
-        g.launchTemplate = undefined;
-        g.launchConfigurationName = undefined;
-      }
-    }
+    const desired = r.desiredConfiguration;
+    const g = this.groups.find((x) => x.name === r.asgName);
+    if (s === 'Successful' && g && (desired?.LaunchTemplate || desired?.MixedInstancesPolicy))
+      configure(g, {
+        launchTemplate: clone(desired.LaunchTemplate),
+        mixedInstancesPolicy: clone(desired.MixedInstancesPolicy),
+      });
   }
 
   private advance(r: RefreshState): void {
@@ -989,11 +947,12 @@ export class FakeAccount {
     }
   }
 
-  /** Replaces the rest of an active refresh's script (rollback, cancel). */
-  private rescript(r: RefreshState, next: FakeRefreshStatus[], reason: string): void {
+  /** Replaces the rest of an active refresh's script (rollback, cancel); the API's answer. */
+  private rescript(r: RefreshState, next: FakeRefreshStatus[], reason: string): Output {
     r.script = [...r.script.slice(0, r.cursor + 1), ...next];
     r.statusReason = reason;
     this.advance(r);
+    return { InstanceRefreshId: r.id };
   }
 
   private activeRefresh(asgName: string): RefreshState | undefined {
@@ -1228,6 +1187,16 @@ export class FakeAccount {
 // Module helpers
 // ---------------------------------------------------------------------------------------------
 
+/** Points the group at what `to` names (one of the three), and at nothing else. */
+function configure(
+  g: GroupState,
+  to: Pick<GroupState, 'launchTemplate' | 'mixedInstancesPolicy' | 'launchConfigurationName'>,
+): void {
+  g.launchTemplate = to.launchTemplate;
+  g.mixedInstancesPolicy = to.mixedInstancesPolicy;
+  g.launchConfigurationName = to.launchConfigurationName;
+}
+
 function strings(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.map(String) : undefined;
 }
@@ -1253,18 +1222,17 @@ function matchesFilter(g: GroupState, f: { Name?: string; Values?: string[] }): 
  * MaxRecords defaults to 50 (max 100); EC2's MaxResults defaults to all.
  */
 function paginate<T>(
-  items: T[],
-  token: unknown,
-  max: unknown,
-  field: 'MaxRecords' | 'MaxResults',
   service: FakeService,
-): { items: T[]; nextToken?: string } {
-  const limit = typeof max === 'number' ? max : field === 'MaxRecords' ? 50 : items.length || 1;
-  if (field === 'MaxRecords' && (limit < 1 || limit > 100))
-    throw awsError(service, 'ValidationError', `${field} must be between 1 and 100`);
+  items: T[],
+  input: Input,
+): { items: T[]; next: { NextToken?: string } } {
+  const max = service === 'autoscaling' ? input.MaxRecords : input.MaxResults;
+  const limit = typeof max === 'number' ? max : service === 'autoscaling' ? 50 : items.length || 1;
+  if (service === 'autoscaling' && (limit < 1 || limit > 100))
+    throw awsError(service, 'ValidationError', 'MaxRecords must be between 1 and 100');
   let start = 0;
-  if (token !== undefined) {
-    const decoded = /^fake-page:(\d+)$/.exec(Buffer.from(String(token), 'base64').toString('utf8'));
+  if (input.NextToken !== undefined) {
+    const decoded = /^fake-page:(\d+)$/.exec(Buffer.from(String(input.NextToken), 'base64').toString());
     if (!decoded)
       throw service === 'autoscaling'
         ? awsError('autoscaling', 'InvalidNextToken', 'The token is not valid')
@@ -1274,6 +1242,6 @@ function paginate<T>(
   const end = start + limit;
   return {
     items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(`fake-page:${end}`).toString('base64') } : {}),
+    next: end < items.length ? { NextToken: Buffer.from(`fake-page:${end}`).toString('base64') } : {},
   };
 }
