@@ -111,17 +111,22 @@ export function substitute(text: string, values: Readonly<Record<string, string>
   });
 }
 
-/** The ARN the local runner gives a Task state (never invoked: local handlers replace it). */
-export function localFunctionArn(state: string): string {
-  return `arn:aws:lambda:us-east-1:123456789012:function:asg-patcher-local-${state}`;
+/**
+ * Every placeholder filled with a local ARN, ready for aws-local-stepfunctions (or asl-validator).
+ * The ARNs are never invoked: the local runner binds each Task state to its handler.
+ */
+export function localSubstitutions(): Record<Placeholder, string> {
+  return Object.fromEntries(
+    TASK_STATES.map((s) => [
+      `${s}FunctionArn`,
+      `arn:aws:lambda:us-east-1:123456789012:function:asg-patcher-local-${s}`,
+    ]),
+  ) as Record<Placeholder, string>;
 }
 
-/** Every placeholder filled with a local ARN, ready for aws-local-stepfunctions (or asl-validator). */
-export function localSubstitutions(): Record<Placeholder, string> {
-  return Object.fromEntries(TASK_STATES.map((s) => [`${s}FunctionArn`, localFunctionArn(s)])) as Record<
-    Placeholder,
-    string
-  >;
+/** An ASL file as the local runner runs it: read, placeholders filled with local ARNs, parsed. */
+export function readLocalDefinition(path: string = ASL_PATH): AslMachine {
+  return parseDefinition(substitute(readDefinitionText(path), localSubstitutions()));
 }
 
 /** Every state of a machine, nested Map item processors and Parallel branches included. */

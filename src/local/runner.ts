@@ -16,16 +16,7 @@ import type { z } from 'zod';
 import type { FakeAccount } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
 import { Summary } from '../schemas.ts';
-import {
-  ASL_PATH,
-  allStates,
-  localSubstitutions,
-  parseDefinition,
-  readDefinitionText,
-  substitute,
-  TASK_STATES,
-  type TaskStateName,
-} from './definition.ts';
+import { allStates, readLocalDefinition, TASK_STATES, type TaskStateName } from './definition.ts';
 
 /** A Lambda handler as the runner calls it (a middy handler fits). */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -175,12 +166,7 @@ function toLambdaError(error: unknown): LambdaFunctionError {
  */
 export async function runStateMachine(options: RunStateMachineOptions): Promise<RunStateMachineResult> {
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const definitionText = substitute(
-    readDefinitionText(options.definitionPath ?? ASL_PATH),
-    localSubstitutions(),
-  );
-  const definition = parseDefinition(definitionText);
-  const located = allStates(definition);
+  const definition = readLocalDefinition(options.definitionPath);
 
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const state of TASK_STATES) {
@@ -206,7 +192,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   // Shortened only for the simulated account (or when asked): a live run waits as AWS would.
   const waitMs = options.waitMs ?? (options.account ? 0 : undefined);
   const retryMs = options.retryMs ?? (options.account ? 0 : undefined);
-  for (const { name, state } of located) {
+  for (const { name, state } of allStates(definition)) {
     if (state.Type === 'Wait' && waitMs !== undefined) waitTimeOverrides[name] = waitMs;
     if (state.Retry && retryMs !== undefined) retryIntervalOverrides[name] = retryMs;
   }
@@ -301,21 +287,9 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       if (dataLimit && error instanceof ExecutionAbortedError) failure = dataLimit;
       else if (error instanceof ExecutionError) failure = error.cause instanceof Error ? error.cause : error;
       else throw error;
-      emit({
-        type: 'executionFailed',
-        atMs: Date.now() - startedAt,
-        error: failure.name,
-        cause: failure.message,
-      });
-      result = {
-        status: 'FAILED',
-        runId,
-        output: null,
-        error: failure.name,
-        cause: failure.message,
-        events,
-        stateTransitions,
-      };
+      const why = { error: failure.name, cause: failure.message };
+      emit({ type: 'executionFailed', atMs: Date.now() - startedAt, ...why });
+      result = { status: 'FAILED', runId, output: null, ...why, events, stateTransitions };
     }
     if (summaryError)
       throw new Error(`Summarize returned something that is not a Summary: ${summaryError.message}`);
