@@ -8,22 +8,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  listPlaceholders,
+  parseDefinition,
+  readDefinitionText,
+  TASK_STATES,
+} from '../../src/local/definition.ts';
 import { ExecutionInput } from '../../src/schemas.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const aslPath = join(root, 'statemachine/asg-patcher.asl.json');
-
-const STATES = [
-  'ResolveTargets',
-  'LookupLaunchTemplate',
-  'CreatePatchedVersion',
-  'PinAutoScalingGroup',
-  'StartInstanceRefresh',
-  'PollInstanceRefresh',
-  'PromoteDefaultVersion',
-  'RestoreAutoScalingGroup',
-  'Summarize',
-] as const;
 
 const kebab = (state: string) => state.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 const camel = (state: string) => state[0]?.toLowerCase() + state.slice(1);
@@ -104,10 +97,11 @@ describe('serverless package (offline, no credentials)', () => {
       console.warn('unshare -rn unavailable: packaged without credentials, network present');
   });
 
+  // TASK_STATES is the ASL's Task states (test/statemachine/asl.test.ts holds it to the file).
   it('has exactly one Lambda per state, on nodejs22.x arm64, with the handler named after the state', () => {
     const lambdas = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(lambdas.map(([id]) => id).sort()).toEqual(STATES.map((s) => `${s}LambdaFunction`).sort());
-    for (const state of STATES) {
+    expect(lambdas.map(([id]) => id).sort()).toEqual(TASK_STATES.map((s) => `${s}LambdaFunction`).sort());
+    for (const state of TASK_STATES) {
       const props = resource(`${state}LambdaFunction`).Properties;
       expect(props.Runtime).toBe('nodejs22.x');
       expect(props.Architectures).toEqual(['arm64']);
@@ -120,8 +114,8 @@ describe('serverless package (offline, no credentials)', () => {
   });
 
   it('deploys the ASL file unchanged, with a DefinitionSubstitution for exactly its placeholders', () => {
-    const aslText = readFileSync(aslPath, 'utf8');
-    const placeholders = new Set([...aslText.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const aslText = readDefinitionText();
+    const placeholders = new Set(listPlaceholders(aslText));
     const machine = resource('StateMachine');
     expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(machine.Properties.Definition).toEqual(JSON.parse(aslText));
@@ -130,7 +124,7 @@ describe('serverless package (offline, no credentials)', () => {
     // Every Lambda the ASL names is one of ours, by the one-name-per-state rule.
     for (const [name, value] of Object.entries(substitutions)) {
       const state = name.replace(/FunctionArn$/, '');
-      expect(STATES).toContain(state);
+      expect(TASK_STATES).toContain(state);
       expect(value).toEqual(getAtt(`${state}LambdaFunction`));
     }
     expect(machine.Properties.StateMachineName).toBe('asg-patcher-staging');
@@ -145,7 +139,7 @@ describe('serverless package (offline, no credentials)', () => {
     const [statement] = statements;
     expect(statement?.Effect).toBe('Allow');
     expect(actionsOf(statement as Statement)).toEqual(['lambda:InvokeFunction']);
-    const expected = STATES.flatMap((state) => [
+    const expected = TASK_STATES.flatMap((state) => [
       getAtt(`${state}LambdaFunction`),
       { 'Fn::Sub': `\${${state}LambdaFunction.Arn}:*` },
     ]);
@@ -159,8 +153,7 @@ describe('serverless package (offline, no credentials)', () => {
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
   it('lets the state machine role run the Distributed Map: start itself, describe and stop its own executions', () => {
-    const asl = JSON.parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, { Label?: string }> };
-    const label = asl.States.PatchGroups?.Label;
+    const label = parseDefinition(readDefinitionText()).States.PatchGroups?.Label;
     expect(label).toBe('PatchGroup');
     const arn = (suffix: string) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${suffix}`,
@@ -213,7 +206,7 @@ describe('serverless package (offline, no credentials)', () => {
     expect(trust.Statement.map((s) => s.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
   });
 
-  describe.each(STATES)('%s role', (state) => {
+  describe.each(TASK_STATES)('%s role', (state) => {
     it('allows exactly the AWS actions its handler and step call (plus its own log group)', () => {
       const called = awsActionsCalledFrom(join(root, `src/handlers/${kebab(state)}.ts`));
       const statements = statementsOf(`${state}Role`);
@@ -243,7 +236,7 @@ describe('serverless package (offline, no credentials)', () => {
   it('bundles each handler into its own zip that loads as an ES module and exports handler', () => {
     const extractDir = mkdtempSync(join(tmpdir(), 'asg-patcher-bundles-'));
     try {
-      for (const state of STATES) {
+      for (const state of TASK_STATES) {
         const zip = join(packageDir, `${camel(state)}.zip`);
         expect(existsSync(zip), zip).toBe(true);
         const dest = join(extractDir, state);
@@ -281,7 +274,7 @@ describe('serverless package (offline, no credentials)', () => {
       // Load every bundle in a plain Node process (no tsx, no node_modules next to it), then call
       // ResolveTargets with bad input: it must reject with the named error before any AWS call.
       const script = `
-        const states = ${JSON.stringify(STATES.map((s) => [s, kebab(s)]))};
+        const states = ${JSON.stringify(TASK_STATES.map((s) => [s, kebab(s)]))};
         for (const [state, file] of states) {
           const mod = await import(${JSON.stringify(`${extractDir}/`)} + state + '/src/handlers/' + file + '.mjs');
           if (typeof mod.handler !== 'function') throw new Error(state + ' exports no handler');
@@ -325,18 +318,17 @@ const LAUNCHING_ACTIONS = [
 ];
 const LAUNCH_PERMISSIONS = ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'];
 
-/**
- * The IAM actions a handler can call: every `XCommand` or `paginateX` imported from an AWS SDK
- * client package, in the file and everything it imports from src/ (relative imports, followed).
- */
 /** The AWS SDK client packages this project uses, and the IAM service prefix of each. */
 const SDK_CLIENT_SERVICES: Record<string, string> = {
   'client-auto-scaling': 'autoscaling',
   'client-ec2': 'ec2',
 };
 
+/**
+ * The IAM actions a handler can call: every `XCommand` or `paginateX` imported from an AWS SDK
+ * client package, in the file and everything it imports from src/ (relative imports, followed).
+ */
 function awsActionsCalledFrom(entry: string): Set<string> {
-  const services = SDK_CLIENT_SERVICES;
   const actions = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -349,7 +341,7 @@ function awsActionsCalledFrom(entry: string): Set<string> {
         visit(resolve(dirname(file), from));
         continue;
       }
-      const service = services[from.replace('@aws-sdk/', '')];
+      const service = SDK_CLIENT_SERVICES[from.replace('@aws-sdk/', '')];
       if (!service || typeOnly) continue;
       for (const raw of names.split(',')) {
         const name = raw.trim().replace(/\s+as\s+\w+$/, '');
