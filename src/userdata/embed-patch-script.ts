@@ -1,7 +1,8 @@
 /**
  * Embeds src/userdata/patch.sh into src/userdata/patch-sh.generated.ts, so the Lambda bundle
  * (esbuild), tsx and vitest all get the script as a plain string with no loader configuration.
- * Run after editing patch.sh: `npx tsx src/userdata/embed-patch-script.ts` (`--check` to verify).
+ * Run after editing patch.sh: `npx tsx src/userdata/embed-patch-script.ts`
+ * (test/userdata/patch-script.test.ts fails while the two differ).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -20,13 +21,5 @@ export function generatedModule(script: string): string {
 }
 
 if (process.argv[1] && new URL(`file://${process.argv[1]}`).href === import.meta.url) {
-  const wanted = generatedModule(readFileSync(source, 'utf8'));
-  if (process.argv.includes('--check')) {
-    if (readFileSync(target, 'utf8') !== wanted) {
-      console.error('patch-sh.generated.ts is stale: run npx tsx src/userdata/embed-patch-script.ts');
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, wanted);
-  }
+  writeFileSync(target, generatedModule(readFileSync(source, 'utf8')));
 }
