@@ -15,12 +15,11 @@ import {
   type AslState,
   allStates,
   listPlaceholders,
-  localSubstitutions,
   PER_GROUP_STAGES,
   PLACEHOLDERS,
   parseDefinition,
   readDefinitionText,
-  substitute,
+  readLocalDefinition,
   TASK_STATES,
 } from '../../src/local/definition.ts';
 import * as schemas from '../../src/schemas.ts';
@@ -81,13 +80,13 @@ describe.each(aslFiles)('%s', (file) => {
   });
 
   it('is valid ASL with every placeholder filled, ARNs checked, as CloudFormation would deploy it', () => {
-    const filled = parseDefinition(substitute(readDefinitionText(file), localSubstitutions()));
+    const filled = readLocalDefinition(file);
     const result = aslValidator(structuredClone(filled), { checkArn: true, checkPaths: true });
     expect(result.errorsText('\n')).toBe('');
   });
 
   it('is accepted by aws-local-stepfunctions (its own validation) once filled', () => {
-    const filled = parseDefinition(substitute(readDefinitionText(file), localSubstitutions()));
+    const filled = readLocalDefinition(file);
     expect(() => new StateMachine(filled as unknown as StateMachineDefinition)).not.toThrow();
   });
 
