@@ -6,6 +6,8 @@
  * Exit codes: 0 started (with --follow: succeeded), 1 could not start, or failed / aborted / timed
  * out, 2 bad usage (bad ARN, name or input; nothing was called).
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -156,8 +158,8 @@ async function findSummary(
   output: Output,
 ): Promise<Summary | undefined> {
   if (execution.status === 'SUCCEEDED' && execution.output) {
-    const parsed = Summary.safeParse(JSON.parse(execution.output));
-    if (parsed.success) return parsed.data;
+    const summary = parseSummary(execution.output);
+    if (summary) return summary;
   }
   try {
     const pages = paginateGetExecutionHistory(
@@ -167,10 +169,7 @@ async function findSummary(
     for await (const page of pages) {
       for (const event of page.events ?? []) {
         const exited = event.stateExitedEventDetails;
-        if (exited?.name === 'Summarize' && exited.output) {
-          const parsed = Summary.safeParse(JSON.parse(exited.output));
-          return parsed.success ? parsed.data : undefined;
-        }
+        if (exited?.name === 'Summarize' && exited.output) return parseSummary(exited.output);
       }
     }
   } catch (error) {
@@ -179,10 +178,11 @@ async function findSummary(
   return undefined;
 }
 
-function describeSdkError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+function parseSummary(json: string): Summary | undefined {
+  const parsed = Summary.safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data : undefined;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function describeSdkError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AsgPatcherError } from '../errors.ts';
 import { previewUserData } from '../userdata/preview.ts';
-import { EXIT, UsageError } from './exit.ts';
+import { EXIT, type Output, UsageError } from './exit.ts';
 
 export interface UserDataCommandOptions {
   in: string;
@@ -46,10 +46,7 @@ function parseUpdates(value: string): 'security' | 'all' {
 }
 
 /** Runs the preview; resolves to the exit code. */
-export async function userDataCommand(
-  options: UserDataCommandOptions,
-  output: { log: (text: string) => void; error: (line: string) => void },
-): Promise<number> {
+export async function userDataCommand(options: UserDataCommandOptions, output: Output): Promise<number> {
   if (!existsSync(options.in)) throw new UsageError(`--in ${options.in}: no such file`);
   try {
     const preview = await previewUserData(readFileSync(options.in), {
