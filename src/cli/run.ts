@@ -108,10 +108,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
 
   output.log(`Scenario ${scenario}: ${describeAccount(account)}`);
   if (description) output.log(description);
-  output.log(`Input: ${JSON.stringify(input)}`);
-  const result = await runWithProgress({ input, account, waitMs: options.waitMs ?? 0 }, output);
-  printResult(result, output);
-  if (options.out) writeOut(options.out, result, account, output);
+  const result = await runAndReport({ input, account, waitMs: options.waitMs }, options.out, output);
 
   if (options.checkExpected) {
     const problems = checkExpectation(result, expectation);
@@ -163,13 +160,7 @@ async function liveRunCommand(options: RunCommandOptions, output: Output): Promi
       `WARNING: this changes launch templates and refreshes instances in ${accountId ? `account ${accountId}` : 'the account of your AWS credentials'}, Region ${region}.`,
     );
   }
-  output.log(`Input: ${JSON.stringify(input)}`);
-  const result = await runWithProgress(
-    { input, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) },
-    output,
-  );
-  printResult(result, output);
-  if (options.out) writeOut(options.out, result, undefined, output);
+  const result = await runAndReport({ input, waitMs: options.waitMs }, options.out, output);
   return result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
 }
 
@@ -196,25 +187,30 @@ async function credentialsAccountId(): Promise<string | undefined> {
   }
 }
 
-async function runWithProgress(
-  options: { input: unknown; account?: FakeAccount; waitMs?: number },
+/**
+ * Runs the state machine, a progress line per stage as it happens, then prints the table and the
+ * verdict; `out` gets the result (and the simulated account's end state).
+ */
+async function runAndReport(
+  run: { input: unknown; account?: FakeAccount; waitMs?: number | undefined },
+  out: string | undefined,
   output: Output,
 ): Promise<RunStateMachineResult> {
+  output.log(`Input: ${JSON.stringify(run.input)}`);
   output.log('');
   output.log(formatProgressHeader());
   const progress = createProgressFormatter();
-  return runStateMachine({
-    ...options,
+  const result = await runStateMachine({
+    ...run,
     onEvent: (event) => {
       const line = progress(event);
       if (line) output.log(line);
     },
   });
-}
-
-function printResult(result: RunStateMachineResult, output: Output): void {
   printSummary(result.summary, output);
   output.log(formatVerdict(result));
+  if (out) writeOut(out, result, run.account, output);
+  return result;
 }
 
 function writeOut(
