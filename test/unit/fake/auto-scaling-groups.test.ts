@@ -6,12 +6,11 @@ import {
   paginateDescribeAutoScalingGroups,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { FakeAccount } from '../../../src/fake/account.ts';
 import { installFakeAccount } from '../../../src/fake/install.ts';
 
 let account: FakeAccount;
-let restore: () => void;
 let templateId: string;
 const autoScaling = new AutoScalingClient({ region: 'eu-west-1' });
 
@@ -21,9 +20,8 @@ beforeEach(() => {
     name: 'web',
     versions: [{ data: { ImageId: 'ami-1' } }, { data: { ImageId: 'ami-2' } }],
   }).id;
-  ({ restore } = installFakeAccount(account));
+  return installFakeAccount(account).restore;
 });
-afterEach(() => restore());
 
 async function names(filters: { Name: string; Values: string[] }[], pageSize: number): Promise<string[]> {
   const found: string[] = [];

@@ -12,7 +12,7 @@ import {
   UpdateAutoScalingGroupCommand,
   type UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import {
   ACTIVE_REFRESH_UPDATE_MESSAGE,
   type AutoScalingGroupSeed,
@@ -22,7 +22,6 @@ import {
 import { installFakeAccount } from '../../../src/fake/install.ts';
 
 let account: FakeAccount;
-let restore: () => void;
 let templateId: string;
 const autoScaling = new AutoScalingClient({ region: 'eu-west-1' });
 
@@ -32,9 +31,8 @@ beforeEach(() => {
     name: 'web',
     versions: [{ data: { ImageId: 'ami-1' } }, { data: { ImageId: 'ami-2' } }],
   }).id;
-  ({ restore } = installFakeAccount(account));
+  return installFakeAccount(account).restore;
 });
-afterEach(() => restore());
 
 function addGroup(refresh: RefreshScript, overrides: Partial<AutoScalingGroupSeed> = {}): void {
   account.addAutoScalingGroup({

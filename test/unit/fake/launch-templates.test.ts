@@ -8,7 +8,7 @@ import {
   EC2ServiceException,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { FakeAccount } from '../../../src/fake/account.ts';
 import { installFakeAccount } from '../../../src/fake/install.ts';
 
@@ -22,7 +22,6 @@ const source = {
 };
 
 let account: FakeAccount;
-let restore: () => void;
 let templateId: string;
 const ec2 = new EC2Client({ region: 'eu-west-1' });
 
@@ -33,9 +32,8 @@ beforeEach(() => {
     versions: [{ data: source, description: 'base' }, { data: { ...source, InstanceType: 't3.small' } }],
     defaultVersion: 1,
   }).id;
-  ({ restore } = installFakeAccount(account));
+  return installFakeAccount(account).restore;
 });
-afterEach(() => restore());
 
 /** The error the SDK call rejected with. */
 async function failure(promise: Promise<unknown>): Promise<EC2ServiceException> {
