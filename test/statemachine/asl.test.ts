@@ -143,6 +143,26 @@ describe('statemachine/asg-patcher.asl.json', () => {
     if (!found) throw new Error(`no state ${name}`);
     return found;
   };
+  /** The field names a Parameters template produces (`x.$` produces `x`), sorted. */
+  const fieldsOf = (template: unknown): string[] =>
+    Object.keys(template as Record<string, unknown>)
+      .map((k) => k.replace(/\.\$$/, ''))
+      .sort();
+  /** A template fits a strict schema: no field it does not know, every field it requires. */
+  const expectFits = (template: unknown, schema: z.ZodObject, label: string) => {
+    const fields = fieldsOf(template);
+    const required = Object.keys(schema.shape).filter(
+      (key) => !(schema.shape[key] as z.ZodType).safeParse(undefined).success,
+    );
+    expect(
+      fields.filter((f) => !(f in schema.shape)),
+      label,
+    ).toEqual([]);
+    expect(
+      required.filter((f) => !fields.includes(f)),
+      label,
+    ).toEqual([]);
+  };
 
   it('uses exactly one <State>FunctionArn placeholder per Task state, the PLACEHOLDERS list', () => {
     expect(listPlaceholders(text).sort()).toEqual([...PLACEHOLDERS].sort());
@@ -279,33 +299,13 @@ describe('statemachine/asg-patcher.asl.json', () => {
     PromoteDefaultVersion: schemas.PromoteDefaultVersionInput,
     Summarize: schemas.SummarizeInput,
   };
-  const fieldsOf = (template: unknown): string[] =>
-    Object.keys(template as Record<string, unknown>)
-      .map((k) => k.replace(/\.\$$/, ''))
-      .sort();
-  const required = (schema: z.ZodObject): string[] =>
-    Object.entries(schema.shape)
-      .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
-      .map(([key]) => key);
-
   it.each(Object.entries(inputSchemas))('shapes the %s input to exactly its schema', (name, schema) => {
     expect(fieldsOf(state(name).Parameters)).toEqual(Object.keys(schema.shape).sort());
   });
 
   it('shapes every restore-branch input to RestoreAutoScalingGroupInput (required fields always present)', () => {
-    const schema = schemas.RestoreAutoScalingGroupInput;
-    for (const stage of PER_GROUP_STAGES) {
-      const recorder = state(`${stage}Failed`);
-      const fields = fieldsOf(recorder.Parameters);
-      expect(
-        fields.filter((f) => !(f in schema.shape)),
-        stage,
-      ).toEqual([]);
-      expect(
-        required(schema).filter((f) => !fields.includes(f)),
-        stage,
-      ).toEqual([]);
-    }
+    for (const stage of PER_GROUP_STAGES)
+      expectFits(state(`${stage}Failed`).Parameters, schemas.RestoreAutoScalingGroupInput, stage);
   });
 
   it('ends a group that got no new version with its CreatePatchedVersion outcome as the status', () => {
@@ -330,18 +330,8 @@ describe('statemachine/asg-patcher.asl.json', () => {
       'SucceededWithNoteResult',
       'UnchangedResult',
     ]);
-    const result = schemas.GroupResult;
-    for (const [name, s] of ends.filter(([, s]) => s.Type === 'Pass')) {
-      const fields = fieldsOf(s.Parameters);
-      expect(
-        fields.filter((f) => !(f in result.shape)),
-        name,
-      ).toEqual([]);
-      expect(
-        required(result).filter((f) => !fields.includes(f)),
-        name,
-      ).toEqual([]);
-    }
+    for (const [name, s] of ends.filter(([, s]) => s.Type === 'Pass'))
+      expectFits(s.Parameters, schemas.GroupResult, name);
   });
 });
 
