@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bastionParts, withFreshBastion } from '../../examples/refresh-demo-scenario.ts';
 import type { AccountSnapshot } from '../../src/fake/account.ts';
+import { PER_GROUP_STAGES } from '../../src/local/definition.ts';
 import type { Summary } from '../../src/schemas.ts';
 import { tableCells } from '../unit/cli/table.ts';
 
@@ -72,14 +73,7 @@ describe('asg-patcher run on the demo scenario', () => {
 
   it('prints each stage of each group as it happens', () => {
     for (const group of ['web-frontend-prod', 'api-prod', 'batch-workers-spot', 'internal-tools']) {
-      for (const state of [
-        'LookupLaunchTemplate',
-        'CreatePatchedVersion',
-        'PinAutoScalingGroup',
-        'StartInstanceRefresh',
-        'PollInstanceRefresh',
-        'PromoteDefaultVersion',
-      ]) {
+      for (const state of PER_GROUP_STAGES) {
         expect(run.stdout).toMatch(new RegExp(`^\\+\\d+\\.\\d\\ds +${group} +${state} `, 'm'));
       }
     }
