@@ -155,25 +155,19 @@ export const Scenario = z
     autoScalingGroups: z.array(ScenarioGroup).default([]),
   })
   .superRefine((s, ctx) => {
-    const names = new Set<string>();
-    s.launchTemplates.forEach((t, i) => {
-      if (names.has(t.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['launchTemplates', i, 'name'],
-          message: `duplicate ${t.name}`,
-        });
-      names.add(t.name);
-    });
-    const groups = new Set<string>();
+    /** The names under `key`, each duplicate reported. */
+    const uniqueNames = (key: 'launchTemplates' | 'autoScalingGroups'): Set<string> => {
+      const seen = new Set<string>();
+      s[key].forEach(({ name }, i) => {
+        if (seen.has(name))
+          ctx.addIssue({ code: 'custom', path: [key, i, 'name'], message: `duplicate ${name}` });
+        seen.add(name);
+      });
+      return seen;
+    };
+    const names = uniqueNames('launchTemplates');
+    uniqueNames('autoScalingGroups');
     s.autoScalingGroups.forEach((g, i) => {
-      if (groups.has(g.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['autoScalingGroups', i, 'name'],
-          message: `duplicate ${g.name}`,
-        });
-      groups.add(g.name);
       const ref = g.launchTemplate ?? g.mixedInstancesPolicy?.launchTemplate;
       if (ref && !names.has(ref.template))
         ctx.addIssue({
