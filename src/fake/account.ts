@@ -286,7 +286,7 @@ interface RefreshState {
   history: FakeRefreshStatus[];
   desiredConfiguration?: DesiredConfigurationShape;
   preferences?: Record<string, unknown>;
-  /** The `rollback` preset of a refresh started by StartInstanceRefresh: AutoRollback decides. */
+  /** AWS rolls this refresh back by itself: the `rollback` preset, started with AutoRollback on. */
   automaticRollback: boolean;
   /** Why AWS could not roll this refresh back (decided at start); undefined when it could. */
   rollbackReason?: string;
@@ -330,8 +330,6 @@ export class FakeAccount {
   private readonly now: () => Date;
   private readonly accountId: string;
   private readonly region: string;
-  private templateCounter = 0;
-  private refreshCounter = 0;
 
   constructor(options: FakeAccountOptions = {}) {
     let tick = Date.parse('2026-01-05T03:00:00Z');
@@ -352,10 +350,9 @@ export class FakeAccount {
     if (seed.versions.length === 0) throw new Error(`launch template ${seed.name}: at least one version`);
     if (this.templates.some((t) => t.name === seed.name))
       throw new Error(`launch template ${seed.name} already exists`);
-    this.templateCounter += 1;
     const createdAt = this.now();
     const t: TemplateState = {
-      id: `lt-${this.templateCounter.toString(16).padStart(17, '0')}`,
+      id: `lt-${(this.templates.length + 1).toString(16).padStart(17, '0')}`,
       name: seed.name,
       createdAt,
       defaultVersion: seed.defaultVersion ?? 1,
@@ -867,18 +864,23 @@ export class FakeAccount {
     preferences: Record<string, unknown> | undefined,
     startedHere: boolean,
   ): RefreshState {
-    this.refreshCounter += 1;
-    const statuses = typeof script === 'string' ? REFRESH_PRESETS[script] : [...script];
+    // AWS rolls a failing refresh back by itself only with AutoRollback on
+    // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html); without it
+    // the scripted automatic rollback of a refresh started here is a plain failure.
+    const scripted = script === 'rollback' && startedHere;
+    const autoRollback = preferences?.AutoRollback === true;
+    const preset = scripted && !autoRollback ? 'fail' : script;
+    const statuses = typeof preset === 'string' ? REFRESH_PRESETS[preset] : [...preset];
     if (statuses.length === 0) throw new Error(`refresh script for ${g.name} is empty`);
     const r: RefreshState = {
-      id: `${this.refreshCounter.toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`,
+      id: `${(this.refreshes.length + 1).toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`,
       asgName: g.name,
       script: [...statuses],
       cursor: 0,
       history: [],
       desiredConfiguration: desired && clone(desired),
       preferences: preferences && clone(preferences),
-      automaticRollback: script === 'rollback' && startedHere,
+      automaticRollback: scripted && autoRollback,
       rollbackReason: this.rollbackBlocker(g, desired),
       total: g.desiredCapacity,
       startTime: this.now(),
@@ -913,17 +915,10 @@ export class FakeAccount {
 
   /** Records the refresh's current status; on Successful the desired configuration is saved on the group. */
   private enter(r: RefreshState): void {
-    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html: AWS rolls a
-    // failing refresh back by itself only with AutoRollback on (and only when rollback is possible);
-    // otherwise the scripted automatic rollback becomes a plain failure.
-    if (r.automaticRollback && this.status(r) === 'RollbackInProgress' && !r.statusReason) {
-      if (r.preferences?.AutoRollback === true && r.rollbackReason === undefined) {
-        r.statusReason = 'The instance refresh failed and was rolled back automatically (simulated)';
-      } else {
-        r.script = [...r.script.slice(0, r.cursor), 'Failed'];
-      }
-    }
     const s = this.status(r);
+    // A rollback the user asked for already has its reason.
+    if (r.automaticRollback && s === 'RollbackInProgress' && !r.statusReason)
+      r.statusReason = 'The instance refresh failed and was rolled back automatically (simulated)';
     if (s === 'Failed' && !r.statusReason)
       r.statusReason = 'Instances did not pass their health checks during the warmup (simulated)';
     r.history.push(s);
