@@ -41,9 +41,7 @@ export const AUTO_SCALING_COMMANDS = [
   'RollbackInstanceRefresh',
   'CancelInstanceRefresh',
 ] as const;
-export type Ec2CommandName = (typeof EC2_COMMANDS)[number];
-export type AutoScalingCommandName = (typeof AUTO_SCALING_COMMANDS)[number];
-export type FakeCommandName = Ec2CommandName | AutoScalingCommandName;
+export type FakeCommandName = (typeof EC2_COMMANDS)[number] | (typeof AUTO_SCALING_COMMANDS)[number];
 
 /** Commands that change the account (what "no mutating call was made" is checked against). */
 const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeCommandName>([
@@ -568,14 +566,7 @@ export class FakeAccount {
     if (names) found = names.map((name) => this.templateOrThrow({ LaunchTemplateName: name }));
     const page = paginate('ec2', found, input);
     return {
-      LaunchTemplates: page.items.map((t) => ({
-        LaunchTemplateId: t.id,
-        LaunchTemplateName: t.name,
-        CreateTime: t.createdAt,
-        CreatedBy: `arn:aws:iam::${this.accountId}:root`,
-        DefaultVersionNumber: t.defaultVersion,
-        LatestVersionNumber: this.latest(t),
-      })),
+      LaunchTemplates: page.items.map((t) => this.describeTemplate(t)),
       ...page.next,
     };
   }
@@ -642,15 +633,7 @@ export class FakeAccount {
     const t = this.templateOrThrow(input);
     const requested = input.DefaultVersion ?? input.SetDefaultVersion;
     if (requested !== undefined) t.defaultVersion = this.resolveVersion(t, String(requested));
-    return {
-      LaunchTemplate: {
-        LaunchTemplateId: t.id,
-        LaunchTemplateName: t.name,
-        CreateTime: t.createdAt,
-        DefaultVersionNumber: t.defaultVersion,
-        LatestVersionNumber: this.latest(t),
-      },
-    };
+    return { LaunchTemplate: this.describeTemplate(t) };
   }
 
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
@@ -1058,6 +1041,17 @@ export class FakeAccount {
         `Could not find launch template version ${v} for the template ${t.id}`,
       );
     return n;
+  }
+
+  private describeTemplate(t: TemplateState): Output {
+    return {
+      LaunchTemplateId: t.id,
+      LaunchTemplateName: t.name,
+      CreateTime: t.createdAt,
+      CreatedBy: `arn:aws:iam::${this.accountId}:root`,
+      DefaultVersionNumber: t.defaultVersion,
+      LatestVersionNumber: this.latest(t),
+    };
   }
 
   private describeVersion(t: TemplateState, n: number): Record<string, unknown> {
