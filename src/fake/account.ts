@@ -506,7 +506,7 @@ export class FakeAccount {
     this.calls.push(call);
     try {
       this.injectFaults(service, command, input);
-      return { ...this.dispatch(command, input), $metadata: metadata(200) };
+      return { ...this.api[command](input), $metadata: metadata(200) };
     } catch (error) {
       call.error = error instanceof Error ? error.name : String(error);
       throw error;
@@ -528,32 +528,20 @@ export class FakeAccount {
     }
   }
 
-  private dispatch(command: FakeCommandName, input: Input): Output {
-    switch (command) {
-      case 'DescribeLaunchTemplates':
-        return this.describeLaunchTemplates(input);
-      case 'DescribeLaunchTemplateVersions':
-        return this.describeLaunchTemplateVersions(input);
-      case 'CreateLaunchTemplateVersion':
-        return this.createLaunchTemplateVersion(input);
-      case 'ModifyLaunchTemplate':
-        return this.modifyLaunchTemplate(input);
-      case 'DeleteLaunchTemplateVersions':
-        return this.deleteLaunchTemplateVersions(input);
-      case 'DescribeAutoScalingGroups':
-        return this.describeAutoScalingGroups(input);
-      case 'UpdateAutoScalingGroup':
-        return this.updateAutoScalingGroup(input);
-      case 'StartInstanceRefresh':
-        return this.startInstanceRefresh(input);
-      case 'DescribeInstanceRefreshes':
-        return this.describeInstanceRefreshes(input);
-      case 'RollbackInstanceRefresh':
-        return this.rollbackInstanceRefresh(input);
-      case 'CancelInstanceRefresh':
-        return this.cancelInstanceRefresh(input);
-    }
-  }
+  /** The modelled behaviour of each command. */
+  private readonly api: Record<FakeCommandName, (input: Input) => Output> = {
+    DescribeLaunchTemplates: (input) => this.describeLaunchTemplates(input),
+    DescribeLaunchTemplateVersions: (input) => this.describeLaunchTemplateVersions(input),
+    CreateLaunchTemplateVersion: (input) => this.createLaunchTemplateVersion(input),
+    ModifyLaunchTemplate: (input) => this.modifyLaunchTemplate(input),
+    DeleteLaunchTemplateVersions: (input) => this.deleteLaunchTemplateVersions(input),
+    DescribeAutoScalingGroups: (input) => this.describeAutoScalingGroups(input),
+    UpdateAutoScalingGroup: (input) => this.updateAutoScalingGroup(input),
+    StartInstanceRefresh: (input) => this.startInstanceRefresh(input),
+    DescribeInstanceRefreshes: (input) => this.describeInstanceRefreshes(input),
+    RollbackInstanceRefresh: (input) => this.rollbackInstanceRefresh(input),
+    CancelInstanceRefresh: (input) => this.cancelInstanceRefresh(input),
+  };
 
   // ----- EC2 ---------------------------------------------------------------------------------
 
