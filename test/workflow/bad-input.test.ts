@@ -29,7 +29,11 @@ const CASES: [description: string, input: unknown, field: string][] = [
     'refreshPreferences.warmup',
   ],
   ['maxConcurrency 0', { targets: web, maxConcurrency: 0 }, 'maxConcurrency'],
-  ['maxConcurrency over the input's limit of 40 groups at once', { targets: web, maxConcurrency: 41 }, 'maxConcurrency'],
+  [
+    'maxConcurrency over the input limit of 40 groups at once',
+    { targets: web, maxConcurrency: 41 },
+    'maxConcurrency',
+  ],
   ['pollIntervalSeconds under 5', { targets: web, pollIntervalSeconds: 1 }, 'pollIntervalSeconds'],
   ['maxWaitSeconds as a string', { targets: web, maxWaitSeconds: '3600' }, 'maxWaitSeconds'],
   ['an unknown top-level field', { targets: web, dryrun: true }, 'dryrun'],
