@@ -10,8 +10,10 @@ import {
   ActiveInstanceRefreshNotFoundFault,
   AutoScalingServiceException,
   InstanceRefreshInProgressFault,
+  type InstancesDistribution,
   InvalidNextToken,
   IrreversibleInstanceRefreshFault,
+  type LaunchTemplateOverrides,
   LimitExceededFault,
   ResourceContentionFault,
   ResourceInUseFault,
@@ -35,6 +37,7 @@ export const EC2_COMMANDS = [
 ] as const;
 export const AUTO_SCALING_COMMANDS = [
   'DescribeAutoScalingGroups',
+  'DescribeAutoScalingInstances',
   'UpdateAutoScalingGroup',
   'StartInstanceRefresh',
   'DescribeInstanceRefreshes',
@@ -101,13 +104,42 @@ export interface LaunchTemplateReference {
   Version?: string;
 }
 
-/** MixedInstancesPolicy as the Auto Scaling API shapes it (only LaunchTemplateSpecification is interpreted). */
+/**
+ * One LaunchTemplateOverrides entry: an instance type, optionally with its own launch template
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html,
+ * "Specifying a different launch template for an instance type":
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups-launch-template-overrides.html).
+ * Other keys (WeightedCapacity, InstanceRequirements, ...) are kept but not interpreted.
+ */
+export type LaunchTemplateOverrideShape = Omit<LaunchTemplateOverrides, 'LaunchTemplateSpecification'> & {
+  LaunchTemplateSpecification?: LaunchTemplateReference;
+};
+
+/** MixedInstancesPolicy as the Auto Scaling API shapes it (the launch templates and instance types are interpreted). */
 export interface MixedInstancesPolicyShape {
   LaunchTemplate?: {
     LaunchTemplateSpecification?: LaunchTemplateReference;
-    Overrides?: Record<string, unknown>[];
+    Overrides?: LaunchTemplateOverrideShape[];
   };
-  InstancesDistribution?: Record<string, unknown>;
+  InstancesDistribution?: InstancesDistribution | Record<string, unknown>;
+}
+
+/** The launch template an instance was launched from, as Auto Scaling reports it: always a number. */
+export interface InstanceLaunchTemplate {
+  LaunchTemplateId: string;
+  LaunchTemplateName: string;
+  /** The version number the instance was launched from, as a string (never `$Latest`/`$Default`). */
+  Version: string;
+}
+
+/** An instance a test places in a group: what it runs, exactly. */
+export interface InstanceSeed {
+  /** The version number of the template the instance was launched from (it need not exist any more). */
+  version: number;
+  /** Defaults to the type the group would give the instance at its position (round-robin over overrides). */
+  instanceType?: string;
+  /** The template it was launched from (name); defaults to the group's main launch template. */
+  launchTemplateName?: string;
 }
 
 export interface AutoScalingGroupSeed {
@@ -125,6 +157,12 @@ export interface AutoScalingGroupSeed {
   desiredCapacity?: number;
   /** How this group's instance refreshes behave (`succeed` when omitted). */
   refresh?: RefreshScript;
+  /**
+   * Exactly what the group's instances run (e.g. instances lagging behind the template). When
+   * omitted, `desiredCapacity` instances are launched from the group's configuration as it resolves
+   * now. When given, desiredCapacity defaults to its length (and must equal it if also given).
+   */
+  instances?: InstanceSeed[];
 }
 
 export interface FakeCall {
@@ -157,6 +195,13 @@ export interface LaunchTemplateSnapshot {
   latestVersion: number;
   versions: VersionSnapshot[];
 }
+export interface InstanceSnapshot {
+  instanceId: string;
+  instanceType: string;
+  /** Absent only for a launch-configuration group (or a reference to a template that does not exist). */
+  launchTemplate?: InstanceLaunchTemplate;
+  launchConfigurationName?: string;
+}
 export interface AutoScalingGroupSnapshot {
   name: string;
   launchTemplate?: LaunchTemplateReference;
@@ -167,6 +212,7 @@ export interface AutoScalingGroupSnapshot {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
+  instances: InstanceSnapshot[];
 }
 export interface InstanceRefreshSnapshot {
   id: string;
@@ -274,6 +320,26 @@ interface GroupState {
   maxSize: number;
   desiredCapacity: number;
   refresh: RefreshScript;
+  instances: InstanceState[];
+}
+
+interface InstanceState {
+  instanceId: string;
+  instanceType: string;
+  availabilityZone: string;
+  /** The number it was launched from; a reference kept as stored when its template is gone. */
+  launchTemplate?: InstanceLaunchTemplate | LaunchTemplateReference;
+  launchConfigurationName?: string;
+}
+
+/** What a group launches from: exactly one of the three. */
+type GroupConfig = Pick<GroupState, 'launchTemplate' | 'mixedInstancesPolicy' | 'launchConfigurationName'>;
+
+/** One way the group launches an instance: an instance type and the template reference it launches from. */
+interface LaunchSlot {
+  instanceType: string;
+  ref?: LaunchTemplateReference;
+  launchConfigurationName?: string;
 }
 
 interface RefreshState {
@@ -289,6 +355,10 @@ interface RefreshState {
   /** Why AWS could not roll this refresh back (decided at start); undefined when it could. */
   rollbackReason?: string;
   total: number;
+  /** Instances this refresh still has to replace (ids), decided at start (SkipMatching) and kept in order. */
+  pending: string[];
+  /** How many it had to replace at start (the base of the per-step share). */
+  toReplace: number;
   startTime: Date;
   endTime?: Date;
   statusReason?: string;
@@ -303,6 +373,8 @@ export const ACTIVE_REFRESH_UPDATE_MESSAGE =
   'An active instance refresh with a desired configuration exists. All configuration options derived from the desired configuration are not available for update while the instance refresh is active.';
 
 const isNumbered = (v: string | undefined): boolean => v !== undefined && /^[1-9]\d*$/.test(v);
+/** An instance type when the template names none (AWS would refuse to launch; the fake picks something plausible). */
+const FALLBACK_INSTANCE_TYPE = 't3.micro';
 const iso = (d: Date) => d.toISOString();
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -317,6 +389,10 @@ export class FakeAccount {
   private readonly templates: TemplateState[] = [];
   private readonly groups: GroupState[] = [];
   private readonly refreshes: RefreshState[] = [];
+  /** Instance ids are counter-based, so a run replays exactly. */
+  private instanceCount = 0;
+  /** CreateLaunchTemplateVersion client tokens: the request (without the token) and the answer. */
+  private readonly clientTokens = new Map<string, { request: string; response: Output }>();
   private readonly faults: {
     command: FakeCommandName;
     errorName: string;
@@ -380,8 +456,16 @@ export class FakeAccount {
         `group ${seed.name}: exactly one of launchTemplate, mixedInstancesPolicy, launchConfigurationName`,
       );
     if (this.groups.some((g) => g.name === seed.name)) throw new Error(`group ${seed.name} already exists`);
-    const desired = seed.desiredCapacity ?? 2;
-    this.groups.push({
+    if (
+      seed.instances &&
+      seed.desiredCapacity !== undefined &&
+      seed.desiredCapacity !== seed.instances.length
+    )
+      throw new Error(
+        `group ${seed.name}: desiredCapacity ${seed.desiredCapacity} but ${seed.instances.length} instance(s) given`,
+      );
+    const desired = seed.instances?.length ?? seed.desiredCapacity ?? 2;
+    const g: GroupState = {
       name: seed.name,
       createdAt: this.now(),
       launchTemplate: seed.launchTemplate && this.normaliseReference(seed.launchTemplate),
@@ -393,7 +477,26 @@ export class FakeAccount {
       maxSize: seed.maxSize ?? Math.max(desired * 2, 1),
       desiredCapacity: desired,
       refresh: seed.refresh ?? 'succeed',
-    });
+      instances: [],
+    };
+    if (seed.instances) g.instances = seed.instances.map((s, i) => this.seededInstance(g, s, i));
+    else this.launch(g, desired);
+    this.groups.push(g);
+  }
+
+  /**
+   * A scale-out: launches `count` instances from the group's current configuration, each reference
+   * resolved now (a `$Latest` group launches the template's latest version), and raises
+   * DesiredCapacity by `count`. Returns the new instances.
+   */
+  launchInstances(asgName: string, count: number): InstanceSnapshot[] {
+    const g = this.groupOrThrow(asgName);
+    if (g.desiredCapacity + count > g.maxSize)
+      throw new Error(
+        `group ${asgName}: ${g.desiredCapacity + count} instances would exceed MaxSize ${g.maxSize}`,
+      );
+    g.desiredCapacity += count;
+    return this.launch(g, count).map((i) => this.instanceSnapshot(i));
   }
 
   /** Sets how the group's next instance refreshes behave. */
@@ -465,6 +568,7 @@ export class FakeAccount {
         minSize: g.minSize,
         maxSize: g.maxSize,
         desiredCapacity: g.desiredCapacity,
+        instances: g.instances.map((i) => this.instanceSnapshot(i)),
       })),
       instanceRefreshes: this.refreshes.map((r) => ({
         id: r.id,
@@ -487,6 +591,15 @@ export class FakeAccount {
     const t = this.templates.find((x) => x.id === templateIdOrName || x.name === templateIdOrName);
     const v = t?.versions.get(version);
     return v && clone(v.data);
+  }
+
+  /**
+   * The version number a reference (`$Default`, `$Latest` or a number) names now, or undefined
+   * when the template or that version does not exist.
+   */
+  resolveReference(templateIdOrName: string, version: string): number | undefined {
+    const t = this.templates.find((x) => x.id === templateIdOrName || x.name === templateIdOrName);
+    return t && this.tryResolve(t, version);
   }
 
   // ----- the API -----------------------------------------------------------------------------
@@ -536,6 +649,7 @@ export class FakeAccount {
     ModifyLaunchTemplate: (input) => this.modifyLaunchTemplate(input),
     DeleteLaunchTemplateVersions: (input) => this.deleteLaunchTemplateVersions(input),
     DescribeAutoScalingGroups: (input) => this.describeAutoScalingGroups(input),
+    DescribeAutoScalingInstances: (input) => this.describeAutoScalingInstances(input),
     UpdateAutoScalingGroup: (input) => this.updateAutoScalingGroup(input),
     StartInstanceRefresh: (input) => this.startInstanceRefresh(input),
     DescribeInstanceRefreshes: (input) => this.describeInstanceRefreshes(input),
@@ -586,7 +700,33 @@ export class FakeAccount {
   // any corresponding launch parameters inherited from the source version." Top-level fields are replaced
   // whole (a given NetworkInterfaces list replaces the source's list). Versions are numbered in the order
   // they are created and never renumbered.
+  //
+  // ClientToken (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html,
+  // now https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html): "If you retry a
+  // request that completed successfully using the same client token and the same parameters, the retry
+  // succeeds without performing any further actions"; with the same token and different parameters "the
+  // retry fails with an IdempotentParameterMismatch error". The retry answers with the earlier version.
   private createLaunchTemplateVersion(input: Input): Output {
+    const token = typeof input.ClientToken === 'string' ? input.ClientToken : undefined;
+    const { ClientToken: _token, ...request } = input;
+    const key = canonicalJson(request);
+    const earlier = token === undefined ? undefined : this.clientTokens.get(token);
+    if (earlier) {
+      if (earlier.request !== key)
+        // Message as listed in https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+        throw awsError(
+          'ec2',
+          'IdempotentParameterMismatch',
+          'The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.',
+        );
+      return clone(earlier.response);
+    }
+    const response = this.createVersion(input);
+    if (token !== undefined) this.clientTokens.set(token, { request: key, response: clone(response) });
+    return response;
+  }
+
+  private createVersion(input: Input): Output {
     const t = this.templateOrThrow(input);
     const given = input.LaunchTemplateData;
     if (!given || typeof given !== 'object')
@@ -602,7 +742,13 @@ export class FakeAccount {
       input.SourceVersion === undefined
         ? {}
         : t.versions.get(this.resolveVersion(t, String(input.SourceVersion)))?.data;
-    const data: LaunchTemplateData = { ...clone(source ?? {}), ...clone(given as LaunchTemplateData) };
+    const inherited = clone(source ?? {});
+    // "Snapshots applied to the block device mapping are ignored when creating a new version unless
+    // they are explicitly included" (API_CreateLaunchTemplateVersion.html, SourceVersion): inherited
+    // mappings lose Ebs.SnapshotId; mappings given in the request replace the source's whole.
+    if (!('BlockDeviceMappings' in (given as object)) && Array.isArray(inherited.BlockDeviceMappings))
+      inherited.BlockDeviceMappings = inherited.BlockDeviceMappings.map(withoutSnapshot);
+    const data: LaunchTemplateData = { ...inherited, ...clone(given as LaunchTemplateData) };
     // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html: 16 KB raw, before base64.
     if (typeof data.UserData === 'string' && Buffer.from(data.UserData, 'base64').length > 16384)
       throw awsError('ec2', 'InvalidUserData.Malformed', 'User data is limited to 16384 bytes');
@@ -684,6 +830,25 @@ export class FakeAccount {
     };
   }
 
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingInstances.html
+  // (AutoScalingInstanceDetails: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AutoScalingInstanceDetails.html).
+  // Unknown ids are left out; MaxRecords defaults to 50.
+  private describeAutoScalingInstances(input: Input): Output {
+    const ids = strings(input.InstanceIds);
+    const all = this.groups.flatMap((g) => g.instances.map((i) => ({ g, i })));
+    const matching = ids ? all.filter(({ i }) => ids.includes(i.instanceId)) : all;
+    const page = paginate('autoscaling', matching, input);
+    return {
+      AutoScalingInstances: page.items.map(({ g, i }) => ({
+        ...this.describeInstance(i),
+        AutoScalingGroupName: g.name,
+        // AutoScalingInstanceDetails spells the health status in upper case.
+        HealthStatus: 'HEALTHY',
+      })),
+      ...page.next,
+    };
+  }
+
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html
   // "Any properties that you don't specify are not changed by this update request" (so a policy's
   // Overrides survive a new LaunchTemplateSpecification). A new launch template affects only instances
@@ -703,8 +868,7 @@ export class FakeAccount {
       });
     if (input.MixedInstancesPolicy !== undefined) {
       const given = input.MixedInstancesPolicy as MixedInstancesPolicyShape;
-      const spec = given.LaunchTemplate?.LaunchTemplateSpecification;
-      if (spec) this.checkedReference(spec);
+      this.checkedPolicy(given);
       const old = g.mixedInstancesPolicy ?? {};
       const merged = { ...old, ...given, LaunchTemplate: { ...old.LaunchTemplate, ...given.LaunchTemplate } };
       configure(g, { mixedInstancesPolicy: this.normalisePolicy(merged) });
@@ -713,8 +877,29 @@ export class FakeAccount {
       configure(g, { launchConfigurationName: input.LaunchConfigurationName });
     if (typeof input.MinSize === 'number') g.minSize = input.MinSize;
     if (typeof input.MaxSize === 'number') g.maxSize = input.MaxSize;
-    if (typeof input.DesiredCapacity === 'number') g.desiredCapacity = input.DesiredCapacity;
+    if (typeof input.DesiredCapacity === 'number') this.scaleTo(g, input.DesiredCapacity);
     return {};
+  }
+
+  /**
+   * A new DesiredCapacity takes effect at once in the fake: a scale-out launches from the current
+   * configuration; a scale-in terminates first the instances that do not match the current
+   * configuration, then the oldest, as the default termination policy prefers instances with the
+   * oldest launch template (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html;
+   * its Availability Zone balancing is not modelled).
+   */
+  private scaleTo(g: GroupState, desired: number): void {
+    const delta = desired - g.desiredCapacity;
+    g.desiredCapacity = desired;
+    if (delta > 0) this.launch(g, delta);
+    if (delta < 0) {
+      const order = [
+        ...g.instances.filter((i) => !this.matches(g, i, g)),
+        ...g.instances.filter((i) => this.matches(g, i, g)),
+      ];
+      const leaving = new Set(order.slice(0, -delta).map((i) => i.instanceId));
+      g.instances = g.instances.filter((i) => !leaving.has(i.instanceId));
+    }
   }
 
   /**
@@ -841,7 +1026,24 @@ export class FakeAccount {
     const scripted = script === 'rollback' && startedHere;
     const autoRollback = preferences?.AutoRollback === true;
     const preset = scripted && !autoRollback ? 'fail' : script;
-    const statuses = typeof preset === 'string' ? REFRESH_PRESETS[preset] : [...preset];
+    // SkipMatching is off unless asked for through the API ("The default is false":
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-instance-refresh-default-values.html).
+    // With it, only instances that do not match the desired configuration (or, without one, the
+    // configuration last saved on the group) are replaced, and "If you enable skip matching, but none of
+    // these are changing, the instance refresh will succeed immediately without replacing any instances"
+    // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh-skip-matching.html).
+    // A preset then becomes Successful at once; an explicit status list is still followed literally.
+    const target: GroupConfig = this.targetOf(g, desired);
+    const skipMatching = preferences?.SkipMatching === true;
+    const pending = g.instances
+      .filter((i) => !skipMatching || !this.matches(g, i, target))
+      .map((i) => i.instanceId);
+    const nothingToDo = skipMatching && pending.length === 0 && startedHere && typeof preset === 'string';
+    const statuses: FakeRefreshStatus[] = nothingToDo
+      ? ['Successful']
+      : typeof preset === 'string'
+        ? REFRESH_PRESETS[preset]
+        : [...preset];
     if (statuses.length === 0) throw new Error(`refresh script for ${g.name} is empty`);
     const r: RefreshState = {
       id: `${(this.refreshes.length + 1).toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`,
@@ -854,6 +1056,8 @@ export class FakeAccount {
       automaticRollback: scripted && autoRollback,
       rollbackReason: this.rollbackBlocker(g, desired),
       total: g.desiredCapacity,
+      pending,
+      toReplace: pending.length,
       startTime: this.now(),
     };
     this.refreshes.push(r);
@@ -899,11 +1103,52 @@ export class FakeAccount {
     // Scaling group to reflect the new desired configuration." Not before, and not on rollback.
     const desired = r.desiredConfiguration;
     const g = this.groups.find((x) => x.name === r.asgName);
+    if (g) this.replaceInstances(g, r, s);
     if (s === 'Successful' && g && (desired?.LaunchTemplate || desired?.MixedInstancesPolicy))
       configure(g, {
         launchTemplate: clone(desired.LaunchTemplate),
         mixedInstancesPolicy: clone(desired.MixedInstancesPolicy),
       });
+  }
+
+  /**
+   * What a refresh does to the group's instances on reaching status `s`
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html: it replaces
+   * instances in batches, terminating and launching, until every instance runs the new configuration):
+   * - each InProgress step replaces a proportional share of what it has to replace (the share the
+   *   progress percentage shows), at least one while some remain;
+   * - Baking and Successful: every instance runs the desired configuration (each reference resolved
+   *   now, per instance type for a mixed policy; an instance launched from `$Latest` is replaced again
+   *   if a newer version appeared meanwhile, as the skip-matching page says);
+   * - RollbackSuccessful: every instance runs "the configuration last saved on the group" again
+   *   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html);
+   * - Failed, Cancelled, RollbackFailed: what was replaced stays replaced ("this does not roll back any
+   *   changes that it made": https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html).
+   */
+  private replaceInstances(g: GroupState, r: RefreshState, s: FakeRefreshStatus): void {
+    const target = this.targetOf(g, r.desiredConfiguration);
+    const live = new Set(g.instances.map((i) => i.instanceId));
+    r.pending = r.pending.filter((id) => live.has(id));
+    if (s === 'InProgress') {
+      const done = r.toReplace - r.pending.length;
+      const due = Math.ceil((r.toReplace * this.percentage(r)) / 100);
+      const count = Math.min(r.pending.length, Math.max(1, due - done));
+      for (const id of r.pending.splice(0, count)) this.replace(g, id, target);
+    } else if (s === 'Baking' || s === 'Successful') {
+      for (const id of r.pending.splice(0)) this.replace(g, id, target);
+      for (const i of [...g.instances])
+        if (!this.matches(g, i, target)) this.replace(g, i.instanceId, target);
+    } else if (s === 'RollbackSuccessful') {
+      r.pending = [];
+      for (const i of [...g.instances]) if (!this.matches(g, i, g)) this.replace(g, i.instanceId, g);
+    }
+  }
+
+  /** A refresh's target: its desired configuration, else the group's configuration (resolved when used). */
+  private targetOf(g: GroupState, desired: DesiredConfigurationShape | undefined): GroupConfig {
+    if (desired?.LaunchTemplate) return { launchTemplate: desired.LaunchTemplate };
+    if (desired?.MixedInstancesPolicy) return { mixedInstancesPolicy: desired.MixedInstancesPolicy };
+    return g;
   }
 
   private advance(r: RefreshState): void {
@@ -1031,6 +1276,13 @@ export class FakeAccount {
     return n;
   }
 
+  /** `$Latest`, `$Default` or an existing number, resolved now; undefined otherwise. */
+  private tryResolve(t: TemplateState, v: string): number | undefined {
+    if (v === '$Latest') return this.latest(t);
+    if (v === '$Default') return t.defaultVersion;
+    return isNumbered(v) && t.versions.has(Number(v)) ? Number(v) : undefined;
+  }
+
   private describeTemplate(t: TemplateState): Output {
     return {
       LaunchTemplateId: t.id,
@@ -1066,19 +1318,59 @@ export class FakeAccount {
     };
   }
 
+  /** The main spec and each override's spec are stored with id, name and Version, as AWS returns them. */
   private normalisePolicy(p: MixedInstancesPolicyShape): MixedInstancesPolicyShape {
     const spec = p.LaunchTemplate?.LaunchTemplateSpecification;
+    const overrides = p.LaunchTemplate?.Overrides;
     return {
       ...clone(p),
       LaunchTemplate: {
         ...clone(p.LaunchTemplate ?? {}),
         ...(spec ? { LaunchTemplateSpecification: this.normaliseReference(spec) } : {}),
+        ...(overrides
+          ? {
+              Overrides: overrides.map((o) =>
+                o.LaunchTemplateSpecification
+                  ? {
+                      ...clone(o),
+                      LaunchTemplateSpecification: this.normaliseReference(o.LaunchTemplateSpecification),
+                    }
+                  : clone(o),
+              ),
+            }
+          : {}),
       },
     };
   }
 
-  /** A reference given to Auto Scaling must name an existing template and version (ValidationError). */
+  /**
+   * A reference given to Auto Scaling (UpdateAutoScalingGroup, a DesiredConfiguration, main spec or
+   * override) must name its template one way only and a valid version, and the template and version
+   * must exist; each failure is a ValidationError. The wordings of the first two are AWS's as reported
+   * by its users: "Valid requests must contain either launchTemplateId or LaunchTemplateName" for a spec
+   * that names both (hashicorp/terraform-provider-aws, internal/service/autoscaling/group.go, which
+   * therefore sends only the id back) and "Invalid launch template version: either '$Default', '$Latest',
+   * or a numeric version are allowed." (7Factor/terraform-aws-concourse#28). LaunchTemplateSpecification:
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html
+   */
   private checkedReference(ref: LaunchTemplateReference): LaunchTemplateReference {
+    if (ref.LaunchTemplateId !== undefined && ref.LaunchTemplateName !== undefined)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        'Valid requests must contain either launchTemplateId or LaunchTemplateName',
+      );
+    if (
+      ref.Version !== undefined &&
+      ref.Version !== '$Latest' &&
+      ref.Version !== '$Default' &&
+      !isNumbered(ref.Version)
+    )
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        "Invalid launch template version: either '$Default', '$Latest', or a numeric version are allowed.",
+      );
     const t = this.findTemplate(ref);
     if (!t)
       throw awsError(
@@ -1099,7 +1391,154 @@ export class FakeAccount {
   private checkedPolicy(p: MixedInstancesPolicyShape): MixedInstancesPolicyShape {
     const spec = p.LaunchTemplate?.LaunchTemplateSpecification;
     if (spec) this.checkedReference(spec);
+    for (const o of p.LaunchTemplate?.Overrides ?? [])
+      if (o.LaunchTemplateSpecification) this.checkedReference(o.LaunchTemplateSpecification);
     return this.normalisePolicy(p);
+  }
+
+  // ----- instances ---------------------------------------------------------------------------
+
+  /**
+   * The ways a configuration launches instances. A mixed policy spreads instances over its overrides'
+   * instance types (round-robin here; AWS follows the allocation strategy), and an override with its
+   * own LaunchTemplateSpecification launches from that template, else from the policy's
+   * ("Specifying a different launch template for an instance type":
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups-launch-template-overrides.html).
+   * Without overrides naming an instance type, the type is the main template's InstanceType.
+   */
+  private slots(config: GroupConfig): LaunchSlot[] {
+    if (config.launchConfigurationName)
+      return [
+        { instanceType: FALLBACK_INSTANCE_TYPE, launchConfigurationName: config.launchConfigurationName },
+      ];
+    const main =
+      config.launchTemplate ?? config.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    const typed = (config.mixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).filter(
+      (o): o is LaunchTemplateOverrideShape & { InstanceType: string } => typeof o.InstanceType === 'string',
+    );
+    if (typed.length === 0) return [{ instanceType: this.instanceTypeOf(main), ref: main }];
+    return typed.map((o) => ({ instanceType: o.InstanceType, ref: o.LaunchTemplateSpecification ?? main }));
+  }
+
+  private instanceTypeOf(ref: LaunchTemplateReference | undefined): string {
+    const t = ref && this.findTemplate(ref);
+    const n = t && this.tryResolve(t, ref?.Version ?? '$Default');
+    const type = t && n !== undefined ? t.versions.get(n)?.data.InstanceType : undefined;
+    return typeof type === 'string' ? type : FALLBACK_INSTANCE_TYPE;
+  }
+
+  /**
+   * The slot an instance belongs to under `config`: for overrides naming instance types, the one of
+   * its type (none when its type is not among them); otherwise the single slot.
+   */
+  private slotFor(config: GroupConfig, instance: InstanceState): LaunchSlot | undefined {
+    const slots = this.slots(config);
+    const byType = (config.mixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).some(
+      (o) => typeof o.InstanceType === 'string',
+    );
+    return byType ? slots.find((s) => s.instanceType === instance.instanceType) : slots[0];
+  }
+
+  /** What an instance launched through `slot` now records: the number its reference resolves to. */
+  private launchedFrom(slot: LaunchSlot): Pick<InstanceState, 'launchTemplate' | 'launchConfigurationName'> {
+    if (slot.launchConfigurationName) return { launchConfigurationName: slot.launchConfigurationName };
+    if (!slot.ref) return {};
+    const t = this.findTemplate(slot.ref);
+    const n = t && this.tryResolve(t, slot.ref.Version ?? '$Default');
+    if (!t || n === undefined) return { launchTemplate: this.normaliseReference(slot.ref) };
+    return { launchTemplate: { LaunchTemplateId: t.id, LaunchTemplateName: t.name, Version: String(n) } };
+  }
+
+  private newInstance(
+    instanceType: string,
+    from: Pick<InstanceState, 'launchTemplate' | 'launchConfigurationName'>,
+  ): InstanceState {
+    this.instanceCount += 1;
+    return {
+      instanceId: `i-${this.instanceCount.toString(16).padStart(17, '0')}`,
+      instanceType,
+      availabilityZone: `${this.region}${this.instanceCount % 2 === 1 ? 'a' : 'b'}`,
+      ...clone(from),
+    };
+  }
+
+  /** Launches `count` instances from the group's configuration as it resolves now, round-robin over its slots. */
+  private launch(g: GroupState, count: number): InstanceState[] {
+    const slots = this.slots(g);
+    const launched: InstanceState[] = [];
+    for (let k = 0; k < count; k += 1) {
+      const slot = slots[g.instances.length % slots.length] as LaunchSlot;
+      const instance = this.newInstance(slot.instanceType, this.launchedFrom(slot));
+      g.instances.push(instance);
+      launched.push(instance);
+    }
+    return launched;
+  }
+
+  private seededInstance(g: GroupState, seed: InstanceSeed, index: number): InstanceState {
+    const slots = this.slots(g);
+    const slot = slots[index % slots.length] as LaunchSlot;
+    const name = seed.launchTemplateName;
+    const t =
+      name !== undefined
+        ? this.findTemplate({ LaunchTemplateName: name })
+        : slot.ref && this.findTemplate(slot.ref);
+    if (!t) throw new Error(`group ${g.name}: instance ${index + 1} names no existing launch template`);
+    if (!Number.isInteger(seed.version) || seed.version < 1)
+      throw new Error(`group ${g.name}: instance ${index + 1} version must be a positive integer`);
+    return this.newInstance(seed.instanceType ?? slot.instanceType, {
+      launchTemplate: { LaunchTemplateId: t.id, LaunchTemplateName: t.name, Version: String(seed.version) },
+    });
+  }
+
+  /** The instance runs what `config` launches for its type now (template and resolved number). */
+  private matches(_g: GroupState, instance: InstanceState, config: GroupConfig): boolean {
+    const slot = this.slotFor(config, instance);
+    if (!slot) return false;
+    const now = this.launchedFrom(slot);
+    if (now.launchConfigurationName !== undefined)
+      return instance.launchConfigurationName === now.launchConfigurationName;
+    const a = instance.launchTemplate;
+    const b = now.launchTemplate;
+    return (
+      a !== undefined &&
+      b !== undefined &&
+      a.LaunchTemplateId === b.LaunchTemplateId &&
+      a.Version === b.Version
+    );
+  }
+
+  /** Terminates one instance and launches its replacement from `config` (same type when `config` offers it). */
+  private replace(g: GroupState, instanceId: string, config: GroupConfig): void {
+    const at = g.instances.findIndex((i) => i.instanceId === instanceId);
+    const old = g.instances[at];
+    if (!old) return;
+    const slots = this.slots(config);
+    const slot = this.slotFor(config, old) ?? (slots[at % slots.length] as LaunchSlot);
+    g.instances[at] = this.newInstance(slot.instanceType, this.launchedFrom(slot));
+  }
+
+  private instanceSnapshot(i: InstanceState): InstanceSnapshot {
+    return clone({
+      instanceId: i.instanceId,
+      instanceType: i.instanceType,
+      ...(i.launchTemplate ? { launchTemplate: i.launchTemplate as InstanceLaunchTemplate } : {}),
+      ...(i.launchConfigurationName ? { launchConfigurationName: i.launchConfigurationName } : {}),
+    });
+  }
+
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Instance.html
+  private describeInstance(i: InstanceState): Record<string, unknown> {
+    return {
+      InstanceId: i.instanceId,
+      InstanceType: i.instanceType,
+      AvailabilityZone: i.availabilityZone,
+      LifecycleState: 'InService',
+      HealthStatus: 'Healthy',
+      ProtectedFromScaleIn: false,
+      ...(i.launchTemplate ? { LaunchTemplate: clone(i.launchTemplate) } : {}),
+      ...(i.launchConfigurationName ? { LaunchConfigurationName: i.launchConfigurationName } : {}),
+    };
   }
 
   private groupOrThrow(name: string): GroupState {
@@ -1120,7 +1559,6 @@ export class FakeAccount {
   }
 
   private describeGroup(g: GroupState): Record<string, unknown> {
-    const ref = g.launchTemplate ?? g.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
     return {
       AutoScalingGroupName: g.name,
       AutoScalingGroupARN: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
@@ -1135,15 +1573,7 @@ export class FakeAccount {
       HealthCheckType: 'EC2',
       HealthCheckGracePeriod: 300,
       CreatedTime: g.createdAt,
-      Instances: Array.from({ length: g.desiredCapacity }, (_, i) => ({
-        InstanceId: `i-${g.name.length.toString(16).padStart(4, '0')}${i.toString(16).padStart(13, '0')}`,
-        AvailabilityZone: `${this.region}${i % 2 === 0 ? 'a' : 'b'}`,
-        LifecycleState: 'InService',
-        HealthStatus: 'Healthy',
-        ProtectedFromScaleIn: false,
-        ...(ref ? { LaunchTemplate: clone(ref) } : {}),
-        ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
-      })),
+      Instances: g.instances.map((i) => this.describeInstance(i)),
       SuspendedProcesses: g.suspendedProcesses.map((p) => ({
         ProcessName: p,
         SuspensionReason: 'User suspended at 2026-01-01T00:00:00Z',
@@ -1172,6 +1602,24 @@ function configure(
   g.launchTemplate = to.launchTemplate;
   g.mixedInstancesPolicy = to.mixedInstancesPolicy;
   g.launchConfigurationName = to.launchConfigurationName;
+}
+
+/** A block device mapping without its Ebs.SnapshotId (see createVersion). */
+function withoutSnapshot(mapping: unknown): unknown {
+  if (!mapping || typeof mapping !== 'object') return mapping;
+  const m = mapping as { Ebs?: Record<string, unknown> };
+  if (!m.Ebs || !('SnapshotId' in m.Ebs)) return m;
+  const { SnapshotId: _dropped, ...ebs } = m.Ebs;
+  return { ...m, Ebs: ebs };
+}
+
+/** JSON with object keys sorted, so two requests compare by content, not key order. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 function strings(v: unknown): string[] | undefined {

@@ -12,6 +12,7 @@ import {
   FakeAccount,
   type FakeAccountOptions,
   type LaunchTemplateData,
+  type LaunchTemplateOverrideShape,
   type LaunchTemplateReference,
   REFRESH_STATUSES,
 } from './account.ts';
@@ -86,6 +87,33 @@ export const ScenarioTemplateReference = z.strictObject({
 });
 export type ScenarioTemplateReference = z.infer<typeof ScenarioTemplateReference>;
 
+/**
+ * One LaunchTemplateOverrides entry, as the Auto Scaling API spells it (`InstanceType`,
+ * `WeightedCapacity`, ...), except that its own launch template is a scenario reference in
+ * `launchTemplate` ("Specifying a different launch template for an instance type").
+ */
+export const ScenarioOverride = z
+  .looseObject({
+    InstanceType: z.string().min(1).optional(),
+    /** This instance type launches from this template instead of the policy's. */
+    launchTemplate: ScenarioTemplateReference.optional(),
+  })
+  .refine((o) => !('LaunchTemplateSpecification' in o), {
+    message: 'give the override\'s template as "launchTemplate": { "template": ..., "version": ... }',
+  });
+export type ScenarioOverride = z.infer<typeof ScenarioOverride>;
+
+/** An instance the group already runs (e.g. one lagging behind its template). */
+export const ScenarioInstance = z.strictObject({
+  /** The version number it was launched from. */
+  version: z.number().int().positive(),
+  /** Its instance type; by default the type the group gives an instance at its position. */
+  instanceType: z.string().min(1).optional(),
+  /** The scenario name of the template it was launched from; the group's main template when omitted. */
+  template: z.string().min(1).optional(),
+});
+export type ScenarioInstance = z.infer<typeof ScenarioInstance>;
+
 /** A refresh behaviour: a preset, or the explicit statuses it shows, one per DescribeInstanceRefreshes. */
 export const ScenarioRefresh = z.union(
   [z.enum(['succeed', 'fail', 'rollback', 'stuck']), z.array(z.enum(REFRESH_STATUSES)).min(1)],
@@ -104,8 +132,11 @@ export const ScenarioGroup = z
     mixedInstancesPolicy: z
       .strictObject({
         launchTemplate: ScenarioTemplateReference,
-        /** Overrides as the Auto Scaling API spells them, e.g. `[{ "InstanceType": "m5.large" }]`. */
-        overrides: z.array(z.record(z.string(), z.unknown())).default([]),
+        /**
+         * Overrides as the Auto Scaling API spells them, e.g. `[{ "InstanceType": "m5.large" }]`; an
+         * override's own template is `"launchTemplate": { "template": "gpu", "version": "2" }`.
+         */
+        overrides: z.array(ScenarioOverride).default([]),
         /** InstancesDistribution as the Auto Scaling API spells it. */
         instancesDistribution: z.record(z.string(), z.unknown()).optional(),
       })
@@ -130,8 +161,13 @@ export const ScenarioGroup = z
         ]),
       )
       .default([]),
-    /** DesiredCapacity (2 when omitted); the number of instances a refresh replaces. */
+    /** DesiredCapacity (2 when omitted, or the number of `instances`); the number of instances a refresh replaces. */
     desiredCapacity: z.number().int().nonnegative().optional(),
+    /**
+     * Exactly what the group's instances run. When omitted, `desiredCapacity` instances are launched
+     * from the group's configuration as it resolves when the scenario loads.
+     */
+    instances: z.array(ScenarioInstance).optional(),
     minSize: z.number().int().nonnegative().optional(),
     maxSize: z.number().int().nonnegative().optional(),
     /** How the instance refreshes this run starts will behave (`succeed` when omitted). */
@@ -144,7 +180,16 @@ export const ScenarioGroup = z
       [g.launchTemplate, g.mixedInstancesPolicy, g.launchConfigurationName].filter((x) => x !== undefined)
         .length === 1,
     { message: 'give exactly one of "launchTemplate", "mixedInstancesPolicy", "launchConfigurationName"' },
-  );
+  )
+  .refine(
+    (g) => !g.instances || g.desiredCapacity === undefined || g.desiredCapacity === g.instances.length,
+    { path: ['desiredCapacity'], message: 'must equal the number of "instances" (or leave it out)' },
+  )
+  .refine((g) => !g.instances || !g.launchConfigurationName, {
+    path: ['instances'],
+    message:
+      'instances are described by launch template version; a launch configuration group has none to give',
+  });
 export type ScenarioGroup = z.infer<typeof ScenarioGroup>;
 
 export const Scenario = z
@@ -167,19 +212,34 @@ export const Scenario = z
     };
     const names = uniqueNames('launchTemplates');
     uniqueNames('autoScalingGroups');
-    s.autoScalingGroups.forEach((g, i) => {
-      const ref = g.launchTemplate ?? g.mixedInstancesPolicy?.launchTemplate;
-      if (ref && !names.has(ref.template))
+    const known = (template: string | undefined, path: (string | number)[]): void => {
+      if (template !== undefined && !names.has(template))
         ctx.addIssue({
           code: 'custom',
-          path: [
-            'autoScalingGroups',
-            i,
-            g.launchTemplate ? 'launchTemplate' : 'mixedInstancesPolicy',
-            'template',
-          ],
-          message: `no launch template named "${ref.template}" in launchTemplates`,
+          path,
+          message: `no launch template named "${template}" in launchTemplates`,
         });
+    };
+    s.autoScalingGroups.forEach((g, i) => {
+      const at = ['autoScalingGroups', i];
+      known(g.launchTemplate?.template, [...at, 'launchTemplate', 'template']);
+      known(g.mixedInstancesPolicy?.launchTemplate.template, [
+        ...at,
+        'mixedInstancesPolicy',
+        'launchTemplate',
+        'template',
+      ]);
+      for (const [j, o] of (g.mixedInstancesPolicy?.overrides ?? []).entries())
+        known(o.launchTemplate?.template, [
+          ...at,
+          'mixedInstancesPolicy',
+          'overrides',
+          j,
+          'launchTemplate',
+          'template',
+        ]);
+      for (const [j, inst] of (g.instances ?? []).entries())
+        known(inst.template, [...at, 'instances', j, 'template']);
     });
   });
 export type Scenario = z.infer<typeof Scenario>;
@@ -234,13 +294,27 @@ export function accountFromScenario(json: unknown, options: FakeAccountOptions =
       minSize: g.minSize,
       maxSize: g.maxSize,
       refresh: g.refresh,
+      ...(g.instances
+        ? {
+            instances: g.instances.map((inst) => ({
+              version: inst.version,
+              ...(inst.instanceType !== undefined ? { instanceType: inst.instanceType } : {}),
+              ...(inst.template !== undefined ? { launchTemplateName: inst.template } : {}),
+            })),
+          }
+        : {}),
     };
     if (g.launchTemplate) seed.launchTemplate = reference(g.launchTemplate);
     if (g.mixedInstancesPolicy)
       seed.mixedInstancesPolicy = {
         LaunchTemplate: {
           LaunchTemplateSpecification: reference(g.mixedInstancesPolicy.launchTemplate),
-          Overrides: g.mixedInstancesPolicy.overrides,
+          Overrides: g.mixedInstancesPolicy.overrides.map(
+            ({ launchTemplate, ...rest }): LaunchTemplateOverrideShape => ({
+              ...rest,
+              ...(launchTemplate ? { LaunchTemplateSpecification: reference(launchTemplate) } : {}),
+            }),
+          ),
         },
         ...(g.mixedInstancesPolicy.instancesDistribution
           ? { InstancesDistribution: g.mixedInstancesPolicy.instancesDistribution }

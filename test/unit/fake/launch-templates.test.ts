@@ -227,3 +227,83 @@ describe('ModifyLaunchTemplate and DeleteLaunchTemplateVersions', () => {
     expect(created.LaunchTemplateVersion?.VersionNumber).toBe(3);
   });
 });
+
+describe('ClientToken idempotency (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html)', () => {
+  const request = (overrides: Record<string, unknown> = {}) =>
+    new CreateLaunchTemplateVersionCommand({
+      LaunchTemplateId: templateId,
+      SourceVersion: '1',
+      VersionDescription: 'asg-patcher run-1',
+      LaunchTemplateData: { ImageId: 'ami-new' },
+      ClientToken: 'run-1/web/1',
+      ...overrides,
+    });
+
+  test('the same token with the same parameters answers with the same version and creates no other', async () => {
+    const first = await ec2.send(request());
+    const retry = await ec2.send(request());
+
+    expect(first.LaunchTemplateVersion?.VersionNumber).toBe(3);
+    expect(retry.LaunchTemplateVersion?.VersionNumber).toBe(3);
+    expect(account.snapshot().launchTemplates[0]?.latestVersion).toBe(3);
+    expect(account.snapshot().launchTemplates[0]?.versions).toHaveLength(3);
+  });
+
+  test('the same token with different parameters is IdempotentParameterMismatch, nothing created', async () => {
+    await ec2.send(request());
+
+    const error = await failure(ec2.send(request({ LaunchTemplateData: { ImageId: 'ami-other' } })));
+
+    expect(error.name).toBe('IdempotentParameterMismatch');
+    expect(error.$fault).toBe('client');
+    expect(account.snapshot().launchTemplates[0]?.versions).toHaveLength(3);
+  });
+
+  test('different tokens create different versions', async () => {
+    await ec2.send(request());
+    const second = await ec2.send(request({ ClientToken: 'run-2/web/1' }));
+    expect(second.LaunchTemplateVersion?.VersionNumber).toBe(4);
+  });
+});
+
+describe('snapshots in inherited block device mappings (API_CreateLaunchTemplateVersion.html, SourceVersion)', () => {
+  const withSnapshot = [
+    { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3' as const } },
+    { DeviceName: '/dev/xvdb', Ebs: { SnapshotId: 'snap-0123456789abcdef0', VolumeSize: 50 } },
+  ];
+  beforeEach(() => {
+    account.addLaunchTemplate({
+      name: 'data',
+      versions: [{ data: { ...source, BlockDeviceMappings: withSnapshot } }],
+    });
+  });
+
+  test('"Snapshots ... are ignored when creating a new version unless they are explicitly included"', async () => {
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateName: 'data',
+        SourceVersion: '1',
+        LaunchTemplateData: { ImageId: 'ami-new' },
+      }),
+    );
+
+    expect(account.versionData('data', 2)?.BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3' } },
+      { DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 50 } },
+    ]);
+    // The source keeps its snapshot.
+    expect(account.versionData('data', 1)?.BlockDeviceMappings).toEqual(withSnapshot);
+  });
+
+  test("mappings given in the request replace the source's and keep their snapshots", async () => {
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateName: 'data',
+        SourceVersion: '1',
+        LaunchTemplateData: { ImageId: 'ami-new', BlockDeviceMappings: [withSnapshot[1] ?? {}] },
+      }),
+    );
+
+    expect(account.versionData('data', 2)?.BlockDeviceMappings).toEqual([withSnapshot[1]]);
+  });
+});

@@ -73,6 +73,102 @@ describe('accountFromScenario', () => {
   });
 });
 
+describe('instances and override templates in a scenario', () => {
+  const scenario = () => ({
+    launchTemplates: [
+      { name: 'web', versions: [{ data: { InstanceType: 't3.micro' } }, {}, {}], defaultVersion: 3 },
+      { name: 'gpu', versions: [{}, {}] },
+    ],
+    autoScalingGroups: [
+      {
+        name: 'lagging',
+        launchTemplate: { template: 'web', version: '$Default' },
+        instances: [{ version: 1 }, { version: 3, instanceType: 't3.small' }],
+      },
+      {
+        name: 'mixed',
+        mixedInstancesPolicy: {
+          launchTemplate: { template: 'web', version: '3' },
+          overrides: [
+            { InstanceType: 'm5.large', WeightedCapacity: '1' },
+            { InstanceType: 'g5.xlarge', launchTemplate: { template: 'gpu', version: '2', by: 'name' } },
+          ],
+        },
+        desiredCapacity: 2,
+      },
+    ],
+  });
+
+  test('instances say what runs; an override launches from its own template (stored with id and name)', () => {
+    const snapshot = accountFromScenario(scenario()).snapshot();
+    const [lagging, mixed] = snapshot.autoScalingGroups;
+    const gpuId = snapshot.launchTemplates[1]?.id;
+
+    expect(lagging?.desiredCapacity).toBe(2);
+    expect(lagging?.instances.map((i) => [i.instanceType, i.launchTemplate?.Version])).toEqual([
+      ['t3.micro', '1'],
+      ['t3.small', '3'],
+    ]);
+    expect(mixed?.mixedInstancesPolicy?.LaunchTemplate?.Overrides).toEqual([
+      { InstanceType: 'm5.large', WeightedCapacity: '1' },
+      {
+        InstanceType: 'g5.xlarge',
+        LaunchTemplateSpecification: { LaunchTemplateId: gpuId, LaunchTemplateName: 'gpu', Version: '2' },
+      },
+    ]);
+    expect(
+      mixed?.instances.map(
+        (i) => `${i.instanceType}:${i.launchTemplate?.LaunchTemplateName}:${i.launchTemplate?.Version}`,
+      ),
+    ).toEqual(['m5.large:web:3', 'g5.xlarge:gpu:2']);
+  });
+
+  test.each([
+    [
+      'an override naming a template not in the file',
+      (s: ReturnType<typeof scenario>) => {
+        const o = s.autoScalingGroups[1]?.mixedInstancesPolicy?.overrides[1];
+        if (o?.launchTemplate) o.launchTemplate.template = 'nope';
+      },
+      /no launch template named "nope".*\n.*autoScalingGroups\[1\]\.mixedInstancesPolicy\.overrides\[1\]\.launchTemplate\.template/,
+    ],
+    [
+      "an override with the API's LaunchTemplateSpecification",
+      (s: ReturnType<typeof scenario>) => {
+        Object.assign(s.autoScalingGroups[1]?.mixedInstancesPolicy?.overrides[0] ?? {}, {
+          LaunchTemplateSpecification: { LaunchTemplateName: 'gpu' },
+        });
+      },
+      /give the override's template as "launchTemplate"/,
+    ],
+    [
+      'an instance from a template not in the file',
+      (s: ReturnType<typeof scenario>) => {
+        Object.assign(s.autoScalingGroups[0]?.instances?.[0] ?? {}, { template: 'nope' });
+      },
+      /no launch template named "nope".*\n.*autoScalingGroups\[0\]\.instances\[0\]\.template/,
+    ],
+    [
+      'desiredCapacity disagreeing with instances',
+      (s: ReturnType<typeof scenario>) => {
+        Object.assign(s.autoScalingGroups[0] ?? {}, { desiredCapacity: 3 });
+      },
+      /must equal the number of "instances".*\n.*autoScalingGroups\[0\]\.desiredCapacity/,
+    ],
+    [
+      'an instance version that is not a positive integer',
+      (s: ReturnType<typeof scenario>) => {
+        Object.assign(s.autoScalingGroups[0]?.instances?.[0] ?? {}, { version: '1' });
+      },
+      /autoScalingGroups\[0\]\.instances\[0\]\.version/,
+    ],
+  ])('%s is rejected', (_, change, message) => {
+    const bad = scenario();
+    change(bad);
+    expect(() => parseScenario(bad)).toThrow(message);
+  });
+});
+
 describe('a bad scenario is rejected with a message naming the field', () => {
   test.each([
     ['an unknown key', (s: Record<string, unknown>) => Object.assign(s, { extra: 1 }), /extra/],
