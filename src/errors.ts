@@ -177,19 +177,54 @@ export class RefreshStillActiveError extends AsgPatcherError {
     asgName: string,
     readonly instanceRefreshId: string,
     readonly status: string,
-    currentVersion: string,
-    originalVersion: string,
-    newVersion: number | undefined,
+    leftOn: string,
     options?: ErrorOptions,
   ) {
     const what =
-      status === 'RollbackInProgress'
-        ? 'the rollback'
-        : status === 'Cancelling'
-          ? 'the cancellation'
-          : 'the instance refresh';
+      status === 'RollbackInProgress' ? 'the rollback' : status === 'Cancelling' ? 'the cancellation' : 'the instance refresh';
     super(
-      `Auto Scaling group ${asgName} left on version ${currentVersion} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; set it back to ${originalVersion} once it ends${newVersion === undefined ? '' : ` and delete launch template version ${newVersion}`}. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
+      `Auto Scaling group ${asgName} left on ${leftOn} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; once it ends, re-run asg-patcher for this group to settle it. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for it to end`,
+      options,
+    );
+  }
+}
+
+/**
+ * A planned launch template is also followed through `$Default`/`$Latest` by groups this run will not
+ * refresh (outside `targets`, or refused, or already current): a new version or a new default would
+ * change what they launch without replacing their instances, so the template is left as it is.
+ */
+export class UntargetedSharersError extends AsgPatcherError {
+  override readonly name = 'UntargetedSharersError';
+  constructor(
+    readonly launchTemplate: string,
+    readonly followers: string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Launch template ${launchTemplate} is also followed through $Default/$Latest by groups this run does not refresh: ${followers.join(', ')}. A new version would change what they launch, so the template was left as it is; add them to "targets", or set "untargetedSharers" to "include" (refresh them too) or "accept" (they launch the new version)`,
+      options,
+    );
+  }
+}
+
+/** A group cannot be refreshed because a launch template it needs was not prepared (not pinned, or its version not created). */
+export class TemplateNotPreparedError extends AsgPatcherError {
+  override readonly name = 'TemplateNotPreparedError';
+  constructor(asgName: string, launchTemplate: string, why: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} was not refreshed: launch template ${launchTemplate} was not prepared (${why}); nothing was rolled out to it, re-run once the cause is fixed`,
+      options,
+    );
+  }
+}
+
+/** The group's launch template references changed between the plan and a later stage (someone else changed it). */
+export class GroupChangedError extends AsgPatcherError {
+  override readonly name = 'GroupChangedError';
+  constructor(asgName: string, detail: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} changed while the run was preparing it (${detail}); it was left as it is, re-run to plan it again`,
       options,
     );
   }
@@ -211,4 +246,7 @@ export const ERROR_NAMES = [
   'InstanceRefreshFailedError',
   'RefreshTimedOutError',
   'RefreshStillActiveError',
+  'UntargetedSharersError',
+  'TemplateNotPreparedError',
+  'GroupChangedError',
 ] as const;

@@ -58,6 +58,14 @@ export const ExecutionInput = z.strictObject({
   // prefault: an omitted object is parsed as {}, so its fields take their own defaults.
   patch: PatchOptions.prefault({}),
   refreshPreferences: RefreshPreferences.prefault({}),
+  /**
+   * Groups outside `targets` that follow a planned launch template through `$Default` or `$Latest`
+   * would launch the new version without being refreshed. `refuse` (the default): that template is
+   * not changed in this run and its targeted groups fail with UntargetedSharersError, which lists the
+   * followers. `include`: they join the run as targets. `accept`: they are left as they are and will
+   * launch the new version once it exists (`$Latest`) or becomes the default (`$Default`).
+   */
+  untargetedSharers: z.enum(['refuse', 'include', 'accept']).default('refuse'),
   /** How many groups are patched at once. */
   maxConcurrency: z.number().int().min(1).max(40).default(5),
   /** Seconds between two DescribeInstanceRefreshes of one refresh. */
@@ -73,16 +81,21 @@ export const ExecutionInput = z.strictObject({
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
 // ---------------------------------------------------------------------------------------------
-// State data
+// State data. A run plans per launch template, refreshes per group and settles per template
+// (DESIGN.md): the state carries one GroupRecord per targeted group and one TemplateRecord per
+// launch template they use. Each Map phase hands a record to its stage and gets the same record
+// back with that stage's field set (ResultPath into the record), so a record is the whole story
+// of its group or template, and Summarize reads nothing else.
 // ---------------------------------------------------------------------------------------------
 
-/** What every per-group state may read about the run; produced once by ResolveTargets. */
+/** What every state may read about the run; produced once by ResolveTargets. */
 export const RunSettings = z.strictObject({
   runId: z.string().min(1),
   dryRun: z.boolean(),
   force: z.boolean(),
   patch: PatchOptions,
   refreshPreferences: RefreshPreferences,
+  untargetedSharers: z.enum(['refuse', 'include', 'accept']),
   maxConcurrency: z.number().int().positive(),
   pollIntervalSeconds: z.number().int().positive(),
   maxWaitSeconds: z.number().int().positive(),
@@ -105,75 +118,48 @@ export const ResolveTargetsOutput = z.strictObject({
 export type ResolveTargetsOutput = z.infer<typeof ResolveTargetsOutput>;
 
 export const VersionReference = z.string().regex(/^(\$Default|\$Latest|[1-9]\d*)$/);
+const VersionNumber = z.number().int().positive();
 
-/** The group's launch template as LookupLaunchTemplate found it, before anything changed. */
-export const GroupTarget = z.strictObject({
-  asgName: z.string().min(1),
+/** The Catch output of Step Functions: `Cause` is the Lambda's JSON error document. */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof CaughtError>;
+
+/** A named error of ours, as the plan records it (the group is refused, nothing was changed). */
+export const Refusal = z.strictObject({ error: z.string().min(1), message: z.string().min(1) });
+export type Refusal = z.infer<typeof Refusal>;
+
+/**
+ * One place a group names a launch template: the main spec (`LaunchTemplate` or the mixed-instances
+ * policy's `LaunchTemplateSpecification`), or override `n` of the mixed-instances policy that carries
+ * its own `LaunchTemplateSpecification`.
+ */
+export const SpecSlot = z.union([z.literal('main'), z.number().int().nonnegative()]);
+export type SpecSlot = z.infer<typeof SpecSlot>;
+
+export const GroupSpec = z.strictObject({
+  slot: SpecSlot,
   launchTemplateId: z.string().startsWith('lt-'),
-  launchTemplateName: z.string().min(1),
-  /** Where the group keeps its launch template. */
-  source: z.enum(['LaunchTemplate', 'MixedInstancesPolicy']),
-  /** The group's reference as it was: `$Default`, `$Latest` or a number; restored at the end. */
-  originalVersion: VersionReference,
-  /** That reference resolved to the exact version number. */
-  resolvedVersion: z.number().int().positive(),
-  defaultVersion: z.number().int().positive(),
-  latestVersion: z.number().int().positive(),
-  /** The resolved version's UserData (base64), absent when it has none. */
-  userData: z.string().optional(),
-  /**
-   * The group's MixedInstancesPolicy as DescribeAutoScalingGroups returned it (source
-   * MixedInstancesPolicy only); StartInstanceRefresh sends it back with the version replaced.
-   */
-  mixedInstancesPolicy: z.record(z.string(), z.unknown()).optional(),
+  /** The group's reference as it was: `$Default`, `$Latest` or a number. */
+  reference: VersionReference,
+  /** That reference resolved to a number when the run planned: what the group is pinned to. */
+  version: VersionNumber,
 });
-export type GroupTarget = z.infer<typeof GroupTarget>;
+export type GroupSpec = z.infer<typeof GroupSpec>;
 
-export const LookupLaunchTemplateInput = z.strictObject({ asgName: z.string().min(1) });
-export type LookupLaunchTemplateInput = z.infer<typeof LookupLaunchTemplateInput>;
+/**
+ * `patch`: a source lacks today's script, so new versions are created and the group refreshed onto
+ * them. `refreshOnly`: every source is current but some instances run an older version: refreshed
+ * onto the sources, nothing created. `alreadyCurrent`: sources and instances are current. `refused`:
+ * a pre-flight check failed (see `refusal`); nothing about the group changes.
+ */
+export const GroupAction = z.enum(['patch', 'refreshOnly', 'alreadyCurrent', 'refused']);
+export type GroupAction = z.infer<typeof GroupAction>;
 
-export const CreatePatchedVersionInput = z.strictObject({
-  target: GroupTarget,
-  runId: z.string().min(1),
-  dryRun: z.boolean(),
-  force: z.boolean(),
-  patch: PatchOptions,
-});
-export type CreatePatchedVersionInput = z.infer<typeof CreatePatchedVersionInput>;
-
-export const CreatePatchedVersionOutput = z.strictObject({
-  /** `created`: a new version exists; `alreadyCurrent`: nothing to do; `dryRun`: nothing created. */
-  outcome: z.enum(['created', 'alreadyCurrent', 'dryRun']),
-  newVersion: z.number().int().positive().optional(),
-  /** Sizes of the user data before and after, in raw (decoded) bytes. */
-  userDataBytesBefore: z.number().int().nonnegative(),
-  userDataBytesAfter: z.number().int().nonnegative(),
-  /** A short human-readable account of what the new user data holds. */
-  summary: z.string(),
-});
-export type CreatePatchedVersionOutput = z.infer<typeof CreatePatchedVersionOutput>;
-
-export const PinAutoScalingGroupInput = z.strictObject({ target: GroupTarget });
-export type PinAutoScalingGroupInput = z.infer<typeof PinAutoScalingGroupInput>;
-
-export const PinAutoScalingGroupOutput = z.strictObject({
-  /** True when the group was moved from `$Default`/`$Latest` to the resolved number. */
+export const PinResult = z.strictObject({
+  /** True when the group referred to `$Default`/`$Latest` and now names the numbers they resolved to. */
   pinned: z.boolean(),
 });
-export type PinAutoScalingGroupOutput = z.infer<typeof PinAutoScalingGroupOutput>;
-
-export const StartInstanceRefreshInput = z.strictObject({
-  target: GroupTarget,
-  newVersion: z.number().int().positive(),
-  refreshPreferences: RefreshPreferences,
-});
-export type StartInstanceRefreshInput = z.infer<typeof StartInstanceRefreshInput>;
-
-export const StartInstanceRefreshOutput = z.strictObject({
-  instanceRefreshId: z.string().min(1),
-  startedAt: z.string(),
-});
-export type StartInstanceRefreshOutput = z.infer<typeof StartInstanceRefreshOutput>;
+export type PinResult = z.infer<typeof PinResult>;
 
 export const RefreshStatus = z.enum([
   'Pending',
@@ -189,83 +175,217 @@ export const RefreshStatus = z.enum([
 ]);
 export type RefreshStatus = z.infer<typeof RefreshStatus>;
 
+/** The group's refresh as StartInstanceRefresh began it and each PollInstanceRefresh saw it. */
+export const RefreshProgress = z.strictObject({
+  instanceRefreshId: z.string().min(1),
+  startedAt: z.string(),
+  /** Per spec slot: the version the refresh rolls out. */
+  desired: z.array(z.strictObject({ slot: SpecSlot, launchTemplateId: z.string(), version: VersionNumber })),
+  status: RefreshStatus,
+  /** True once the status is one the refresh ends in. */
+  terminal: z.boolean(),
+  statusReason: z.string().optional(),
+  percentageComplete: z.number().nonnegative(),
+  /** Polls made so far. */
+  pollCount: z.number().int().nonnegative(),
+  /** Set when the refresh outlasted maxWaitSeconds and this run asked AWS to roll it back or cancel it. */
+  stopRequested: z.enum(['rollback', 'cancel']).optional(),
+  finishedAt: z.string().optional(),
+});
+export type RefreshProgress = z.infer<typeof RefreshProgress>;
+
+export const RestoreResult = z.strictObject({
+  /** The group's reference per spec slot after the run. */
+  references: z.array(z.strictObject({ slot: SpecSlot, launchTemplateId: z.string(), reference: VersionReference })),
+  /** What the operator should know: a group left on a number and why, mixed instances, what to do. */
+  notes: z.array(z.string()),
+});
+export type RestoreResult = z.infer<typeof RestoreResult>;
+
+export const GroupRecord = z.strictObject({
+  asgName: z.string().min(1),
+  action: GroupAction,
+  /** Why the plan chose the action, in a sentence. */
+  reason: z.string(),
+  refusal: Refusal.optional(),
+  /** Every launch template the group launches from (empty when refused before they were read). */
+  specs: z.array(GroupSpec),
+  /** AWS can roll this group's refresh back (no SSM-parameter AMI in any of its sources). */
+  rollbackPossible: z.boolean(),
+  pin: PinResult.optional(),
+  pinError: CaughtError.optional(),
+  refresh: RefreshProgress.optional(),
+  refreshError: CaughtError.optional(),
+  restore: RestoreResult.optional(),
+  restoreError: CaughtError.optional(),
+});
+export type GroupRecord = z.infer<typeof GroupRecord>;
+
+/** A version of a template that the run's groups launch from, and what the plan does with it. */
+export const TemplateSource = z.strictObject({
+  version: VersionNumber,
+  /** `create`: a patched version is made from it; `current`: it already carries today's script. */
+  action: z.enum(['create', 'current']),
+  /** What the new version holds, in a few lines (parts and sizes); never the user data itself. */
+  summary: z.string(),
+});
+export type TemplateSource = z.infer<typeof TemplateSource>;
+
+export const CreatedVersion = z.strictObject({ sourceVersion: VersionNumber, newVersion: VersionNumber });
+export type CreatedVersion = z.infer<typeof CreatedVersion>;
+
+export const PromoteResult = z.strictObject({
+  /** The template's default after the run. */
+  defaultVersion: VersionNumber,
+  moved: z.boolean(),
+  note: z.string().optional(),
+});
+export type PromoteResult = z.infer<typeof PromoteResult>;
+
+export const CleanupResult = z.strictObject({
+  deleted: z.array(VersionNumber),
+  /** Versions this run created that stay, each with why. */
+  kept: z.array(z.strictObject({ version: VersionNumber, why: z.string() })),
+});
+export type CleanupResult = z.infer<typeof CleanupResult>;
+
+export const TemplateRecord = z.strictObject({
+  launchTemplateId: z.string().startsWith('lt-'),
+  launchTemplateName: z.string().min(1),
+  /** The default and latest numbers when the run planned. */
+  defaultVersion: VersionNumber,
+  latestVersion: VersionNumber,
+  sources: z.array(TemplateSource),
+  /** True when some source is `create`d, so the template goes through every phase. */
+  changes: z.boolean(),
+  /** The targeted groups that launch from it and take part in the run, with their reference on it. */
+  followers: z.array(z.strictObject({ asgName: z.string(), reference: VersionReference })),
+  /** Every group in the Region that launches from it, targeted or not (what may use its versions). */
+  users: z.array(z.string()),
+  /** Untargeted groups that follow it through `$Default`/`$Latest` and were accepted (`accept`). */
+  acceptedSharers: z.array(z.string()),
+  /** The template's changes refused for the run (UntargetedSharersError, ...). */
+  refusal: Refusal.optional(),
+  created: z.array(CreatedVersion).optional(),
+  createError: CaughtError.optional(),
+  promotion: PromoteResult.optional(),
+  promoteError: CaughtError.optional(),
+  cleanup: CleanupResult.optional(),
+  cleanupError: CaughtError.optional(),
+});
+export type TemplateRecord = z.infer<typeof TemplateRecord>;
+
+/** The run as LookupLaunchTemplate planned it: the state every later phase reads and updates. */
+export const RunPlan = z.strictObject({
+  settings: RunSettings,
+  groups: z.array(GroupRecord),
+  templates: z.array(TemplateRecord),
+});
+export type RunPlan = z.infer<typeof RunPlan>;
+
+export const LookupLaunchTemplateInput = z.strictObject({
+  settings: RunSettings,
+  asgNames: z.array(z.string().min(1)),
+});
+export type LookupLaunchTemplateInput = z.infer<typeof LookupLaunchTemplateInput>;
+
+export const PinAutoScalingGroupInput = z.strictObject({ group: GroupRecord });
+export type PinAutoScalingGroupInput = z.infer<typeof PinAutoScalingGroupInput>;
+
+export const CreatePatchedVersionInput = z.strictObject({
+  template: TemplateRecord,
+  settings: RunSettings,
+});
+export type CreatePatchedVersionInput = z.infer<typeof CreatePatchedVersionInput>;
+
+export const StartInstanceRefreshInput = z.strictObject({
+  group: GroupRecord,
+  templates: z.array(TemplateRecord),
+  refreshPreferences: RefreshPreferences,
+});
+export type StartInstanceRefreshInput = z.infer<typeof StartInstanceRefreshInput>;
+
 export const PollInstanceRefreshInput = z.strictObject({
   asgName: z.string().min(1),
-  instanceRefreshId: z.string().min(1),
-  /** Polls made so far (0 on the first). */
-  pollCount: z.number().int().nonnegative(),
+  refresh: RefreshProgress,
   maxPolls: z.number().int().positive(),
   pollIntervalSeconds: z.number().int().positive(),
 });
 export type PollInstanceRefreshInput = z.infer<typeof PollInstanceRefreshInput>;
 
-export const PollInstanceRefreshOutput = z.strictObject({
-  status: RefreshStatus,
-  terminal: z.boolean(),
-  percentageComplete: z.number().nonnegative(),
-  instancesToUpdate: z.number().int().nonnegative(),
-  /** pollCount + 1, for the next iteration. */
-  pollCount: z.number().int().positive(),
-});
-export type PollInstanceRefreshOutput = z.infer<typeof PollInstanceRefreshOutput>;
-
-export const PromoteDefaultVersionInput = z.strictObject({
-  target: GroupTarget,
-  newVersion: z.number().int().positive(),
-});
+export const PromoteDefaultVersionInput = z.strictObject({ template: TemplateRecord });
 export type PromoteDefaultVersionInput = z.infer<typeof PromoteDefaultVersionInput>;
 
-export const PromoteDefaultVersionOutput = z.strictObject({
-  defaultVersion: z.number().int().positive(),
-  /** The group's reference after promotion. */
-  reference: VersionReference,
-  /** Why the group could not go back to its original style, if it could not. */
-  note: z.string().optional(),
-});
-export type PromoteDefaultVersionOutput = z.infer<typeof PromoteDefaultVersionOutput>;
-
-/** The Catch output of Step Functions: `Cause` is the Lambda's JSON error document. */
-const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
-
 export const RestoreAutoScalingGroupInput = z.strictObject({
-  asgName: z.string().min(1),
-  /** The state that failed. */
-  stage: z.string().min(1),
-  error: CaughtError,
-  /** Absent when LookupLaunchTemplate itself failed: nothing was changed then. */
-  target: GroupTarget.optional(),
-  /** The version this run created, if it got that far. */
-  newVersion: z.number().int().positive().optional(),
-  pinned: z.boolean().optional(),
-  /** The refresh this run started, when it got that far (PollInstanceRefresh, PromoteDefaultVersion). */
-  instanceRefreshId: z.string().min(1).optional(),
+  group: GroupRecord,
+  templates: z.array(TemplateRecord),
+  runId: z.string().min(1),
 });
 export type RestoreAutoScalingGroupInput = z.infer<typeof RestoreAutoScalingGroupInput>;
 
+export const DeleteUnusedVersionsInput = z.strictObject({
+  template: TemplateRecord,
+  runId: z.string().min(1),
+});
+export type DeleteUnusedVersionsInput = z.infer<typeof DeleteUnusedVersionsInput>;
+
+export const SummarizeInput = RunPlan;
+export type SummarizeInput = z.infer<typeof SummarizeInput>;
+
+/**
+ * A group's outcome. `succeeded`: patched versions were created and every instance now runs one.
+ * `refreshed`: the sources already carried today's script and the refresh brought lagging instances
+ * onto them. `alreadyCurrent`, `dryRun`, `failed` (with the stage and error).
+ */
+export const GroupStatus = z.enum(['succeeded', 'refreshed', 'alreadyCurrent', 'dryRun', 'failed']);
+export type GroupStatus = z.infer<typeof GroupStatus>;
+
 export const GroupResult = z.strictObject({
   asgName: z.string().min(1),
-  status: z.enum(['succeeded', 'alreadyCurrent', 'dryRun', 'failed']),
-  launchTemplateId: z.string().optional(),
-  oldVersion: z.number().int().positive().optional(),
-  newVersion: z.number().int().positive().optional(),
+  status: GroupStatus,
+  /** What the plan decided, and why. */
+  action: GroupAction,
+  reason: z.string(),
+  /** Per launch template the group uses: the version it launched from and the one it launches now. */
+  launchTemplates: z.array(
+    z.strictObject({
+      slot: SpecSlot,
+      launchTemplateId: z.string(),
+      fromVersion: VersionNumber,
+      toVersion: VersionNumber.optional(),
+      reference: VersionReference.optional(),
+    }),
+  ),
   instanceRefreshId: z.string().optional(),
+  refreshStatus: RefreshStatus.optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  durationSeconds: z.number().nonnegative().optional(),
   /** For failures: the state that failed, the error name and its message. */
   stage: z.string().optional(),
   error: z.string().optional(),
   cause: z.string().optional(),
-  /** Anything the operator should know (e.g. a group left pinned and why). */
+  /** Anything the operator should know (a group left on a number and why, a default not moved). */
   note: z.string().optional(),
 });
 export type GroupResult = z.infer<typeof GroupResult>;
 
-export const SummarizeInput = z.strictObject({
-  runId: z.string().min(1),
-  dryRun: z.boolean(),
-  results: z.array(GroupResult),
+/** The dry run's plan, per template and per group: a stable shape operators can build on. */
+export const PlanReport = z.strictObject({
+  templates: z.array(
+    z.strictObject({
+      launchTemplateId: z.string(),
+      launchTemplateName: z.string(),
+      /** The versions it would create, each from its source. */
+      creates: z.array(z.strictObject({ sourceVersion: VersionNumber, summary: z.string() })),
+      followers: z.array(z.string()),
+      acceptedSharers: z.array(z.string()),
+      refusal: Refusal.optional(),
+    }),
+  ),
+  groups: z.array(z.strictObject({ asgName: z.string(), action: GroupAction, reason: z.string() })),
 });
-export type SummarizeInput = z.infer<typeof SummarizeInput>;
+export type PlanReport = z.infer<typeof PlanReport>;
 
 export const Summary = z.strictObject({
   runId: z.string(),
@@ -273,10 +393,24 @@ export const Summary = z.strictObject({
   counts: z.strictObject({
     total: z.number().int().nonnegative(),
     succeeded: z.number().int().nonnegative(),
+    refreshed: z.number().int().nonnegative(),
     alreadyCurrent: z.number().int().nonnegative(),
     dryRun: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
   }),
-  groups: z.array(GroupResult.extend({ durationSeconds: z.number().nonnegative().optional() })),
+  groups: z.array(GroupResult),
+  /** Per template: what the run did to it (versions created, default, versions deleted or kept). */
+  launchTemplates: z.array(
+    z.strictObject({
+      launchTemplateId: z.string(),
+      launchTemplateName: z.string(),
+      created: z.array(CreatedVersion),
+      defaultVersion: VersionNumber.optional(),
+      defaultMoved: z.boolean(),
+      deleted: z.array(VersionNumber),
+      note: z.string().optional(),
+    }),
+  ),
+  plan: PlanReport.optional(),
 });
 export type Summary = z.infer<typeof Summary>;

@@ -23,12 +23,11 @@ function formatSummaryTable(summary: Summary): string {
     style: { head: [], border: [] },
   });
   for (const group of summary.groups) {
+    // One line per launch template the group uses (main spec first, then override templates).
     const version =
-      group.oldVersion === undefined
-        ? '-'
-        : group.newVersion === undefined
-          ? `v${group.oldVersion}`
-          : `v${group.oldVersion} -> v${group.newVersion}`;
+      group.launchTemplates
+        .map((t) => (t.toVersion === undefined || t.toVersion === t.fromVersion ? `v${t.fromVersion}` : `v${t.fromVersion} -> v${t.toVersion}`))
+        .join('\n') || '-';
     table.push([
       group.asgName,
       version,

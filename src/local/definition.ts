@@ -10,12 +10,13 @@ import { fileURLToPath } from 'node:url';
 export const TASK_STATES = [
   'ResolveTargets',
   'LookupLaunchTemplate',
-  'CreatePatchedVersion',
   'PinAutoScalingGroup',
+  'CreatePatchedVersion',
   'StartInstanceRefresh',
   'PollInstanceRefresh',
   'PromoteDefaultVersion',
   'RestoreAutoScalingGroup',
+  'DeleteUnusedVersions',
   'Summarize',
 ] as const;
 export type TaskStateName = (typeof TASK_STATES)[number];
@@ -24,14 +25,18 @@ export type TaskStateName = (typeof TASK_STATES)[number];
 export const PLACEHOLDERS = TASK_STATES.map((state) => `${state}FunctionArn` as const);
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/** Per-group Task states: each must Catch into the restore branch (RestoreAutoScalingGroup has its own). */
-export const PER_GROUP_STAGES = [
-  'LookupLaunchTemplate',
-  'CreatePatchedVersion',
+/**
+ * Task states inside a Map (per group or per template): each catches every error into its record
+ * (`pinError`, `createError`, ...), so one group's or template's failure never stops another.
+ */
+export const PER_ITEM_STAGES = [
   'PinAutoScalingGroup',
+  'CreatePatchedVersion',
   'StartInstanceRefresh',
   'PollInstanceRefresh',
   'PromoteDefaultVersion',
+  'RestoreAutoScalingGroup',
+  'DeleteUnusedVersions',
 ] as const satisfies readonly TaskStateName[];
 
 export const ASL_PATH = fileURLToPath(new URL('../../statemachine/asg-patcher.asl.json', import.meta.url));

@@ -102,6 +102,7 @@ const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandl
   LookupLaunchTemplate: () => import('../handlers/lookup-launch-template.ts'),
   CreatePatchedVersion: () => import('../handlers/create-patched-version.ts'),
   PinAutoScalingGroup: () => import('../handlers/pin-auto-scaling-group.ts'),
+  DeleteUnusedVersions: () => import('../handlers/delete-unused-versions.ts'),
   StartInstanceRefresh: () => import('../handlers/start-instance-refresh.ts'),
   PollInstanceRefresh: () => import('../handlers/poll-instance-refresh.ts'),
   PromoteDefaultVersion: () => import('../handlers/promote-default-version.ts'),
@@ -231,8 +232,6 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       },
     });
 
-    // Inside the Map, events carry the iteration index; every per-group state's data keeps asgName.
-    let groupNames: string[] = [];
     let dataLimit: DataLimitExceededError | undefined;
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
@@ -240,11 +239,8 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
         const { state } = event;
         if (event.type === 'StateEntered') {
           stateTransitions++;
-          if (state.name === 'PatchGroups' && hasStringArray(state.input, 'asgNames')) {
-            groupNames = state.input.asgNames;
-          }
         }
-        const fields = { atMs: event.timestamp - startedAt, ...stateFields(state, event.index, groupNames) };
+        const fields = { atMs: event.timestamp - startedAt, ...stateFields(state) };
         switch (event.type) {
           case 'StateEntered':
             emit({ type: 'entered', ...fields });
@@ -305,24 +301,16 @@ function asLambdaPayload(value: unknown): Json {
   return value === undefined ? null : JSON.parse(JSON.stringify(value));
 }
 
-function hasStringArray<K extends string>(value: unknown, key: K): value is Record<K, string[]> {
-  if (typeof value !== 'object' || value === null) return false;
-  const field = (value as Record<string, unknown>)[key];
-  return Array.isArray(field) && field.every((x) => typeof x === 'string');
+/** The group a state works on: every per-group state's input carries `group` (or `asgName`). */
+function stateFields(state: { name: string; type: string; input: unknown }): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
+  const input = isObject(state.input) ? state.input : {};
+  const fromGroup = isObject(input.group) ? input.group.asgName : undefined;
+  const asgName = typeof fromGroup === 'string' ? fromGroup : typeof input.asgName === 'string' ? input.asgName : undefined;
+  return { state: state.name, stateType: state.type, ...(asgName === undefined ? {} : { asgName }) };
 }
 
-function stateFields(
-  state: { name: string; type: string; input: unknown },
-  index: number | undefined,
-  groupNames: string[],
-): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
-  const fromInput =
-    typeof state.input === 'object' && state.input !== null
-      ? (state.input as Record<string, unknown>).asgName
-      : undefined;
-  const asgName =
-    typeof fromInput === 'string' ? fromInput : index === undefined ? undefined : groupNames[index];
-  return { state: state.name, stateType: state.type, ...(asgName === undefined ? {} : { asgName }) };
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function causeText(cause: unknown): string {

@@ -1,8 +1,4 @@
-import {
-  type AutoScalingGroup,
-  type Filter,
-  paginateDescribeAutoScalingGroups,
-} from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingGroup, Filter } from '@aws-sdk/client-auto-scaling';
 import type { z } from 'zod';
 import type { AwsDeps } from '../clients.ts';
 import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../errors.ts';
@@ -13,6 +9,7 @@ import {
   type RunSettings,
   type TagFilter,
 } from '../schemas.ts';
+import { listGroups } from './lib/describe-group.ts';
 
 /**
  * The most groups one run patches. Every group's result comes back into the run's state after the
@@ -35,7 +32,7 @@ export async function resolveTargets(
   input: ResolveTargetsInput,
   deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<ResolveTargetsOutput> {
-  const parsed = ExecutionInput.safeParse(input.input);
+  const parsed = ExecutionInput.safeParse(parseJsonText(input.input));
   if (!parsed.success) throw new InputValidationError(describeIssues(parsed.error.issues));
   const execution = parsed.data;
 
@@ -45,6 +42,7 @@ export async function resolveTargets(
     force: execution.force,
     patch: execution.patch,
     refreshPreferences: execution.refreshPreferences,
+    untargetedSharers: execution.untargetedSharers,
     maxConcurrency: execution.maxConcurrency,
     pollIntervalSeconds: execution.pollIntervalSeconds,
     maxWaitSeconds: execution.maxWaitSeconds,
@@ -82,25 +80,6 @@ export async function resolveTargets(
   return { settings, asgNames: distinct };
 }
 
-async function listGroups(
-  deps: Pick<AwsDeps, 'autoScaling'>,
-  input: { AutoScalingGroupNames?: string[]; Filters?: Filter[] },
-): Promise<AutoScalingGroup[]> {
-  const groups: AutoScalingGroup[] = [];
-  // "By default, you can only specify up to 50 names. You can optionally increase this limit using the
-  // MaxRecords property" (at most 100): chunk by 100 so 500 names still work.
-  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
-  const nameChunks = input.AutoScalingGroupNames ? chunk(input.AutoScalingGroupNames, 100) : [undefined];
-  for (const names of nameChunks) {
-    const pages = paginateDescribeAutoScalingGroups(
-      { client: deps.autoScaling, pageSize: 100 },
-      { ...input, AutoScalingGroupNames: names },
-    );
-    for await (const page of pages) groups.push(...(page.AutoScalingGroups ?? []));
-  }
-  return groups;
-}
-
 /**
  * Server-side tag filters: `tag:<key>` with the values, or `tag-key` when any value will do.
  * "If you specify multiple filters, the filters are automatically logically joined with an AND"
@@ -128,10 +107,17 @@ function describeTagFilter(filter: TagFilter): string {
   return filter.values ? `${filter.key}=${filter.values.join('|')}` : `${filter.key} (any value)`;
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
-  return chunks;
+/**
+ * The ASL hands the execution input over as JSON text (States.JsonToString($)), so any input,
+ * `null` included, reaches this validation instead of failing a JSONPath in the state machine.
+ */
+function parseJsonText(input: unknown): unknown {
+  if (typeof input !== 'string') return input;
+  try {
+    return JSON.parse(input);
+  } catch {
+    return input;
+  }
 }
 
 /** One line per problem, each naming the field path: `refreshPreferences.minHealthyPercentage: ...`. */

@@ -1,23 +1,133 @@
 import type { AwsDeps } from '../clients.ts';
-import type { SummarizeInput, Summary } from '../schemas.ts';
+import type { GroupRecord, GroupResult, PlanReport, RunPlan, Summary, TemplateRecord } from '../schemas.ts';
 
 /**
- * Counts the groups by outcome and lists each with its duration (when its start and end are known).
- * Returns the summary; the state machine fails the execution after the Map when `counts.failed > 0`.
+ * Every targeted group exactly once, with its outcome as its record shows it, plus what the run
+ * did to each template; for a dry run, also the plan. The state machine fails the execution after
+ * this when `counts.failed > 0`.
  * @throws nothing
  */
-export async function summarize(input: SummarizeInput, _deps: Pick<AwsDeps, never>): Promise<Summary> {
-  const counts = { total: input.results.length, succeeded: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 };
-  for (const result of input.results) counts[result.status] += 1;
-  const groups = input.results.map((result) => {
-    const durationSeconds = duration(result.startedAt, result.finishedAt);
-    return durationSeconds === undefined ? result : { ...result, durationSeconds };
+export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Promise<Summary> {
+  const { settings } = input;
+  const groups = input.groups.map((record) => groupResult(record, input.templates, settings.dryRun));
+  const counts = { total: groups.length, succeeded: 0, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 };
+  for (const group of groups) counts[group.status] += 1;
+  const launchTemplates = input.templates.map((t) => {
+    const notes = [
+      t.refusal?.message,
+      t.createError && `creating its versions failed: ${t.createError.Error}`,
+      t.promotion?.note,
+      t.promoteError && `settling its default failed: ${t.promoteError.Error}`,
+      ...(t.cleanup?.kept ?? []).map((k) => `version ${k.version} kept: ${k.why}`),
+      t.cleanupError && `deleting its unused versions failed: ${t.cleanupError.Error}; delete this run's versions that nothing uses by hand`,
+    ].filter((n): n is string => Boolean(n));
+    return {
+      launchTemplateId: t.launchTemplateId,
+      launchTemplateName: t.launchTemplateName,
+      created: t.created ?? [],
+      defaultVersion: t.promotion?.defaultVersion ?? t.defaultVersion,
+      defaultMoved: t.promotion?.moved ?? false,
+      deleted: t.cleanup?.deleted ?? [],
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
   });
-  return { runId: input.runId, dryRun: input.dryRun, counts, groups };
+  return {
+    runId: settings.runId,
+    dryRun: settings.dryRun,
+    counts,
+    groups,
+    launchTemplates,
+    ...(settings.dryRun ? { plan: planReport(input) } : {}),
+  };
 }
 
-function duration(startedAt: string | undefined, finishedAt: string | undefined): number | undefined {
-  if (!startedAt || !finishedAt) return undefined;
-  const seconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds) : undefined;
+function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: boolean): GroupResult {
+  const { refresh } = record;
+  const succeeded = refresh?.status === 'Successful';
+  const result: GroupResult = {
+    asgName: record.asgName,
+    status: 'failed',
+    action: record.action,
+    reason: record.reason,
+    launchTemplates: record.specs.map((spec) => {
+      const to = succeeded ? refresh.desired.find((d) => d.slot === spec.slot)?.version : undefined;
+      const reference = record.restore?.references.find((r) => r.slot === spec.slot)?.reference;
+      return {
+        slot: spec.slot,
+        launchTemplateId: spec.launchTemplateId,
+        fromVersion: spec.version,
+        ...(to !== undefined ? { toVersion: to } : {}),
+        ...(reference ? { reference } : {}),
+      };
+    }),
+  };
+  if (refresh) {
+    result.instanceRefreshId = refresh.instanceRefreshId;
+    result.refreshStatus = refresh.status;
+    result.startedAt = refresh.startedAt;
+    if (refresh.finishedAt) {
+      result.finishedAt = refresh.finishedAt;
+      const seconds = (Date.parse(refresh.finishedAt) - Date.parse(refresh.startedAt)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0) result.durationSeconds = Math.round(seconds);
+    }
+  }
+  const notes = [...(record.restore?.notes ?? [])];
+  if (record.restoreError) notes.push(errorText(record.restoreError));
+  for (const spec of record.specs) {
+    const note = templates.find((t) => t.launchTemplateId === spec.launchTemplateId)?.promotion?.note;
+    if (note && !notes.includes(note)) notes.push(note);
+  }
+
+  const fail = (stage: string, error: string, cause?: string): GroupResult => ({
+    ...result,
+    status: 'failed',
+    stage,
+    error,
+    ...(cause ? { cause } : {}),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  });
+  const done = (status: GroupResult['status']): GroupResult => ({ ...result, status, ...(notes.length > 0 ? { note: notes.join('; ') } : {}) });
+
+  if (record.action === 'refused') return fail('LookupLaunchTemplate', record.refusal?.error ?? 'Refused', record.refusal?.message);
+  if (record.action === 'alreadyCurrent') return done('alreadyCurrent');
+  if (dryRun) return done('dryRun');
+  if (record.pinError) return fail('PinAutoScalingGroup', record.pinError.Error, errorText(record.pinError));
+  if (record.refreshError) {
+    return fail(refresh ? 'PollInstanceRefresh' : 'StartInstanceRefresh', record.refreshError.Error, errorText(record.refreshError));
+  }
+  if (!refresh) return fail('StartInstanceRefresh', 'NotStarted', 'the group was not refreshed');
+  if (succeeded) return done(record.action === 'patch' ? 'succeeded' : 'refreshed');
+  const why = `instance refresh ${refresh.instanceRefreshId} ended ${refresh.status}${refresh.statusReason ? `: ${refresh.statusReason}` : ''}`;
+  if (refresh.stopRequested) {
+    return fail('PollInstanceRefresh', 'RefreshTimedOutError', `${why}, after this run asked AWS to ${refresh.stopRequested} it at maxWaitSeconds`);
+  }
+  return fail('PollInstanceRefresh', 'InstanceRefreshFailedError', why);
+}
+
+/** The failed Lambda's own message when Cause is its JSON error document; else Cause or the name. */
+function errorText(error: { Error: string; Cause?: string | undefined }): string {
+  if (!error.Cause) return error.Error;
+  try {
+    const document: unknown = JSON.parse(error.Cause);
+    if (typeof document === 'object' && document !== null && 'errorMessage' in document && typeof document.errorMessage === 'string') {
+      return document.errorMessage;
+    }
+  } catch {
+    // Not JSON: a States.* error's plain text.
+  }
+  return error.Cause;
+}
+
+function planReport(input: RunPlan): PlanReport {
+  return {
+    templates: input.templates.map((t) => ({
+      launchTemplateId: t.launchTemplateId,
+      launchTemplateName: t.launchTemplateName,
+      creates: t.changes ? t.sources.filter((s) => s.action === 'create').map((s) => ({ sourceVersion: s.version, summary: s.summary })) : [],
+      followers: [...new Set(t.followers.map((f) => f.asgName))],
+      acceptedSharers: t.acceptedSharers,
+      ...(t.refusal ? { refusal: t.refusal } : {}),
+    })),
+    groups: input.groups.map((g) => ({ asgName: g.asgName, action: g.action, reason: g.reason })),
+  };
 }

@@ -1,0 +1,42 @@
+import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import type { AwsDeps } from '../clients.ts';
+import type { CleanupResult, DeleteUnusedVersionsInput } from '../schemas.ts';
+import { chunk } from './lib/describe-group.ts';
+import { readVersionUsage } from './lib/version-usage.ts';
+
+/** "You can specify up to 200 launch template version numbers" per call (API_DeleteLaunchTemplateVersions). */
+const DELETE_BATCH = 200;
+
+/**
+ * Deletes the versions this run created (found by their description) that nothing uses once the
+ * groups are settled: not the default, not named by any group, run by no instance, rolled out by
+ * no active refresh. A retry after a lost answer finds them gone: `launchTemplateVersionDoesNotExist`
+ * for a version this run just asked to delete is reported as deleted, not as a failure.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
+ * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
+ */
+export async function deleteUnusedVersions(input: DeleteUnusedVersionsInput, deps: AwsDeps): Promise<CleanupResult> {
+  const { template, runId } = input;
+  const usage = await readVersionUsage(template, runId, deps);
+  if (!usage) return { deleted: [], kept: [] };
+  const deleted: number[] = [];
+  const kept: CleanupResult['kept'] = [];
+  for (const batch of chunk(usage.unused, DELETE_BATCH)) {
+    const response = await deps.ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: template.launchTemplateId, Versions: batch.map(String) }),
+    );
+    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? []) if (ok.VersionNumber) deleted.push(ok.VersionNumber);
+    // This API reports per-version failures in the response instead of throwing.
+    for (const failed of response.UnsuccessfullyDeletedLaunchTemplateVersions ?? []) {
+      if (!failed.VersionNumber) continue;
+      if (failed.ResponseError?.Code === 'launchTemplateVersionDoesNotExist') deleted.push(failed.VersionNumber);
+      else kept.push({ version: failed.VersionNumber, why: `not deleted: ${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}` });
+    }
+  }
+  for (const version of usage.runVersions) {
+    const why = usage.inUse.get(version);
+    // The default is kept by design; the rest is worth a line in the summary.
+    if (why && version !== usage.defaultVersion) kept.push({ version, why });
+  }
+  return { deleted: deleted.sort((a, b) => a - b), kept: kept.sort((a, b) => a.version - b.version) };
+}
