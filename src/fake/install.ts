@@ -17,6 +17,7 @@ import {
   type FakeCommandName,
   type FakeService,
 } from './account.ts';
+import type { CommandInput } from './commands.ts';
 
 /** Thrown for an SDK command the fake account does not model. */
 export class UnmodelledCommandError extends Error {
@@ -62,5 +63,6 @@ function route<Output>(
   const known = modelled.find((m) => m === name);
   if (!known)
     return Promise.reject(new UnmodelledCommandError(service === 'ec2' ? 'EC2' : 'Auto Scaling', name));
-  return account.handle(service, known, sent?.input) as Promise<Output>;
+  // The SDK built the command from its own ...CommandInput type.
+  return account.handle(service, known, sent?.input as CommandInput<FakeCommandName>) as Promise<Output>;
 }
