@@ -181,7 +181,11 @@ export class RefreshStillActiveError extends AsgPatcherError {
     options?: ErrorOptions,
   ) {
     const what =
-      status === 'RollbackInProgress' ? 'the rollback' : status === 'Cancelling' ? 'the cancellation' : 'the instance refresh';
+      status === 'RollbackInProgress'
+        ? 'the rollback'
+        : status === 'Cancelling'
+          ? 'the cancellation'
+          : 'the instance refresh';
     super(
       `Auto Scaling group ${asgName} left on ${leftOn} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; once it ends, re-run asg-patcher for this group to settle it. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for it to end`,
       options,

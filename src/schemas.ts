@@ -196,7 +196,9 @@ export type RefreshProgress = z.infer<typeof RefreshProgress>;
 
 export const RestoreResult = z.strictObject({
   /** The group's reference per spec slot after the run. */
-  references: z.array(z.strictObject({ slot: SpecSlot, launchTemplateId: z.string(), reference: VersionReference })),
+  references: z.array(
+    z.strictObject({ slot: SpecSlot, launchTemplateId: z.string(), reference: VersionReference }),
+  ),
   /** What the operator should know: a group left on a number and why, mixed instances, what to do. */
   notes: z.array(z.string()),
 });

@@ -26,7 +26,11 @@ function formatSummaryTable(summary: Summary): string {
     // One line per launch template the group uses (main spec first, then override templates).
     const version =
       group.launchTemplates
-        .map((t) => (t.toVersion === undefined || t.toVersion === t.fromVersion ? `v${t.fromVersion}` : `v${t.fromVersion} -> v${t.toVersion}`))
+        .map((t) =>
+          t.toVersion === undefined || t.toVersion === t.fromVersion
+            ? `v${t.fromVersion}`
+            : `v${t.fromVersion} -> v${t.toVersion}`,
+        )
         .join('\n') || '-';
     table.push([
       group.asgName,

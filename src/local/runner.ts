@@ -302,10 +302,15 @@ function asLambdaPayload(value: unknown): Json {
 }
 
 /** The group a state works on: every per-group state's input carries `group` (or `asgName`). */
-function stateFields(state: { name: string; type: string; input: unknown }): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
+function stateFields(state: {
+  name: string;
+  type: string;
+  input: unknown;
+}): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
   const input = isObject(state.input) ? state.input : {};
   const fromGroup = isObject(input.group) ? input.group.asgName : undefined;
-  const asgName = typeof fromGroup === 'string' ? fromGroup : typeof input.asgName === 'string' ? input.asgName : undefined;
+  const asgName =
+    typeof fromGroup === 'string' ? fromGroup : typeof input.asgName === 'string' ? input.asgName : undefined;
   return { state: state.name, stateType: state.type, ...(asgName === undefined ? {} : { asgName }) };
 }
 

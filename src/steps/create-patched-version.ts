@@ -34,14 +34,25 @@ export async function createPatchedVersion(
 
   const wanted = template.sources.filter((s) => s.action === 'create').map((s) => s.version);
   wanted.sort((a, b) => Number(a === template.latestVersion) - Number(b === template.latestVersion) || a - b);
-  const sources = new Map((await describeVersions(template.launchTemplateId, wanted, deps)).map((v) => [v.VersionNumber, v]));
+  const sources = new Map(
+    (await describeVersions(template.launchTemplateId, wanted, deps)).map((v) => [v.VersionNumber, v]),
+  );
   // Compose every source before creating anything, so bad user data changes nothing.
   const planned = wanted.map((sourceVersion) => {
     const source = sources.get(sourceVersion);
-    if (!source) throw new TemplateNotPreparedError(template.followers.map((f) => f.asgName).join(', '), label, `version ${sourceVersion} no longer exists`);
+    if (!source)
+      throw new TemplateNotPreparedError(
+        template.followers.map((f) => f.asgName).join(', '),
+        label,
+        `version ${sourceVersion} no longer exists`,
+      );
     const data = source.LaunchTemplateData ?? {};
     const composed = composeUserData(data.UserData, settings.patch);
-    return { sourceVersion, userData: composed.base64, blockDeviceMappings: withSnapshots(data.BlockDeviceMappings) };
+    return {
+      sourceVersion,
+      userData: composed.base64,
+      blockDeviceMappings: withSnapshots(data.BlockDeviceMappings),
+    };
   });
 
   const created: CreatedVersion[] = [];
@@ -51,7 +62,10 @@ export async function createPatchedVersion(
         LaunchTemplateId: template.launchTemplateId,
         SourceVersion: String(sourceVersion),
         VersionDescription: versionDescription(settings.runId, sourceVersion),
-        LaunchTemplateData: { UserData: userData, ...(blockDeviceMappings ? { BlockDeviceMappings: blockDeviceMappings } : {}) },
+        LaunchTemplateData: {
+          UserData: userData,
+          ...(blockDeviceMappings ? { BlockDeviceMappings: blockDeviceMappings } : {}),
+        },
         ClientToken: clientToken(settings.runId, template.launchTemplateId, sourceVersion),
       }),
     );
@@ -63,17 +77,29 @@ export async function createPatchedVersion(
 }
 
 /** Every run group that follows the template through `$Default`/`$Latest` must name a number on it by now. */
-async function checkFollowersPinned(input: CreatePatchedVersionInput, label: string, deps: AwsDeps): Promise<void> {
+async function checkFollowersPinned(
+  input: CreatePatchedVersionInput,
+  label: string,
+  deps: AwsDeps,
+): Promise<void> {
   const { template } = input;
-  const floating = [...new Set(template.followers.filter((f) => isFloatingReference(f.reference)).map((f) => f.asgName))];
+  const floating = [
+    ...new Set(template.followers.filter((f) => isFloatingReference(f.reference)).map((f) => f.asgName)),
+  ];
   if (floating.length === 0) return;
   const groups = await listGroups(deps, { AutoScalingGroupNames: floating });
   const unpinned = groups.filter((group) =>
-    (readSpecs(group) ?? []).some(({ spec }) => spec.LaunchTemplateId === template.launchTemplateId && isFloatingReference(spec.Version)),
+    (readSpecs(group) ?? []).some(
+      ({ spec }) => spec.LaunchTemplateId === template.launchTemplateId && isFloatingReference(spec.Version),
+    ),
   );
   if (unpinned.length > 0) {
     const names = unpinned.map((g) => g.AutoScalingGroupName ?? '?');
-    throw new TemplateNotPreparedError(names.join(', '), label, `${names.join(', ')} still follow $Default/$Latest: pinning did not take effect, so no version was created`);
+    throw new TemplateNotPreparedError(
+      names.join(', '),
+      label,
+      `${names.join(', ')} still follow $Default/$Latest: pinning did not take effect, so no version was created`,
+    );
   }
 }
 

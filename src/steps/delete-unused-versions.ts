@@ -15,7 +15,10 @@ const DELETE_BATCH = 200;
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
  * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
  */
-export async function deleteUnusedVersions(input: DeleteUnusedVersionsInput, deps: AwsDeps): Promise<CleanupResult> {
+export async function deleteUnusedVersions(
+  input: DeleteUnusedVersionsInput,
+  deps: AwsDeps,
+): Promise<CleanupResult> {
   const { template, runId } = input;
   const usage = await readVersionUsage(template, runId, deps);
   if (!usage) return { deleted: [], kept: [] };
@@ -23,14 +26,23 @@ export async function deleteUnusedVersions(input: DeleteUnusedVersionsInput, dep
   const kept: CleanupResult['kept'] = [];
   for (const batch of chunk(usage.unused, DELETE_BATCH)) {
     const response = await deps.ec2.send(
-      new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: template.launchTemplateId, Versions: batch.map(String) }),
+      new DeleteLaunchTemplateVersionsCommand({
+        LaunchTemplateId: template.launchTemplateId,
+        Versions: batch.map(String),
+      }),
     );
-    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? []) if (ok.VersionNumber) deleted.push(ok.VersionNumber);
+    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? [])
+      if (ok.VersionNumber) deleted.push(ok.VersionNumber);
     // This API reports per-version failures in the response instead of throwing.
     for (const failed of response.UnsuccessfullyDeletedLaunchTemplateVersions ?? []) {
       if (!failed.VersionNumber) continue;
-      if (failed.ResponseError?.Code === 'launchTemplateVersionDoesNotExist') deleted.push(failed.VersionNumber);
-      else kept.push({ version: failed.VersionNumber, why: `not deleted: ${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}` });
+      if (failed.ResponseError?.Code === 'launchTemplateVersionDoesNotExist')
+        deleted.push(failed.VersionNumber);
+      else
+        kept.push({
+          version: failed.VersionNumber,
+          why: `not deleted: ${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}`,
+        });
     }
   }
   for (const version of usage.runVersions) {

@@ -13,7 +13,10 @@ import { PlanFacts } from './lib/plan-facts.ts';
  * @throws nothing of its own: a group's pre-flight failure is its `refusal` (AWS errors propagate
  *   for the state machine's Retry)
  */
-export async function lookupLaunchTemplate(input: LookupLaunchTemplateInput, deps: AwsDeps): Promise<RunPlan> {
+export async function lookupLaunchTemplate(
+  input: LookupLaunchTemplateInput,
+  deps: AwsDeps,
+): Promise<RunPlan> {
   const facts = new PlanFacts(deps);
   const targets = [...input.asgNames];
   for (;;) {

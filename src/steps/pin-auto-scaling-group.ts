@@ -23,15 +23,23 @@ export async function pinAutoScalingGroup(
   const group = await describeGroup(record.asgName, deps);
   if (!group) throw new AsgNotFoundError(record.asgName);
   const current = readSpecs(group) ?? [];
-  const planned = (slot: GroupSpec['slot']): GroupSpec | undefined => record.specs.find((s) => s.slot === slot);
+  const planned = (slot: GroupSpec['slot']): GroupSpec | undefined =>
+    record.specs.find((s) => s.slot === slot);
   for (const { slot, spec } of current) {
     const want = planned(slot);
-    const unchanged = want && spec.LaunchTemplateId === want.launchTemplateId && (spec.Version === want.reference || spec.Version === String(want.version));
+    const unchanged =
+      want &&
+      spec.LaunchTemplateId === want.launchTemplateId &&
+      (spec.Version === want.reference || spec.Version === String(want.version));
     if (!unchanged) {
-      throw new GroupChangedError(record.asgName, `its launch template spec ${String(slot)} is now ${spec.LaunchTemplateId ?? spec.LaunchTemplateName}:${spec.Version}`);
+      throw new GroupChangedError(
+        record.asgName,
+        `its launch template spec ${String(slot)} is now ${spec.LaunchTemplateId ?? spec.LaunchTemplateName}:${spec.Version}`,
+      );
     }
   }
-  if (current.length !== record.specs.length) throw new GroupChangedError(record.asgName, 'its launch template overrides changed');
+  if (current.length !== record.specs.length)
+    throw new GroupChangedError(record.asgName, 'its launch template overrides changed');
   if (current.every(({ spec }) => !isFloatingReference(spec.Version))) return { pinned: true };
   await deps.autoScaling.send(
     new UpdateAutoScalingGroupCommand({

@@ -23,16 +23,28 @@ export async function pollInstanceRefresh(
   if (progress.terminal) return progress;
   if (!progress.stopRequested && pollCount >= input.maxPolls) {
     const stopRequested = await stopRefresh(input.asgName, deps);
-    progress = { ...observe(input, await describeRefresh(input, deps), pollCount), ...(stopRequested ? { stopRequested } : {}) };
+    progress = {
+      ...observe(input, await describeRefresh(input, deps), pollCount),
+      ...(stopRequested ? { stopRequested } : {}),
+    };
     if (progress.terminal) return progress;
   }
   if (progress.stopRequested && pollCount >= 2 * input.maxPolls) {
-    throw new RefreshTimedOutError(input.asgName, input.refresh.instanceRefreshId, progress.stopRequested, input.maxPolls * input.pollIntervalSeconds);
+    throw new RefreshTimedOutError(
+      input.asgName,
+      input.refresh.instanceRefreshId,
+      progress.stopRequested,
+      input.maxPolls * input.pollIntervalSeconds,
+    );
   }
   return progress;
 }
 
-function observe(input: PollInstanceRefreshInput, refresh: InstanceRefresh, pollCount: number): RefreshProgress {
+function observe(
+  input: PollInstanceRefreshInput,
+  refresh: InstanceRefresh,
+  pollCount: number,
+): RefreshProgress {
   const status = RefreshStatus.parse(refresh.Status);
   const terminal = TERMINAL_REFRESH_STATUSES.includes(status);
   const { statusReason: _previous, finishedAt: _unfinished, ...rest } = input.refresh;
@@ -47,14 +59,25 @@ function observe(input: PollInstanceRefreshInput, refresh: InstanceRefresh, poll
   };
 }
 
-async function describeRefresh(input: PollInstanceRefreshInput, deps: Pick<AwsDeps, 'autoScaling'>): Promise<InstanceRefresh> {
+async function describeRefresh(
+  input: PollInstanceRefreshInput,
+  deps: Pick<AwsDeps, 'autoScaling'>,
+): Promise<InstanceRefresh> {
   const { instanceRefreshId } = input.refresh;
   const response = await deps.autoScaling.send(
-    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: input.asgName, InstanceRefreshIds: [instanceRefreshId] }),
+    new DescribeInstanceRefreshesCommand({
+      AutoScalingGroupName: input.asgName,
+      InstanceRefreshIds: [instanceRefreshId],
+    }),
   );
   const refresh = response.InstanceRefreshes?.find((item) => item.InstanceRefreshId === instanceRefreshId);
   if (!refresh) {
-    throw new InstanceRefreshFailedError(input.asgName, instanceRefreshId, 'NotFound', 'DescribeInstanceRefreshes does not list it (refreshes are kept six weeks)');
+    throw new InstanceRefreshFailedError(
+      input.asgName,
+      instanceRefreshId,
+      'NotFound',
+      'DescribeInstanceRefreshes does not list it (refreshes are kept six weeks)',
+    );
   }
   return refresh;
 }

@@ -15,33 +15,52 @@ import { listRefreshes } from './lib/refresh-status.ts';
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyLaunchTemplate.html
  * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
  */
-export async function promoteDefaultVersion(input: PromoteDefaultVersionInput, deps: AwsDeps): Promise<PromoteResult> {
+export async function promoteDefaultVersion(
+  input: PromoteDefaultVersionInput,
+  deps: AwsDeps,
+): Promise<PromoteResult> {
   const { template } = input;
   const found = await describeTemplateById(template.launchTemplateId, deps);
   const current = found?.DefaultVersionNumber ?? template.defaultVersion;
-  const stay = (note?: string): PromoteResult => ({ defaultVersion: current, moved: false, ...(note ? { note } : {}) });
+  const stay = (note?: string): PromoteResult => ({
+    defaultVersion: current,
+    moved: false,
+    ...(note ? { note } : {}),
+  });
   if (!found) return stay(`launch template ${template.launchTemplateId} no longer exists`);
 
   const candidate = template.created?.find((c) => c.sourceVersion === template.defaultVersion)?.newVersion;
   if (candidate === undefined) return stay();
   if (current === candidate) return { defaultVersion: candidate, moved: true };
   if (current !== template.defaultVersion) {
-    return stay(`default stays ${current}: it was changed to ${current} during the run, so version ${candidate} was not made the default`);
+    return stay(
+      `default stays ${current}: it was changed to ${current} during the run, so version ${candidate} was not made the default`,
+    );
   }
 
-  const outcomes = await outcomesOn(template.launchTemplateId, candidate, [...new Set(template.followers.map((f) => f.asgName))], deps);
+  const outcomes = await outcomesOn(
+    template.launchTemplateId,
+    candidate,
+    [...new Set(template.followers.map((f) => f.asgName))],
+    deps,
+  );
   const failedOnDefault = template.followers
     .filter((f) => f.reference === '$Default')
     .map((f) => f.asgName)
     .filter((name) => outcomes.get(name)?.some((status) => status !== 'Successful'));
   if (failedOnDefault.length > 0) {
-    return stay(`default stays ${current}: version ${candidate} did not refresh successfully on ${[...new Set(failedOnDefault)].join(', ')}, which follow $Default`);
+    return stay(
+      `default stays ${current}: version ${candidate} did not refresh successfully on ${[...new Set(failedOnDefault)].join(', ')}, which follow $Default`,
+    );
   }
   const proven = [...outcomes.values()].some((statuses) => statuses.includes('Successful'));
   if (!proven) return stay(`default stays ${current}: no refresh onto version ${candidate} succeeded`);
 
   await deps.ec2.send(
-    new ModifyLaunchTemplateCommand({ LaunchTemplateId: template.launchTemplateId, DefaultVersion: String(candidate) }),
+    new ModifyLaunchTemplateCommand({
+      LaunchTemplateId: template.launchTemplateId,
+      DefaultVersion: String(candidate),
+    }),
   );
   return { defaultVersion: candidate, moved: true };
 }

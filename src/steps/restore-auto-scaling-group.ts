@@ -1,11 +1,21 @@
-import { type AutoScalingGroup, type InstanceRefresh, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  type AutoScalingGroup,
+  type InstanceRefresh,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import type { AwsDeps } from '../clients.ts';
 import { RefreshStillActiveError } from '../errors.ts';
-import type { GroupRecord, RestoreAutoScalingGroupInput, RestoreResult, SpecSlot, TemplateRecord } from '../schemas.ts';
+import type {
+  GroupRecord,
+  RestoreAutoScalingGroupInput,
+  RestoreResult,
+  SpecSlot,
+  TemplateRecord,
+} from '../schemas.ts';
 import { describeGroup } from './lib/describe-group.ts';
 import { instanceVersions, isFloatingReference, readSpecs, withVersions } from './lib/launch-template-ref.ts';
-import { describeActiveRefresh, stopRefresh } from './lib/refresh-status.ts';
 import { describeTemplateById } from './lib/launch-template-versions.ts';
+import { describeActiveRefresh, stopRefresh } from './lib/refresh-status.ts';
 import { readVersionUsage } from './lib/version-usage.ts';
 
 /**
@@ -18,22 +28,37 @@ import { readVersionUsage } from './lib/version-usage.ts';
  * instances run; otherwise it stays on the number, with a note that says why and what to do.
  * @throws RefreshStillActiveError (before changing anything); AWS errors propagate for the Retry
  */
-export async function restoreAutoScalingGroup(input: RestoreAutoScalingGroupInput, deps: AwsDeps): Promise<RestoreResult> {
+export async function restoreAutoScalingGroup(
+  input: RestoreAutoScalingGroupInput,
+  deps: AwsDeps,
+): Promise<RestoreResult> {
   const { group: record } = input;
   const group = await describeGroup(record.asgName, deps);
   if (!group) return { references: [], notes: ['the group no longer exists'] };
   const specs = readSpecs(group) ?? [];
   const active = await describeActiveRefresh(record.asgName, deps);
   if (active) {
-    if (isRunRefresh(active, record, input.templates) && active.Status !== 'RollbackInProgress' && active.Status !== 'Cancelling') {
+    if (
+      isRunRefresh(active, record, input.templates) &&
+      active.Status !== 'RollbackInProgress' &&
+      active.Status !== 'Cancelling'
+    ) {
       await stopRefresh(record.asgName, deps);
     }
     const leftOn = specs.map(({ spec }) => `${spec.LaunchTemplateId}:${spec.Version}`).join(', ');
-    throw new RefreshStillActiveError(record.asgName, active.InstanceRefreshId ?? 'unknown', active.Status ?? 'unknown', leftOn);
+    throw new RefreshStillActiveError(
+      record.asgName,
+      active.InstanceRefreshId ?? 'unknown',
+      active.Status ?? 'unknown',
+      leftOn,
+    );
   }
 
   // $Default needs only the template's default; $Latest needs what the cleanup will leave.
-  const resolveAfterCleanup = async (templateId: string, reference: '$Default' | '$Latest'): Promise<number | undefined> => {
+  const resolveAfterCleanup = async (
+    templateId: string,
+    reference: '$Default' | '$Latest',
+  ): Promise<number | undefined> => {
     const template = input.templates.find((t) => t.launchTemplateId === templateId);
     if (!template) return undefined;
     if (reference === '$Default') return (await describeTemplateById(templateId, deps))?.DefaultVersionNumber;
@@ -49,7 +74,9 @@ export async function restoreAutoScalingGroup(input: RestoreAutoScalingGroupInpu
     const current = spec.Version;
     let reference = current;
     if (running.length > 1) {
-      notes.push(`instances run versions ${running.join(' and ')} of ${templateId} (the refresh did not finish); the group launches ${current}: start an instance refresh or re-run`);
+      notes.push(
+        `instances run versions ${running.join(' and ')} of ${templateId} (the refresh did not finish); the group launches ${current}: start an instance refresh or re-run`,
+      );
     } else if (planned && isFloatingReference(planned.reference) && !isFloatingReference(current)) {
       const resolves = await resolveAfterCleanup(templateId, planned.reference);
       const runs = running[0] ?? current;
@@ -65,9 +92,13 @@ export async function restoreAutoScalingGroup(input: RestoreAutoScalingGroupInpu
   }
 
   if (references.some((r, i) => r.reference !== specs[i]?.spec.Version)) {
-    const chosen = (slot: SpecSlot): string => references.find((r) => r.slot === slot)?.reference ?? '$Default';
+    const chosen = (slot: SpecSlot): string =>
+      references.find((r) => r.slot === slot)?.reference ?? '$Default';
     await deps.autoScaling.send(
-      new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: record.asgName, ...withVersions(group, chosen) }),
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: record.asgName,
+        ...withVersions(group, chosen),
+      }),
     );
   }
   return { references, notes };
@@ -75,7 +106,11 @@ export async function restoreAutoScalingGroup(input: RestoreAutoScalingGroupInpu
 
 /** The distinct versions of this template the group's instances run, ascending. */
 function runningVersions(group: AutoScalingGroup, templateId: string): string[] {
-  const versions = new Set(instanceVersions(group).filter((i) => i.launchTemplateId === templateId).map((i) => i.version));
+  const versions = new Set(
+    instanceVersions(group)
+      .filter((i) => i.launchTemplateId === templateId)
+      .map((i) => i.version),
+  );
   return [...versions].sort((a, b) => Number(a) - Number(b));
 }
 
@@ -84,7 +119,9 @@ function isRunRefresh(active: InstanceRefresh, record: GroupRecord, templates: T
   if (active.InstanceRefreshId && active.InstanceRefreshId === record.refresh?.instanceRefreshId) return true;
   return (readSpecs({ ...active.DesiredConfiguration }) ?? []).some(({ spec }) =>
     templates.some(
-      (t) => t.launchTemplateId === spec.LaunchTemplateId && (t.created ?? []).some((c) => String(c.newVersion) === spec.Version),
+      (t) =>
+        t.launchTemplateId === spec.LaunchTemplateId &&
+        (t.created ?? []).some((c) => String(c.newVersion) === spec.Version),
     ),
   );
 }

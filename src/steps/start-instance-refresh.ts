@@ -5,7 +5,12 @@ import {
   StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { AwsDeps } from '../clients.ts';
-import { AsgNotFoundError, GroupChangedError, RefreshAlreadyActiveError, TemplateNotPreparedError } from '../errors.ts';
+import {
+  AsgNotFoundError,
+  GroupChangedError,
+  RefreshAlreadyActiveError,
+  TemplateNotPreparedError,
+} from '../errors.ts';
 import type {
   GroupRecord,
   RefreshPreferences,
@@ -62,7 +67,8 @@ export async function startInstanceRefresh(
         Preferences: toAwsPreferences(input.refreshPreferences, record.rollbackPossible),
       }),
     );
-    if (!response.InstanceRefreshId) throw new Error(`StartInstanceRefresh for ${record.asgName} returned no InstanceRefreshId`);
+    if (!response.InstanceRefreshId)
+      throw new Error(`StartInstanceRefresh for ${record.asgName} returned no InstanceRefreshId`);
     return progress(response.InstanceRefreshId);
   } catch (error) {
     if (!isAwsError(error, 'InstanceRefreshInProgress')) throw error;
@@ -84,8 +90,14 @@ function desiredVersions(record: GroupRecord, templates: TemplateRecord[]): Refr
     }
     const made = template.created?.find((c) => c.sourceVersion === spec.version);
     if (!made) {
-      const why = template.createError ? `${template.createError.Error} while creating its version` : 'its patched version was not created';
-      throw new TemplateNotPreparedError(record.asgName, `${template.launchTemplateName} (${template.launchTemplateId})`, why);
+      const why = template.createError
+        ? `${template.createError.Error} while creating its version`
+        : 'its patched version was not created';
+      throw new TemplateNotPreparedError(
+        record.asgName,
+        `${template.launchTemplateName} (${template.launchTemplateId})`,
+        why,
+      );
     }
     return { slot: spec.slot, launchTemplateId: spec.launchTemplateId, version: made.newVersion };
   });
@@ -95,24 +107,44 @@ function checkPinned(record: GroupRecord, group: AutoScalingGroup): void {
   for (const { slot, spec } of readSpecs(group) ?? []) {
     const planned = record.specs.find((s) => s.slot === slot);
     if (!planned || spec.LaunchTemplateId !== planned.launchTemplateId) {
-      throw new GroupChangedError(record.asgName, `its launch template spec ${String(slot)} is now ${spec.LaunchTemplateId}`);
+      throw new GroupChangedError(
+        record.asgName,
+        `its launch template spec ${String(slot)} is now ${spec.LaunchTemplateId}`,
+      );
     }
     if (isFloatingReference(spec.Version)) {
-      throw new TemplateNotPreparedError(record.asgName, planned.launchTemplateId, `the group still follows ${spec.Version}: it was not pinned`);
+      throw new TemplateNotPreparedError(
+        record.asgName,
+        planned.launchTemplateId,
+        `the group still follows ${spec.Version}: it was not pinned`,
+      );
     }
     if (spec.Version !== String(planned.version)) {
-      throw new GroupChangedError(record.asgName, `spec ${String(slot)} names version ${spec.Version}, the plan pinned ${planned.version}`);
+      throw new GroupChangedError(
+        record.asgName,
+        `spec ${String(slot)} names version ${spec.Version}, the plan pinned ${planned.version}`,
+      );
     }
   }
 }
 
 /** True when a refresh's desired configuration names exactly these template versions. */
-export function sameVersions(configuration: DesiredConfiguration | undefined, desired: RefreshProgress['desired']): boolean {
+export function sameVersions(
+  configuration: DesiredConfiguration | undefined,
+  desired: RefreshProgress['desired'],
+): boolean {
   if (!configuration) return false;
   const specs = readSpecs(configuration) ?? [];
   return (
     specs.length === desired.length &&
-    specs.every(({ slot, spec }) => desired.some((d) => d.slot === slot && d.launchTemplateId === spec.LaunchTemplateId && String(d.version) === spec.Version))
+    specs.every(({ slot, spec }) =>
+      desired.some(
+        (d) =>
+          d.slot === slot &&
+          d.launchTemplateId === spec.LaunchTemplateId &&
+          String(d.version) === spec.Version,
+      ),
+    )
   );
 }
 
@@ -128,12 +160,16 @@ function toAwsPreferences(preferences: RefreshPreferences, rollbackPossible: boo
     AutoRollback: preferences.autoRollback && rollbackPossible,
     SkipMatching: preferences.skipMatching,
   };
-  if (preferences.maxHealthyPercentage !== undefined) aws.MaxHealthyPercentage = preferences.maxHealthyPercentage;
-  if (preferences.checkpointPercentages !== undefined) aws.CheckpointPercentages = preferences.checkpointPercentages;
+  if (preferences.maxHealthyPercentage !== undefined)
+    aws.MaxHealthyPercentage = preferences.maxHealthyPercentage;
+  if (preferences.checkpointPercentages !== undefined)
+    aws.CheckpointPercentages = preferences.checkpointPercentages;
   if (preferences.checkpointDelay !== undefined) aws.CheckpointDelay = preferences.checkpointDelay;
-  if (preferences.alarmSpecification !== undefined) aws.AlarmSpecification = { Alarms: preferences.alarmSpecification.alarms };
+  if (preferences.alarmSpecification !== undefined)
+    aws.AlarmSpecification = { Alarms: preferences.alarmSpecification.alarms };
   if (preferences.bakeTime !== undefined) aws.BakeTime = preferences.bakeTime;
-  if (preferences.scaleInProtectedInstances !== undefined) aws.ScaleInProtectedInstances = preferences.scaleInProtectedInstances;
+  if (preferences.scaleInProtectedInstances !== undefined)
+    aws.ScaleInProtectedInstances = preferences.scaleInProtectedInstances;
   if (preferences.standbyInstances !== undefined) aws.StandbyInstances = preferences.standbyInstances;
   return aws;
 }

@@ -10,7 +10,14 @@ import type { GroupRecord, GroupResult, PlanReport, RunPlan, Summary, TemplateRe
 export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Promise<Summary> {
   const { settings } = input;
   const groups = input.groups.map((record) => groupResult(record, input.templates, settings.dryRun));
-  const counts = { total: groups.length, succeeded: 0, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 };
+  const counts = {
+    total: groups.length,
+    succeeded: 0,
+    refreshed: 0,
+    alreadyCurrent: 0,
+    dryRun: 0,
+    failed: 0,
+  };
   for (const group of groups) counts[group.status] += 1;
   const launchTemplates = input.templates.map((t) => {
     const notes = [
@@ -19,7 +26,8 @@ export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Pr
       t.promotion?.note,
       t.promoteError && `settling its default failed: ${t.promoteError.Error}`,
       ...(t.cleanup?.kept ?? []).map((k) => `version ${k.version} kept: ${k.why}`),
-      t.cleanupError && `deleting its unused versions failed: ${t.cleanupError.Error}; delete this run's versions that nothing uses by hand`,
+      t.cleanupError &&
+        `deleting its unused versions failed: ${t.cleanupError.Error}; delete this run's versions that nothing uses by hand`,
     ].filter((n): n is string => Boolean(n));
     return {
       launchTemplateId: t.launchTemplateId,
@@ -86,20 +94,33 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
     ...(cause ? { cause } : {}),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   });
-  const done = (status: GroupResult['status']): GroupResult => ({ ...result, status, ...(notes.length > 0 ? { note: notes.join('; ') } : {}) });
+  const done = (status: GroupResult['status']): GroupResult => ({
+    ...result,
+    status,
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  });
 
-  if (record.action === 'refused') return fail('LookupLaunchTemplate', record.refusal?.error ?? 'Refused', record.refusal?.message);
+  if (record.action === 'refused')
+    return fail('LookupLaunchTemplate', record.refusal?.error ?? 'Refused', record.refusal?.message);
   if (record.action === 'alreadyCurrent') return done('alreadyCurrent');
   if (dryRun) return done('dryRun');
   if (record.pinError) return fail('PinAutoScalingGroup', record.pinError.Error, errorText(record.pinError));
   if (record.refreshError) {
-    return fail(refresh ? 'PollInstanceRefresh' : 'StartInstanceRefresh', record.refreshError.Error, errorText(record.refreshError));
+    return fail(
+      refresh ? 'PollInstanceRefresh' : 'StartInstanceRefresh',
+      record.refreshError.Error,
+      errorText(record.refreshError),
+    );
   }
   if (!refresh) return fail('StartInstanceRefresh', 'NotStarted', 'the group was not refreshed');
   if (succeeded) return done(record.action === 'patch' ? 'succeeded' : 'refreshed');
   const why = `instance refresh ${refresh.instanceRefreshId} ended ${refresh.status}${refresh.statusReason ? `: ${refresh.statusReason}` : ''}`;
   if (refresh.stopRequested) {
-    return fail('PollInstanceRefresh', 'RefreshTimedOutError', `${why}, after this run asked AWS to ${refresh.stopRequested} it at maxWaitSeconds`);
+    return fail(
+      'PollInstanceRefresh',
+      'RefreshTimedOutError',
+      `${why}, after this run asked AWS to ${refresh.stopRequested} it at maxWaitSeconds`,
+    );
   }
   return fail('PollInstanceRefresh', 'InstanceRefreshFailedError', why);
 }
@@ -109,7 +130,12 @@ function errorText(error: { Error: string; Cause?: string | undefined }): string
   if (!error.Cause) return error.Error;
   try {
     const document: unknown = JSON.parse(error.Cause);
-    if (typeof document === 'object' && document !== null && 'errorMessage' in document && typeof document.errorMessage === 'string') {
+    if (
+      typeof document === 'object' &&
+      document !== null &&
+      'errorMessage' in document &&
+      typeof document.errorMessage === 'string'
+    ) {
       return document.errorMessage;
     }
   } catch {
@@ -123,7 +149,11 @@ function planReport(input: RunPlan): PlanReport {
     templates: input.templates.map((t) => ({
       launchTemplateId: t.launchTemplateId,
       launchTemplateName: t.launchTemplateName,
-      creates: t.changes ? t.sources.filter((s) => s.action === 'create').map((s) => ({ sourceVersion: s.version, summary: s.summary })) : [],
+      creates: t.changes
+        ? t.sources
+            .filter((s) => s.action === 'create')
+            .map((s) => ({ sourceVersion: s.version, summary: s.summary }))
+        : [],
       followers: [...new Set(t.followers.map((f) => f.asgName))],
       acceptedSharers: t.acceptedSharers,
       ...(t.refusal ? { refusal: t.refusal } : {}),

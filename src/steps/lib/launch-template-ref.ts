@@ -23,7 +23,9 @@ export interface SpecAt {
  * configuration). A spec without `Version` means `$Default`: "If you don't specify a value, the
  * default is $Default" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
  */
-export function readSpecs(group: Pick<AutoScalingGroup, 'LaunchTemplate' | 'MixedInstancesPolicy'>): SpecAt[] | undefined {
+export function readSpecs(
+  group: Pick<AutoScalingGroup, 'LaunchTemplate' | 'MixedInstancesPolicy'>,
+): SpecAt[] | undefined {
   if (group.LaunchTemplate) return [{ slot: 'main', spec: withDefaultVersion(group.LaunchTemplate) }];
   const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
   if (!mixed?.LaunchTemplateSpecification) return undefined;
@@ -71,7 +73,10 @@ export function withVersions(
           ? {
               Overrides: mixed.Overrides.map((override, index) =>
                 override.LaunchTemplateSpecification
-                  ? { ...override, LaunchTemplateSpecification: respec(index, override.LaunchTemplateSpecification) }
+                  ? {
+                      ...override,
+                      LaunchTemplateSpecification: respec(index, override.LaunchTemplateSpecification),
+                    }
                   : override,
               ),
             }

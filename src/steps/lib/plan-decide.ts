@@ -73,7 +73,9 @@ export function decidePlan(settings: RunSettings, targets: readonly string[], fa
     const creates = createsOf(drafts, actions, verdict, settings);
     if (creates.size > 0 && !facts.allGroups) return { needAllGroups: true };
 
-    const participating = new Set([...actions].filter(([, a]) => a.action === 'patch' || a.action === 'refreshOnly').map(([n]) => n));
+    const participating = new Set(
+      [...actions].filter(([, a]) => a.action === 'patch' || a.action === 'refreshOnly').map(([n]) => n),
+    );
     const toInclude = new Set<string>();
     let refusedMore = false;
     accepted.clear();
@@ -81,7 +83,14 @@ export function decidePlan(settings: RunSettings, targets: readonly string[], fa
       if (templateRefusals.has(templateId)) continue;
       const template = facts.template(templateId);
       if (!template) continue;
-      const outsiders = conflictingFollowers(facts, templateId, template.defaultVersion, created, targets, participating);
+      const outsiders = conflictingFollowers(
+        facts,
+        templateId,
+        template.defaultVersion,
+        created,
+        targets,
+        participating,
+      );
       if (outsiders.length === 0) continue;
       const untargeted = outsiders.filter((o) => !o.targeted).map((o) => o.asgName);
       const targetedOut = outsiders.filter((o) => o.targeted).map((o) => o.asgName);
@@ -91,13 +100,18 @@ export function decidePlan(settings: RunSettings, targets: readonly string[], fa
         for (const name of untargeted) toInclude.add(name);
       } else {
         const labels = outsiders.map((o) => `${o.asgName} (${o.why})`);
-        templateRefusals.set(templateId, refusalOf(new UntargetedSharersError(`${template.name} (${templateId})`, labels)));
+        templateRefusals.set(
+          templateId,
+          refusalOf(new UntargetedSharersError(`${template.name} (${templateId})`, labels)),
+        );
         refusedMore = true;
       }
     }
     if (toInclude.size > 0) return { include: [...toInclude].sort() };
     if (refusedMore) continue;
-    return { plan: buildPlan(settings, drafts, actions, creates, verdict, facts, templateRefusals, accepted) };
+    return {
+      plan: buildPlan(settings, drafts, actions, creates, verdict, facts, templateRefusals, accepted),
+    };
   }
 }
 
@@ -128,33 +142,44 @@ function draftGroup(
     if (!template) return refuse(new LaunchTemplateNotFoundError(asgName, label));
     const version = facts.resolve(template, spec.Version);
     const data = facts.version(template.id, version);
-    if (!data) return refuse(new LaunchTemplateNotFoundError(asgName, `${label}:${spec.Version} (version ${version})`));
+    if (!data)
+      return refuse(
+        new LaunchTemplateNotFoundError(asgName, `${label}:${spec.Version} (version ${version})`),
+      );
     const judged = verdict(template.id, version);
     if (judged.refusal) return { ...draft, specs: [], refusal: judged.refusal };
-    if (String(data.LaunchTemplateData?.ImageId ?? '').startsWith('resolve:ssm:')) draft.rollbackPossible = false;
+    if (String(data.LaunchTemplateData?.ImageId ?? '').startsWith('resolve:ssm:'))
+      draft.rollbackPossible = false;
     draft.specs.push({ slot, launchTemplateId: template.id, reference: spec.Version, version });
   }
   const instances = instanceVersions(group);
   draft.instanceCount = instances.length;
   for (const instance of instances) {
     const version = Number(instance.version);
-    const current = Number.isInteger(version) && version > 0 && !verdict(instance.launchTemplateId, version).refusal
-      ? verdict(instance.launchTemplateId, version).current
-      : false;
+    const current =
+      Number.isInteger(version) && version > 0 && !verdict(instance.launchTemplateId, version).refusal
+        ? verdict(instance.launchTemplateId, version).current
+        : false;
     if (!current) draft.laggingInstances.push(`${instance.launchTemplateId}:${instance.version}`);
   }
   return draft;
 }
 
 /** Whether a version carries today's script (composing again changes nothing). */
-function judgeVersion(facts: PlanFacts, templateId: string, version: number, settings: RunSettings): SourceVerdict {
+function judgeVersion(
+  facts: PlanFacts,
+  templateId: string,
+  version: number,
+  settings: RunSettings,
+): SourceVerdict {
   const data = facts.version(templateId, version);
   if (!data) return { current: false, summary: 'version not found' };
   try {
     const composed = composeUserData(data.LaunchTemplateData?.UserData, settings.patch);
     return { current: composed.alreadyCurrent, summary: composed.summary };
   } catch (error) {
-    if (error instanceof AsgPatcherError) return { current: false, summary: error.message, refusal: refusalOf(error) };
+    if (error instanceof AsgPatcherError)
+      return { current: false, summary: error.message, refusal: refusalOf(error) };
     throw error;
   }
 }
@@ -174,7 +199,10 @@ function actionOf(
   }
   if (stale.length > 0) {
     const what = stale.map((s) => `${s.launchTemplateId} version ${s.version}`).join(', ');
-    return { action: 'patch', reason: settings.force ? `forced: new versions of ${what}` : `${what} lacks today's patch script` };
+    return {
+      action: 'patch',
+      reason: settings.force ? `forced: new versions of ${what}` : `${what} lacks today's patch script`,
+    };
   }
   if (draft.laggingInstances.length > 0) {
     return {
@@ -182,7 +210,10 @@ function actionOf(
       reason: `its launch templates carry today's script, but ${draft.laggingInstances.length} of ${draft.instanceCount} instances run older versions (${[...new Set(draft.laggingInstances)].join(', ')})`,
     };
   }
-  return { action: 'alreadyCurrent', reason: "every launch template and every instance already carries today's patch script" };
+  return {
+    action: 'alreadyCurrent',
+    reason: "every launch template and every instance already carries today's patch script",
+  };
 }
 
 /** Per template: the source versions that get a patched version (from the groups that patch). */
@@ -220,7 +251,8 @@ function conflictingFollowers(
 ): { asgName: string; targeted: boolean; why: string }[] {
   const targeted = new Set(targets);
   const everyone = new Map<string, AutoScalingGroup>();
-  for (const group of facts.allGroups ?? []) if (group.AutoScalingGroupName) everyone.set(group.AutoScalingGroupName, group);
+  for (const group of facts.allGroups ?? [])
+    if (group.AutoScalingGroupName) everyone.set(group.AutoScalingGroupName, group);
   for (const name of targets) {
     const group = facts.groups.get(name);
     if (group) everyone.set(name, group);
@@ -234,7 +266,9 @@ function conflictingFollowers(
       return spec.Version === '$Latest' || created.has(defaultVersion);
     });
     if (!follows) continue;
-    const why = targeted.has(name) ? `targeted but not refreshed, on ${follows.spec.Version}` : `not targeted, on ${follows.spec.Version}`;
+    const why = targeted.has(name)
+      ? `targeted but not refreshed, on ${follows.spec.Version}`
+      : `not targeted, on ${follows.spec.Version}`;
     found.push({ asgName: name, targeted: targeted.has(name), why });
   }
   return found;
@@ -268,7 +302,11 @@ function buildPlan(
     if (!template) return [];
     const followers = groups
       .filter((g) => g.action === 'patch' || g.action === 'refreshOnly')
-      .flatMap((g) => g.specs.filter((s) => s.launchTemplateId === templateId).map((s) => ({ asgName: g.asgName, reference: s.reference, version: s.version })));
+      .flatMap((g) =>
+        g.specs
+          .filter((s) => s.launchTemplateId === templateId)
+          .map((s) => ({ asgName: g.asgName, reference: s.reference, version: s.version })),
+      );
     const created = creates.get(templateId) ?? new Set<number>();
     const sourceVersions = [...new Set(followers.map((f) => f.version))].sort((a, b) => a - b);
     const sources: TemplateSource[] = sourceVersions.map((version) => ({
@@ -302,7 +340,9 @@ function usersOf(facts: PlanFacts, templateId: string): string[] {
   for (const group of groups) {
     const name = group.AutoScalingGroupName;
     if (!name) continue;
-    const bySpec = (readSpecs(group) ?? []).some(({ spec }) => facts.template(spec.LaunchTemplateId ?? spec.LaunchTemplateName)?.id === templateId);
+    const bySpec = (readSpecs(group) ?? []).some(
+      ({ spec }) => facts.template(spec.LaunchTemplateId ?? spec.LaunchTemplateName)?.id === templateId,
+    );
     const byInstance = instanceVersions(group).some((i) => i.launchTemplateId === templateId);
     if (bySpec || byInstance) users.add(name);
   }

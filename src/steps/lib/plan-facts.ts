@@ -89,7 +89,8 @@ export class PlanFacts {
       set.add(number);
       numbers.set(template.id, set);
     }
-    for (const [id, set] of numbers) await this.readVersions(this.templates.get(id) as TemplateFacts, [...set]);
+    for (const [id, set] of numbers)
+      await this.readVersions(this.templates.get(id) as TemplateFacts, [...set]);
   }
 
   private async loadTemplate(idOrName: string): Promise<void> {
@@ -114,7 +115,10 @@ export class PlanFacts {
       this.templates.set(facts.name, facts);
       this.templates.set(idOrName, facts);
     } catch (error) {
-      if (!isLaunchTemplateNotFound(error) && !(error instanceof Error && error.message === 'incomplete answer'))
+      if (
+        !isLaunchTemplateNotFound(error) &&
+        !(error instanceof Error && error.message === 'incomplete answer')
+      )
         throw error;
       this.templates.set(idOrName, null);
     }
@@ -161,6 +165,9 @@ function wantedVersions(group: AutoScalingGroup | undefined): { template: string
     const template = spec.LaunchTemplateId ?? spec.LaunchTemplateName;
     return template ? [{ template, reference: spec.Version }] : [];
   });
-  const instances = instanceVersions(group).map((i) => ({ template: i.launchTemplateId, reference: i.version }));
+  const instances = instanceVersions(group).map((i) => ({
+    template: i.launchTemplateId,
+    reference: i.version,
+  }));
   return [...specs, ...instances];
 }

@@ -36,8 +36,13 @@ export async function describeActiveRefresh(
 }
 
 /** The group's newest refreshes (the first page, newest first: a run's own are among them). */
-export async function listRefreshes(asgName: string, deps: Pick<AwsDeps, 'autoScaling'>): Promise<InstanceRefresh[]> {
-  const response = await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }));
+export async function listRefreshes(
+  asgName: string,
+  deps: Pick<AwsDeps, 'autoScaling'>,
+): Promise<InstanceRefresh[]> {
+  const response = await deps.autoScaling.send(
+    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }),
+  );
   return response.InstanceRefreshes ?? [];
 }
 
@@ -75,7 +80,10 @@ export async function stopRefresh(
   }
 }
 
-async function stoppingAs(asgName: string, deps: Pick<AwsDeps, 'autoScaling'>): Promise<'rollback' | 'cancel' | undefined> {
+async function stoppingAs(
+  asgName: string,
+  deps: Pick<AwsDeps, 'autoScaling'>,
+): Promise<'rollback' | 'cancel' | undefined> {
   const status = (await describeActiveRefresh(asgName, deps))?.Status;
   if (status === 'RollbackInProgress') return 'rollback';
   if (status === 'Cancelling') return 'cancel';

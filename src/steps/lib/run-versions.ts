@@ -31,7 +31,9 @@ export function sourceOfRunVersion(runId: string, description: string | undefine
  * the same run, template and source: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html
  */
 export function clientToken(runId: string, launchTemplateId: string, sourceVersion: number): string {
-  return createHash('sha256').update(JSON.stringify([runId, launchTemplateId, sourceVersion])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([runId, launchTemplateId, sourceVersion]))
+    .digest('hex');
 }
 
 /**
@@ -67,7 +69,10 @@ export async function describeVersions(
   deps: Pick<AwsDeps, 'ec2'>,
 ): Promise<LaunchTemplateVersion[]> {
   const response = await deps.ec2.send(
-    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: versions.map(String) }),
+    new DescribeLaunchTemplateVersionsCommand({
+      LaunchTemplateId: launchTemplateId,
+      Versions: versions.map(String),
+    }),
   );
   return response.LaunchTemplateVersions ?? [];
 }

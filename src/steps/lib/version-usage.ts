@@ -46,10 +46,12 @@ export async function readVersionUsage(
   for (const group of await listGroups(deps, { AutoScalingGroupNames: template.users })) {
     const name = group.AutoScalingGroupName ?? '?';
     for (const { spec } of readSpecs(group) ?? []) {
-      if (spec.LaunchTemplateId === template.launchTemplateId && /^\d+$/.test(spec.Version)) use(Number(spec.Version), `group ${name} launches it`);
+      if (spec.LaunchTemplateId === template.launchTemplateId && /^\d+$/.test(spec.Version))
+        use(Number(spec.Version), `group ${name} launches it`);
     }
     for (const instance of instanceVersions(group)) {
-      if (instance.launchTemplateId === template.launchTemplateId) use(Number(instance.version), `instances of ${name} run it`);
+      if (instance.launchTemplateId === template.launchTemplateId)
+        use(Number(instance.version), `instances of ${name} run it`);
     }
   }
   for (const asgName of new Set(template.followers.map((f) => f.asgName))) {
@@ -61,7 +63,14 @@ export async function readVersionUsage(
     }
   }
   const unused = runVersions.filter((v) => !inUse.has(v));
-  const survivors = [...runVersions.filter((v) => inUse.has(v)), ...otherVersions, ...(unused.includes(latest) ? [] : [latest])];
-  const latestAfterCleanup = Math.max(template.latestVersion, ...survivors.filter((v) => !unused.includes(v)));
+  const survivors = [
+    ...runVersions.filter((v) => inUse.has(v)),
+    ...otherVersions,
+    ...(unused.includes(latest) ? [] : [latest]),
+  ];
+  const latestAfterCleanup = Math.max(
+    template.latestVersion,
+    ...survivors.filter((v) => !unused.includes(v)),
+  );
   return { defaultVersion, runVersions, inUse, unused, latestAfterCleanup };
 }
