@@ -212,7 +212,8 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
 
   const { restore } = options.account ? installFakeAccount(options.account) : { restore: () => {} };
   try {
-    const execution = machine.run(asLambdaPayload(options.input), {
+    const input = asLambdaPayload(options.input);
+    const execution = machine.run(input, {
       overrides: {
         taskResourceLocalHandlers,
         waitTimeOverrides,
@@ -222,6 +223,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
         Execution: {
           Id: `arn:aws:states:us-east-1:123456789012:execution:asg-patcher-local:${runId}`,
           Name: runId,
+          Input: input,
         },
         // aws-local-stepfunctions does not model $$.State; a Pass reads EnteredTime as it enters.
         State: {

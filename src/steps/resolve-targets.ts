@@ -32,7 +32,7 @@ export async function resolveTargets(
   input: ResolveTargetsInput,
   deps: Pick<AwsDeps, 'autoScaling'>,
 ): Promise<ResolveTargetsOutput> {
-  const parsed = ExecutionInput.safeParse(parseJsonText(input.input));
+  const parsed = ExecutionInput.safeParse(input.input);
   if (!parsed.success) throw new InputValidationError(describeIssues(parsed.error.issues));
   const execution = parsed.data;
 
@@ -105,19 +105,6 @@ function carriesTag(group: AutoScalingGroup, filter: TagFilter): boolean {
 
 function describeTagFilter(filter: TagFilter): string {
   return filter.values ? `${filter.key}=${filter.values.join('|')}` : `${filter.key} (any value)`;
-}
-
-/**
- * The ASL hands the execution input over as JSON text (States.JsonToString($)), so any input,
- * `null` included, reaches this validation instead of failing a JSONPath in the state machine.
- */
-function parseJsonText(input: unknown): unknown {
-  if (typeof input !== 'string') return input;
-  try {
-    return JSON.parse(input);
-  } catch {
-    return input;
-  }
 }
 
 /** One line per problem, each naming the field path: `refreshPreferences.minHealthyPercentage: ...`. */

@@ -39,7 +39,9 @@ export function checkInvariants(context: InvariantContext): string[] {
   const newRefreshes = after.instanceRefreshes.filter(
     (r) => !before.instanceRefreshes.some((b) => b.id === r.id),
   );
-  const patch = PatchOptions.parse(context.patch ?? {});
+  // An invalid patch option fails the run before anything changes; the defaults then do.
+  const parsedPatch = PatchOptions.safeParse(context.patch ?? {});
+  const patch = parsedPatch.success ? parsedPatch.data : PatchOptions.parse({});
   const current = (templateId: string | undefined, version: number | undefined): boolean => {
     const template = after.launchTemplates.find((t) => t.id === templateId);
     const data = template?.versions.find((v) => v.versionNumber === version)?.data;

@@ -21,7 +21,7 @@ export interface CheckedRun extends RunStateMachineResult {
 
 export async function runChecked(
   account: FakeAccount,
-  input: Record<string, unknown>,
+  input: unknown,
   options: Partial<RunStateMachineOptions> & { targets?: string[] } = {},
 ): Promise<CheckedRun> {
   const before = account.snapshot();
@@ -40,8 +40,8 @@ export async function runChecked(
     after,
     summary: result.summary,
     targets,
-    acceptUntargeted: input.untargetedSharers === 'accept',
-    ...(typeof input.patch === 'object' && input.patch !== null ? { patch: input.patch } : {}),
+    acceptUntargeted: field(input, 'untargetedSharers') === 'accept',
+    ...(isObject(field(input, 'patch')) ? { patch: field(input, 'patch') as Record<string, unknown> } : {}),
   });
   return {
     ...result,
@@ -49,4 +49,12 @@ export async function runChecked(
     mutations: count(calls.filter((c) => c.mutating)),
     callsByCommand: count(calls),
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field(input: unknown, key: string): unknown {
+  return isObject(input) ? input[key] : undefined;
 }

@@ -39,6 +39,9 @@ const CASES: [description: string, input: unknown, field: string][] = [
   ['an unknown top-level field', { targets: web, dryrun: true }, 'dryrun'],
   ['a JSON array instead of an object', [web], '(input)'],
   ['a bare string', 'web', '(input)'],
+  ['null', null, '(input)'],
+  ['a number', 42, '(input)'],
+  ['an unknown untargetedSharers mode', { targets: web, untargetedSharers: 'ignore' }, 'untargetedSharers'],
 ];
 
 describe('bad input', () => {

@@ -2,6 +2,8 @@
  * Shared builders for the workflow tests: the real ASL, the real handlers and the fake account,
  * run through src/local/runner.ts. Tests assert the account's end state.
  */
+
+import { expect } from 'vitest';
 import {
   type AutoScalingGroupSeed,
   type AutoScalingGroupSnapshot,
@@ -10,12 +12,9 @@ import {
   type LaunchTemplateData,
   type LaunchTemplateSnapshot,
 } from '../../src/fake/account.ts';
-import {
-  type RunStateMachineOptions,
-  type RunStateMachineResult,
-  runStateMachine,
-} from '../../src/local/runner.ts';
+import type { RunStateMachineOptions, RunStateMachineResult } from '../../src/local/runner.ts';
 import type { GroupResult } from '../../src/schemas.ts';
+import { runChecked } from '../support/run-checked.ts';
 
 export const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -87,12 +86,18 @@ export function buildInput(overrides: Record<string, unknown> = {}): Record<stri
   return { pollIntervalSeconds: 5, maxWaitSeconds: 60, ...overrides };
 }
 
-export function run(
+/**
+ * Runs the real state machine and checks invariants I1 to I6 on the end state (every workflow
+ * test does), then hands the result back for the test's own assertions.
+ */
+export async function run(
   account: FakeAccount,
   input: unknown,
-  options: Partial<RunStateMachineOptions> = {},
+  options: Partial<RunStateMachineOptions> & { targets?: string[] } = {},
 ): Promise<RunStateMachineResult> {
-  return runStateMachine({ input, account, runId: 'test-run', ...options });
+  const checked = await runChecked(account, input, options);
+  expect(checked.violations, 'invariants I1-I6 on the end state').toEqual([]);
+  return checked;
 }
 
 export function groupOf(account: FakeAccount, name: string): AutoScalingGroupSnapshot {

@@ -22,19 +22,19 @@ import {
 } from './helpers.ts';
 
 const DEFAULT_PATCH = { updates: 'security', timeSync: true } as const;
+// The states that carry the group's record; the plan and the per-template states are run-level.
 const HAPPY_PATH = [
-  'LookupLaunchTemplate',
-  'CreatePatchedVersion',
-  'CheckPatchOutcome',
+  'ShouldPin',
   'PinAutoScalingGroup',
+  'ShouldRefresh',
   'StartInstanceRefresh',
   // The fake's `succeed` refresh shows Pending, InProgress, then Successful: three polls.
   ...['WaitForRefresh', 'PollInstanceRefresh', 'CheckRefreshStatus'],
   ...['WaitForRefresh', 'PollInstanceRefresh', 'CheckRefreshStatus'],
   ...['WaitForRefresh', 'PollInstanceRefresh', 'CheckRefreshStatus'],
-  'PromoteDefaultVersion',
-  'CheckPromotionNote',
-  'SucceededResult',
+  'RefreshEnded',
+  'ShouldRestore',
+  'RestoreAutoScalingGroup',
 ];
 
 describe('a successful run', () => {
@@ -67,14 +67,15 @@ describe('a successful run', () => {
     });
     expect(resultOf(result, 'web')).toMatchObject({
       status: 'succeeded',
-      launchTemplateId: templateId,
-      oldVersion: 1,
-      newVersion: 2,
+      launchTemplates: [
+        { slot: 'main', launchTemplateId: templateId, fromVersion: 1, toVersion: 2, reference: '2' },
+      ],
       instanceRefreshId: refresh?.id,
     });
     expect(result.summary?.counts).toEqual({
       total: 1,
       succeeded: 1,
+      refreshed: 0,
       alreadyCurrent: 0,
       dryRun: 0,
       failed: 0,
@@ -106,10 +107,13 @@ describe('a successful run', () => {
       expect.objectContaining({ LaunchTemplate: expect.objectContaining({ Version: '$Default' }) }),
     ]);
     expect(refreshesOf(account, 'api')[0]?.desiredConfiguration?.LaunchTemplate?.Version).toBe('3');
-    expect(resultOf(result, 'api')).toMatchObject({ status: 'succeeded', oldVersion: 1, newVersion: 3 });
+    expect(resultOf(result, 'api')).toMatchObject({
+      status: 'succeeded',
+      launchTemplates: [{ fromVersion: 1, toVersion: 3, reference: '$Default' }],
+    });
   });
 
-  it('patches a $Latest group from the latest version and returns it to $Latest', async () => {
+  it('patches a $Latest group from the latest version and returns it to $Latest; the default (another source) stays', async () => {
     const account = new FakeAccount();
     const { templateId } = seedGroup(account, 'jobs', {
       versions: [buildTemplateData(), buildTemplateData({ InstanceType: 't3.small' })],
@@ -121,11 +125,16 @@ describe('a successful run', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     const template = templateOf(account, templateId);
-    expect(template.defaultVersion).toBe(3);
+    // Only a patched copy of the default's own source may become the default: $Default followers
+    // would otherwise launch version 2's settings.
+    expect(template.defaultVersion).toBe(1);
     expect(template.versions[2]?.data.InstanceType).toBe('t3.small');
     expect(referenceOf(account, 'jobs')).toBe('$Latest');
     expect(refreshesOf(account, 'jobs')[0]?.desiredConfiguration?.LaunchTemplate?.Version).toBe('3');
-    expect(resultOf(result, 'jobs')).toMatchObject({ status: 'succeeded', oldVersion: 2, newVersion: 3 });
+    expect(resultOf(result, 'jobs')).toMatchObject({
+      status: 'succeeded',
+      launchTemplates: [{ fromVersion: 2, toVersion: 3, reference: '$Latest' }],
+    });
   });
 
   it('patches a mixed-instances group: the refresh carries the whole policy with only the version replaced', async () => {
@@ -160,7 +169,10 @@ describe('a successful run', () => {
       LaunchTemplateName: 'named-lt',
       Version: '2',
     });
-    expect(resultOf(result, 'named')).toMatchObject({ status: 'succeeded', launchTemplateId: templateId });
+    expect(resultOf(result, 'named')).toMatchObject({
+      status: 'succeeded',
+      launchTemplates: [{ launchTemplateId: templateId }],
+    });
   });
 
   it('streams each stage with its group name through onEvent, as it happens', async () => {
@@ -175,14 +187,24 @@ describe('a successful run', () => {
     });
 
     expect(seen[0]).toBe('-:ResolveTargets');
-    expect(seen).toContain('web:PromoteDefaultVersion');
-    expect(seen.slice(-4)).toEqual(['-:PatchGroups', '-:Summarize', '-:CheckForFailedGroups', '-:Done']);
+    expect(seen).toContain('web:RestoreAutoScalingGroup');
+    expect(seen.slice(-4)).toEqual(['-:CleanUpVersions', '-:Summarize', '-:CheckForFailedGroups', '-:Done']);
   });
 });
 
 describe('concurrency', () => {
-  const groupOrder = (events: { type: string; asgName?: string }[]) =>
-    events.filter((e) => e.type === 'entered' && e.asgName !== undefined).map((e) => e.asgName);
+  // The refresh phase: one child execution per group.
+  const REFRESH_STATES = new Set([
+    'StartInstanceRefresh',
+    'WaitForRefresh',
+    'PollInstanceRefresh',
+    'CheckRefreshStatus',
+    'RefreshEnded',
+  ]);
+  const groupOrder = (events: { type: string; asgName?: string; state?: string }[]) =>
+    events
+      .filter((e) => e.type === 'entered' && e.asgName !== undefined && REFRESH_STATES.has(e.state ?? ''))
+      .map((e) => e.asgName);
 
   it('patches one group at a time with maxConcurrency 1 (MaxConcurrencyPath), and side by side with more', async () => {
     const names = ['g1', 'g2', 'g3'];
@@ -220,8 +242,7 @@ describe('a run with nothing to do', () => {
     expect(account.calls.slice(callsBefore).filter((c) => c.mutating)).toEqual([]);
     expect(resultOf(second, 'web')).toMatchObject({
       status: 'alreadyCurrent',
-      launchTemplateId: templateId,
-      oldVersion: 2,
+      launchTemplates: [{ launchTemplateId: templateId, fromVersion: 2 }],
     });
     expect(second.summary?.counts).toMatchObject({ total: 1, alreadyCurrent: 1, failed: 0 });
   });
@@ -251,7 +272,16 @@ describe('a run with nothing to do', () => {
     expect(account.mutatingCalls()).toEqual([]);
     expect(result.summary?.dryRun).toBe(true);
     expect(result.summary?.counts).toMatchObject({ total: 2, dryRun: 2, succeeded: 0, failed: 0 });
-    expect(resultOf(result, 'web').note).toMatch(/would create a version of web-lt from version 1/);
+    expect(resultOf(result, 'web')).toMatchObject({ status: 'dryRun', action: 'patch' });
+    expect(
+      result.summary?.plan?.templates.map((t) => [
+        t.launchTemplateName,
+        t.creates.map((c) => c.sourceVersion),
+      ]),
+    ).toEqual([
+      ['web-lt', [1]],
+      ['api-lt', [1]],
+    ]);
   });
 });
 
