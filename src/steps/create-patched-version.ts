@@ -7,6 +7,7 @@ import type { AwsDeps } from '../clients.ts';
 import { TemplateNotPreparedError } from '../errors.ts';
 import type { CreatedVersion, CreatePatchedVersionInput } from '../schemas.ts';
 import { composeUserData } from '../userdata/compose.ts';
+import { isAwsError } from './lib/aws-errors.ts';
 import { listGroups } from './lib/describe-group.ts';
 import { isFloatingReference, readSpecs } from './lib/launch-template-ref.ts';
 import { clientToken, describeVersions, versionDescription } from './lib/run-versions.ts';
@@ -34,9 +35,14 @@ export async function createPatchedVersion(
 
   const wanted = template.sources.filter((s) => s.action === 'create').map((s) => s.version);
   wanted.sort((a, b) => Number(a === template.latestVersion) - Number(b === template.latestVersion) || a - b);
-  const sources = new Map(
-    (await describeVersions(template.launchTemplateId, wanted, deps)).map((v) => [v.VersionNumber, v]),
+  // A source deleted since the plan fails the whole describe (VersionNotFound): named below instead.
+  const described = await describeVersions(template.launchTemplateId, wanted, deps).catch(
+    (error: unknown) => {
+      if (isAwsError(error, 'InvalidLaunchTemplateId.VersionNotFound')) return [];
+      throw error;
+    },
   );
+  const sources = new Map(described.map((v) => [v.VersionNumber, v]));
   // Compose every source before creating anything, so bad user data changes nothing.
   const planned = wanted.map((sourceVersion) => {
     const source = sources.get(sourceVersion);
