@@ -1,200 +1,229 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  TemplateNotPreparedError,
   UnsupportedUserDataError,
   UserDataTooLargeError,
   WindowsUserDataError,
 } from '../../../src/errors.ts';
-import { createPatchedVersion, versionDescription } from '../../../src/steps/create-patched-version.ts';
-import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
+import { createPatchedVersion } from '../../../src/steps/create-patched-version.ts';
+import { clientToken, versionDescription } from '../../../src/steps/lib/run-versions.ts';
 import { composeUserData } from '../../../src/userdata/compose.ts';
 import {
-  base64,
-  buildVersionData,
-  CUSTOMER_SCRIPT,
+  APP_USER_DATA,
+  b64,
+  buildSettings,
+  buildTemplateData,
+  buildTemplateRecord,
   deps,
-  PATCH,
   seedGroup,
-  template,
+  templateOf,
   useFakeAccount,
-  versionNumbers,
-} from './support/fixtures.ts';
+  versionsOf,
+} from '../../support/builders.ts';
+import { pinAll, plan, templateRecord } from '../../support/stages.ts';
+
+const PATCH = { updates: 'security', timeSync: true } as const;
 
 describe('createPatchedVersion', () => {
   const account = useFakeAccount();
-  const flags = { runId: 'run-0001', dryRun: false, force: false, patch: PATCH };
+  const settings = buildSettings();
 
-  it('creates a version from the resolved one that inherits everything but UserData (SourceVersion)', async () => {
-    // Prepare: the group is on version 1 while default is 2 and latest 3, so the source must be 1
-    const { templateId } = seedGroup(account(), { version: '1' });
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
-    const source = account().versionData(templateId, 1);
+  /** Plan and pin `names`, then the record of their template. */
+  const preparedTemplate = async (names: string[], templateId: string) =>
+    templateRecord(await pinAll(await plan(names, settings)), templateId);
+
+  it('creates one version from the source number, sending only UserData: it inherits everything else', async () => {
+    // Prepare
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildTemplateData({ ImageId: 'ami-0fedcba9876543210' })],
+    });
+    const template = await preparedTemplate(['web'], templateId);
 
     // Act
-    const output = await createPatchedVersion({ target, ...flags }, deps);
+    const created = await createPatchedVersion({ template, settings }, deps);
 
-    // Assess: version 4 exists with the source's fields and the composed user data
-    const composed = composeUserData(base64(CUSTOMER_SCRIPT), PATCH);
-    expect(output).toEqual({
-      outcome: 'created',
-      newVersion: 4,
-      userDataBytesBefore: composed.bytesBefore,
-      userDataBytesAfter: composed.bytesAfter,
-      summary: expect.stringContaining('created version 4 of web-lt from version 1'),
-    });
-    const created = account().versionData(templateId, 4);
-    expect(created).toEqual({ ...source, UserData: composed.base64 });
-    expect(created).toMatchObject({
-      ImageId: 'ami-00000000000000001',
-      NetworkInterfaces: source?.NetworkInterfaces,
-      BlockDeviceMappings: source?.BlockDeviceMappings,
-      TagSpecifications: source?.TagSpecifications,
-    });
-    // Nothing else moved: the default stays, no group changed
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2, latestVersion: 4 });
+    // Assess
+    expect(created).toEqual([{ sourceVersion: 1, newVersion: 3 }]);
     expect(
       account()
-        .mutatingCalls()
-        .map((call) => call.command),
-    ).toEqual(['CreateLaunchTemplateVersion']);
+        .callsOf('CreateLaunchTemplateVersion')
+        .map((c) => c.input),
+    ).toEqual([
+      {
+        LaunchTemplateId: templateId,
+        SourceVersion: '1',
+        VersionDescription: 'asg-patcher run run-0001 (from version 1)',
+        LaunchTemplateData: { UserData: composeUserData(b64(APP_USER_DATA), PATCH).base64 },
+        ClientToken: clientToken('run-0001', templateId, 1),
+      },
+    ]);
+    const { UserData: oldUserData, ...inherited } = account().versionData(templateId, 1) ?? {};
+    const { UserData: newUserData, ...copied } = account().versionData(templateId, 3) ?? {};
+    expect(copied).toEqual(inherited);
+    expect(newUserData).not.toEqual(oldUserData);
+    // Nothing else changed: the default and the group stay where they were.
+    expect(templateOf(account(), templateId).defaultVersion).toBe(1);
   });
 
-  it('sends only UserData, the numbered SourceVersion and a description naming the tool and run', async () => {
-    const { templateId } = seedGroup(account(), { version: '$Latest' });
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+  it('sends the block device mappings again when the source names a snapshot (AWS drops inherited snapshots)', async () => {
+    const mappings = [
+      {
+        DeviceName: '/dev/xvda',
+        Ebs: {
+          SnapshotId: 'snap-0123456789abcdef0',
+          VolumeSize: 30,
+          VolumeType: 'gp3',
+          DeleteOnTermination: true,
+        },
+      },
+      { DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 100, VolumeType: 'gp3' } },
+    ];
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData({ BlockDeviceMappings: mappings })],
+    });
+    const template = await preparedTemplate(['web'], templateId);
 
-    await createPatchedVersion({ target, ...flags }, deps);
+    await createPatchedVersion({ template, settings }, deps);
 
     const [call] = account().callsOf('CreateLaunchTemplateVersion');
-    expect(call?.input).toEqual({
-      LaunchTemplateId: templateId,
-      SourceVersion: '3',
-      VersionDescription: 'asg-patcher run run-0001 (from version 3)',
-      LaunchTemplateData: { UserData: composeUserData(base64(CUSTOMER_SCRIPT), PATCH).base64 },
-      ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
+    expect((call?.input as { LaunchTemplateData: unknown }).LaunchTemplateData).toEqual({
+      UserData: expect.any(String),
+      BlockDeviceMappings: mappings,
     });
-    expect(template(account(), templateId).versions.at(-1)?.description).toBe(
-      'asg-patcher run run-0001 (from version 3)',
+    expect(account().versionData(templateId, 2)?.BlockDeviceMappings).toEqual(mappings);
+  });
+
+  it('sends no block device mappings without a snapshot, and AWS copies them', async () => {
+    const mappings = [
+      { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true } },
+    ];
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData({ BlockDeviceMappings: mappings })],
+    });
+    const template = await preparedTemplate(['web'], templateId);
+
+    await createPatchedVersion({ template, settings }, deps);
+
+    const [call] = account().callsOf('CreateLaunchTemplateVersion');
+    expect((call?.input as { LaunchTemplateData: object }).LaunchTemplateData).not.toHaveProperty(
+      'BlockDeviceMappings',
     );
+    expect(account().versionData(templateId, 2)?.BlockDeviceMappings).toEqual(mappings);
   });
 
-  it('keeps the description within EC2s 255 characters for a long run id', () => {
-    const description = versionDescription('x'.repeat(300), 12);
-    expect(description).toHaveLength(255);
-    expect(description.startsWith('asg-patcher run xxx')).toBe(true);
+  it('a retry after a lost answer gets the same version back (ClientToken), not a second one', async () => {
+    const { templateId } = seedGroup(account(), 'web');
+    const template = await preparedTemplate(['web'], templateId);
+    await createPatchedVersion({ template, settings }, deps);
+
+    const again = await createPatchedVersion({ template, settings }, deps);
+
+    expect(again).toEqual([{ sourceVersion: 1, newVersion: 2 }]);
+    expect(versionsOf(account(), templateId)).toEqual([1, 2]);
   });
 
-  it('already current: creates nothing when the source already carries what we compose', async () => {
-    const current = composeUserData(base64(CUSTOMER_SCRIPT), PATCH).base64;
-    const { templateId } = seedGroup(account(), {
-      version: '$Default',
-      versions: [buildVersionData(), buildVersionData({ UserData: current })],
+  it('one version per source, the latest source last, so a $Latest group’s patched version is the latest', async () => {
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildTemplateData(), buildTemplateData()],
+      reference: '$Latest',
     });
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+    account().addAutoScalingGroup({
+      name: 'api',
+      launchTemplate: { LaunchTemplateId: templateId, Version: '$Default' },
+    });
+    account().addAutoScalingGroup({
+      name: 'batch',
+      launchTemplate: { LaunchTemplateId: templateId, Version: '2' },
+    });
+    const template = await preparedTemplate(['web', 'api', 'batch'], templateId);
 
-    const output = await createPatchedVersion({ target, ...flags }, deps);
+    const created = await createPatchedVersion({ template, settings }, deps);
 
-    expect(output.outcome).toBe('alreadyCurrent');
-    expect(output).not.toHaveProperty('newVersion');
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2]);
-    expect(account().mutatingCalls()).toEqual([]);
+    expect(created).toEqual([
+      { sourceVersion: 1, newVersion: 4 },
+      { sourceVersion: 2, newVersion: 5 },
+      { sourceVersion: 3, newVersion: 6 },
+    ]);
+    expect(
+      templateOf(account(), templateId)
+        .versions.slice(3)
+        .map((v) => v.description),
+    ).toEqual([1, 2, 3].map((n) => versionDescription('run-0001', n)));
   });
 
-  it('force: creates a version even when already current', async () => {
-    const current = composeUserData(base64(CUSTOMER_SCRIPT), PATCH).base64;
-    const { templateId } = seedGroup(account(), {
-      version: '$Default',
-      versions: [buildVersionData(), buildVersionData({ UserData: current })],
-    });
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+  it('a source without user data gets our script alone', async () => {
+    const { templateId } = seedGroup(account(), 'web', { versions: [{ ImageId: 'ami-00000000000000001' }] });
+    const template = await preparedTemplate(['web'], templateId);
 
-    const output = await createPatchedVersion({ target, ...flags, force: true }, deps);
+    await createPatchedVersion({ template, settings }, deps);
 
-    expect(output).toMatchObject({ outcome: 'created', newVersion: 3 });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(account().versionData(templateId, 3)?.UserData).toBe(current);
-  });
-
-  it('dry run: reports the sizes of what it would create and creates nothing', async () => {
-    const { templateId } = seedGroup(account());
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
-    const composed = composeUserData(target.userData, PATCH);
-
-    const output = await createPatchedVersion({ target, ...flags, dryRun: true }, deps);
-
-    expect(output).toEqual({
-      outcome: 'dryRun',
-      userDataBytesBefore: Buffer.byteLength(CUSTOMER_SCRIPT),
-      userDataBytesAfter: composed.bytesAfter,
-      summary: expect.stringContaining('dry run: would create a version of web-lt from version 2'),
-    });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(account().mutatingCalls()).toEqual([]);
-  });
-
-  it('a version without user data gets ours alone', async () => {
-    const { templateId } = seedGroup(account(), {
-      versions: [{ ImageId: 'ami-00000000000000001' }],
-      version: '1',
-    });
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
-
-    const output = await createPatchedVersion({ target, ...flags }, deps);
-
-    expect(output).toMatchObject({ outcome: 'created', newVersion: 2, userDataBytesBefore: 0 });
     expect(account().versionData(templateId, 2)).toEqual({
       ImageId: 'ami-00000000000000001',
       UserData: composeUserData(undefined, PATCH).base64,
     });
   });
 
-  describe('named errors from composing, before any mutating call', () => {
-    it('WindowsUserDataError for <powershell> user data', async () => {
-      const { templateId } = seedGroup(account(), {
-        versions: [
-          buildVersionData({
-            UserData: base64('<powershell>\nInstall-WindowsFeature Web-Server\n</powershell>\n'),
-          }),
-        ],
-        version: '1',
-      });
-      const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+  describe('named errors, before any version is created', () => {
+    it('TemplateNotPreparedError when a $Default/$Latest follower was not pinned', async () => {
+      const { templateId } = seedGroup(account(), 'web');
+      const template = templateRecord(await plan(['web'], settings), templateId);
 
-      await expect(createPatchedVersion({ target, ...flags }, deps)).rejects.toThrow(WindowsUserDataError);
-      expect(versionNumbers(account(), templateId)).toEqual([1]);
+      const error = await createPatchedVersion({ template, settings }, deps).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TemplateNotPreparedError);
+      expect((error as Error).message).toContain('web still follow $Default/$Latest');
+      expect(versionsOf(account(), templateId)).toEqual([1]);
       expect(account().mutatingCalls()).toEqual([]);
     });
 
-    it('UnsupportedUserDataError for binary user data that is neither gzip nor text', async () => {
-      const binary = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x81, 0x9f, 0xc3, 0x28, 0xa0, 0xa1]).toString(
-        'base64',
-      );
-      const { templateId } = seedGroup(account(), {
-        versions: [buildVersionData({ UserData: binary })],
-        version: '1',
+    it('TemplateNotPreparedError when a source version no longer exists', async () => {
+      const { templateId } = seedGroup(account(), 'web', { reference: '1' });
+      const template = buildTemplateRecord({
+        launchTemplateId: templateId,
+        sources: [{ version: 7, action: 'create', summary: '' }],
+        followers: [{ asgName: 'web', reference: '1' }],
       });
-      const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
 
-      await expect(createPatchedVersion({ target, ...flags }, deps)).rejects.toThrow(
+      await expect(createPatchedVersion({ template, settings }, deps)).rejects.toThrow(
+        /version 7 no longer exists/,
+      );
+      expect(account().mutatingCalls()).toEqual([]);
+    });
+
+    // The plan refuses such sources; composing again here keeps a bad one from being created anyway.
+    const noise = Array.from({ length: 640 }, (_, i) =>
+      createHash('sha256').update(String(i)).digest('hex'),
+    ).join('\n');
+    it.each([
+      [
+        'WindowsUserDataError',
+        WindowsUserDataError,
+        b64('<powershell>\nInstall-WindowsFeature Web-Server\n</powershell>\n'),
+      ],
+      [
+        'UnsupportedUserDataError',
         UnsupportedUserDataError,
-      );
-      expect(versionNumbers(account(), templateId)).toEqual([1]);
-      expect(account().mutatingCalls()).toEqual([]);
-    });
-
-    it('UserDataTooLargeError when the result would pass 16 KB even gzipped', async () => {
-      // Hex of hashes barely compresses: 40 KB of it stays over 16 KB after gzip.
-      const noise = Array.from({ length: 640 }, (_, index) =>
-        createHash('sha256').update(String(index)).digest('hex'),
-      ).join('\n');
-      const { templateId } = seedGroup(account(), {
-        versions: [buildVersionData({ UserData: base64(`#!/bin/bash\n: <<'EOF'\n${noise}\nEOF\n`) })],
-        version: '1',
+        Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x81, 0x9f, 0xc3, 0x28]).toString('base64'),
+      ],
+      ['UserDataTooLargeError', UserDataTooLargeError, b64(`#!/bin/bash\n: <<'EOF'\n${noise}\nEOF\n`)],
+    ])('%s for one source: no version of any source is created', async (_name, ErrorClass, userData) => {
+      const { templateId } = seedGroup(account(), 'web', {
+        versions: [buildTemplateData(), buildTemplateData({ UserData: userData })],
+        reference: '1',
       });
-      const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
+      const template = buildTemplateRecord({
+        launchTemplateId: templateId,
+        latestVersion: 2,
+        sources: [
+          { version: 1, action: 'create', summary: '' },
+          { version: 2, action: 'create', summary: '' },
+        ],
+        followers: [{ asgName: 'web', reference: '1' }],
+      });
 
-      await expect(createPatchedVersion({ target, ...flags }, deps)).rejects.toThrow(UserDataTooLargeError);
-      expect(versionNumbers(account(), templateId)).toEqual([1]);
+      await expect(createPatchedVersion({ template, settings }, deps)).rejects.toThrow(ErrorClass);
+      expect(versionsOf(account(), templateId)).toEqual([1, 2]);
       expect(account().mutatingCalls()).toEqual([]);
     });
   });

@@ -1,168 +1,167 @@
 import { describe, expect, it } from 'vitest';
 import { InstanceRefreshFailedError, RefreshTimedOutError } from '../../../src/errors.ts';
-import type { PollInstanceRefreshInput } from '../../../src/schemas.ts';
+import type { RefreshScript } from '../../../src/fake/account.ts';
+import type { RefreshProgress } from '../../../src/schemas.ts';
 import { pollInstanceRefresh } from '../../../src/steps/poll-instance-refresh.ts';
-import { deps, groupSpec, seedGroup, useFakeAccount } from './support/fixtures.ts';
-import { prepareRefresh } from './support/prepare.ts';
+import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
+import {
+  buildPreferences,
+  buildTemplateData,
+  deps,
+  instanceVersionsOf,
+  refreshesOf,
+  seedGroup,
+  useFakeAccount,
+} from '../../support/builders.ts';
+import { groupRecord, prepare } from '../../support/stages.ts';
 
 describe('pollInstanceRefresh', () => {
   const account = useFakeAccount();
-  const poll = (instanceRefreshId: string, overrides: Partial<PollInstanceRefreshInput> = {}) =>
-    pollInstanceRefresh(
-      {
-        asgName: 'web',
-        instanceRefreshId,
-        pollCount: 0,
-        maxPolls: 10,
-        pollIntervalSeconds: 60,
-        ...overrides,
-      },
+
+  /** A group `web` whose refresh follows `script`, started by the run. */
+  async function started(script: RefreshScript, data = buildTemplateData()): Promise<RefreshProgress> {
+    seedGroup(account(), 'web', { versions: [data], group: { refresh: script } });
+    const run = await prepare(['web']);
+    return startInstanceRefresh(
+      { group: groupRecord(run, 'web'), templates: run.templates, refreshPreferences: buildPreferences() },
       deps,
     );
+  }
+  const poll = (refresh: RefreshProgress, maxPolls = 5) =>
+    pollInstanceRefresh({ asgName: 'web', refresh, maxPolls, pollIntervalSeconds: 60 }, deps);
 
-  it('reports each status with pollCount + 1 until Successful, which is terminal', async () => {
-    // Prepare: the refresh shows Pending, InProgress, then Successful
-    const { instanceRefreshId, newVersion } = await prepareRefresh(account(), { refresh: 'succeed' });
+  it('reports each status with the poll count until Successful, which is terminal and carries the end time', async () => {
+    // Prepare
+    let refresh = await started(['Pending', 'InProgress', 'Successful']);
+    const seen: [string, boolean, number][] = [];
 
     // Act
-    const first = await poll(instanceRefreshId);
-    const second = await poll(instanceRefreshId, { pollCount: first.pollCount });
-    const third = await poll(instanceRefreshId, { pollCount: second.pollCount });
+    do {
+      refresh = await poll(refresh);
+      seen.push([refresh.status, refresh.terminal, refresh.pollCount]);
+    } while (!refresh.terminal);
 
     // Assess
-    expect(first).toMatchObject({ status: 'Pending', terminal: false, pollCount: 1, percentageComplete: 0 });
-    expect(second).toMatchObject({ status: 'InProgress', terminal: false, pollCount: 2 });
-    expect(third).toMatchObject({
-      status: 'Successful',
-      terminal: true,
-      pollCount: 3,
+    expect(seen).toEqual([
+      ['Pending', false, 1],
+      ['InProgress', false, 2],
+      ['Successful', true, 3],
+    ]);
+    expect(refresh).toMatchObject({
       percentageComplete: 100,
+      finishedAt: refreshesOf(account(), 'web')[0]?.endTime,
     });
-    expect(third.instancesToUpdate).toBe(0);
-    // AWS saved the desired configuration on the group when the refresh succeeded
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: String(newVersion) });
+    expect(instanceVersionsOf(account(), 'web')).toEqual(['2', '2']);
+    // Only reads: the refresh ended by itself.
     expect(
       account()
         .mutatingCalls()
-        .map((call) => call.command),
+        .map((c) => c.command),
     ).not.toContain('RollbackInstanceRefresh');
   });
 
-  it.each([
-    ['fail', 'Failed'],
-    ['rollback', 'RollbackSuccessful'],
-  ] as const)('script %s: InstanceRefreshFailedError with the status %s', async (script, status) => {
-    const { instanceRefreshId } = await prepareRefresh(account(), { refresh: script });
+  it.each(['Failed', 'RollbackSuccessful', 'Cancelled'] as const)(
+    'a refresh that ended %s is returned terminal, not thrown: the settle phase reads the outcome',
+    async (status) => {
+      const refresh = await poll(await started([status]));
+      expect(refresh).toMatchObject({ status, terminal: true });
+    },
+  );
 
-    let pollCount = 0;
-    const error = await (async () => {
-      for (;;) pollCount = (await poll(instanceRefreshId, { pollCount })).pollCount;
-    })().catch((caught: unknown) => caught);
+  it('before the last poll a running refresh is left alone', async () => {
+    const refresh = await poll(await started('stuck'), 5);
 
-    expect(error).toBeInstanceOf(InstanceRefreshFailedError);
-    expect(error).toMatchObject({ status, instanceRefreshId });
-    // The group never took the new version
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
+    expect(refresh).toMatchObject({ status: 'InProgress', terminal: false, pollCount: 1 });
+    expect(refresh).not.toHaveProperty('stopRequested');
+    expect(account().callsOf('RollbackInstanceRefresh')).toEqual([]);
   });
 
-  it('still running before the last poll: returns without stopping anything', async () => {
-    const { instanceRefreshId } = await prepareRefresh(account(), { refresh: 'stuck' });
-    const before = account().mutatingCalls().length;
+  it('at maxWaitSeconds it asks AWS to roll back, keeps polling until that ends, and the end is terminal', async () => {
+    let refresh = await started(['InProgress']);
+    refresh = { ...refresh, pollCount: 4 };
 
-    const output = await poll(instanceRefreshId, { pollCount: 1, maxPolls: 3 });
+    refresh = await poll(refresh, 5);
 
-    expect(output).toMatchObject({ status: 'InProgress', terminal: false, pollCount: 2 });
-    expect(account().mutatingCalls()).toHaveLength(before);
-  });
-
-  it('timeout: on the last poll it rolls the refresh back and throws RefreshTimedOutError', async () => {
-    const { instanceRefreshId } = await prepareRefresh(account(), { refresh: 'stuck' });
-
-    const error = await poll(instanceRefreshId, { pollCount: 2, maxPolls: 3, pollIntervalSeconds: 30 }).catch(
-      (caught: unknown) => caught,
-    );
-
-    expect(error).toBeInstanceOf(RefreshTimedOutError);
-    expect(error).toMatchObject({ action: 'rollback', instanceRefreshId });
-    expect((error as Error).message).toContain('within 90s');
     expect(
       account()
         .callsOf('RollbackInstanceRefresh')
-        .map((call) => call.input),
+        .map((c) => c.input),
     ).toEqual([{ AutoScalingGroupName: 'web' }]);
-    expect(account().callsOf('CancelInstanceRefresh')).toEqual([]);
-    expect(account().snapshot().instanceRefreshes[0]?.status).toBe('RollbackInProgress');
-  });
-
-  it('timeout while AWS is already rolling back (auto rollback): no request, RefreshTimedOutError', async () => {
-    const { instanceRefreshId } = await prepareRefresh(account(), {
-      refresh: ['InProgress', 'RollbackInProgress'],
+    expect(refresh).toMatchObject({
+      status: 'RollbackInProgress',
+      terminal: false,
+      stopRequested: 'rollback',
+      pollCount: 5,
     });
-
-    const first = await poll(instanceRefreshId, { pollCount: 0, maxPolls: 2 });
-    const error = await poll(instanceRefreshId, { pollCount: first.pollCount, maxPolls: 2 }).catch(
-      (caught: unknown) => caught,
-    );
-
-    expect(first.status).toBe('InProgress');
-    expect(error).toMatchObject({ name: 'RefreshTimedOutError', action: 'rollback' });
-    expect(account().callsOf('RollbackInstanceRefresh')).toEqual([]);
-    expect(account().callsOf('CancelInstanceRefresh')).toEqual([]);
+    refresh = await poll(refresh, 5);
+    expect(refresh).toMatchObject({
+      status: 'RollbackSuccessful',
+      terminal: true,
+      stopRequested: 'rollback',
+    });
+    expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
   });
 
-  it('timeout where AWS refuses a rollback (IrreversibleInstanceRefresh): cancels instead', async () => {
-    // A refresh without a desired configuration cannot be rolled back (API_RollbackInstanceRefresh)
-    seedGroup(account(), { version: '2' });
-    const instanceRefreshId = account().addInstanceRefresh('web', 'stuck');
+  it('cancels instead where AWS refuses the rollback (IrreversibleInstanceRefresh: AMI from an SSM parameter)', async () => {
+    let refresh = await started(['InProgress'], buildTemplateData({ ImageId: 'resolve:ssm:/golden/ami' }));
 
-    const error = await poll(instanceRefreshId, { pollCount: 4, maxPolls: 5 }).catch(
-      (caught: unknown) => caught,
-    );
+    refresh = await poll({ ...refresh, pollCount: 4 }, 5);
 
-    expect(error).toBeInstanceOf(RefreshTimedOutError);
-    expect(error).toMatchObject({ action: 'cancel' });
     expect(account().callsOf('RollbackInstanceRefresh')[0]?.error).toBe('IrreversibleInstanceRefreshFault');
-    expect(
-      account()
-        .callsOf('CancelInstanceRefresh')
-        .map((call) => call.input),
-    ).toEqual([{ AutoScalingGroupName: 'web' }]);
-    expect(account().snapshot().instanceRefreshes[0]?.status).toBe('Cancelling');
+    expect(account().callsOf('CancelInstanceRefresh')).toHaveLength(1);
+    expect(refresh).toMatchObject({ status: 'Cancelling', stopRequested: 'cancel' });
   });
 
-  it('timeout where AWS answers ValidationError to the rollback: cancels instead', async () => {
-    const { instanceRefreshId } = await prepareRefresh(account(), { refresh: 'stuck' });
-    account().failNext('RollbackInstanceRefresh', 'ValidationError');
+  it('a refresh that succeeds between the last poll and the rollback is reported Successful, nothing stopped', async () => {
+    // The poll sees InProgress, the rollback finds no active refresh (it just succeeded).
+    let refresh = await started(['InProgress', 'Successful']);
 
-    const error = await poll(instanceRefreshId, { pollCount: 0, maxPolls: 1 }).catch(
-      (caught: unknown) => caught,
-    );
+    refresh = await poll({ ...refresh, pollCount: 4 }, 5);
 
-    expect(error).toMatchObject({ name: 'RefreshTimedOutError', action: 'cancel' });
-    expect(account().snapshot().instanceRefreshes[0]?.status).toBe('Cancelling');
-  });
-
-  it('a refresh that succeeds between the last poll and the rollback is reported Successful', async () => {
-    // Describe shows InProgress; the refresh ends before the rollback arrives, so AWS answers
-    // ActiveInstanceRefreshNotFound, and the next describe shows Successful
-    const { instanceRefreshId, newVersion } = await prepareRefresh(account(), {
-      refresh: ['InProgress', 'Successful'],
-    });
-    account().failNext('RollbackInstanceRefresh', 'ActiveInstanceRefreshNotFound');
-
-    const output = await poll(instanceRefreshId, { pollCount: 0, maxPolls: 1 });
-
-    expect(output).toMatchObject({ status: 'Successful', terminal: true, pollCount: 1 });
     expect(account().callsOf('RollbackInstanceRefresh')[0]?.error).toBe('ActiveInstanceRefreshNotFoundFault');
-    expect(account().callsOf('CancelInstanceRefresh')).toEqual([]);
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: String(newVersion) });
+    expect(refresh).toMatchObject({ status: 'Successful', terminal: true });
+    expect(refresh).not.toHaveProperty('stopRequested');
   });
 
-  it('InstanceRefreshFailedError when the refresh id is unknown', async () => {
-    seedGroup(account());
-    await expect(poll('00000000-0000-4000-8000-00000000dead')).rejects.toMatchObject({
-      name: 'InstanceRefreshFailedError',
-      status: 'NotFound',
+  describe('named errors', () => {
+    it('RefreshTimedOutError when the rollback it asked for outlasts another maxWaitSeconds; no second stop', async () => {
+      const refresh = await started('stuck');
+      // A rollback that never ends, in place of the refresh the run started.
+      seedGroup(account(), 'api');
+      const rollingBack = account().addInstanceRefresh('api', ['RollbackInProgress']);
+      const stopped = {
+        ...refresh,
+        instanceRefreshId: rollingBack,
+        stopRequested: 'rollback' as const,
+        pollCount: 9,
+      };
+
+      const error = await pollInstanceRefresh(
+        { asgName: 'api', refresh: stopped, maxPolls: 5, pollIntervalSeconds: 60 },
+        deps,
+      ).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(RefreshTimedOutError);
+      expect((error as Error).message).toContain('did not finish within 300s; asked AWS to rollback it');
+      expect(
+        account()
+          .mutatingCalls()
+          .map((c) => c.command),
+      ).not.toContain('RollbackInstanceRefresh');
+      expect(
+        account()
+          .mutatingCalls()
+          .map((c) => c.command),
+      ).not.toContain('CancelInstanceRefresh');
+    });
+
+    it('InstanceRefreshFailedError when the refresh id is unknown; nothing changed', async () => {
+      const refresh = await started('stuck');
+
+      await expect(poll({ ...refresh, instanceRefreshId: 'no-such-refresh' })).rejects.toThrow(
+        InstanceRefreshFailedError,
+      );
+      expect(account().callsOf('RollbackInstanceRefresh')).toEqual([]);
     });
   });
 });

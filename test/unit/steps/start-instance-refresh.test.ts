@@ -1,113 +1,242 @@
+import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, it } from 'vitest';
-import { RefreshAlreadyActiveError } from '../../../src/errors.ts';
-import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
-import type { GroupFixture } from './support/fixtures.ts';
 import {
+  AsgNotFoundError,
+  GroupChangedError,
+  RefreshAlreadyActiveError,
+  TemplateNotPreparedError,
+} from '../../../src/errors.ts';
+import type { RunPlan } from '../../../src/schemas.ts';
+import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
+import {
+  buildCurrentTemplateData,
   buildPreferences,
+  buildRecord,
+  buildTemplateData,
   deps,
-  groupSpec,
-  MIXED_DISTRIBUTION,
-  MIXED_OVERRIDES,
+  refreshesOf,
+  seedGroup,
+  seedTemplate,
   useFakeAccount,
-} from './support/fixtures.ts';
-import { prepareGroup } from './support/prepare.ts';
+} from '../../support/builders.ts';
+import { caught, groupRecord, pinAll, plan, prepare } from '../../support/stages.ts';
 
 describe('startInstanceRefresh', () => {
   const account = useFakeAccount();
+  const refreshPreferences = buildPreferences();
 
-  const prepare = (fixture: GroupFixture = {}) => prepareGroup(account(), fixture);
-
-  it('sends the new number as DesiredConfiguration with the preference defaults', async () => {
-    // Prepare
-    const { target, newVersion, templateId } = await prepare({ version: '$Default' });
-
-    // Act
-    const output = await startInstanceRefresh(
-      { target, newVersion, refreshPreferences: buildPreferences() },
+  const start = (run: RunPlan, asgName: string, preferences = refreshPreferences) =>
+    startInstanceRefresh(
+      { group: groupRecord(run, asgName), templates: run.templates, refreshPreferences: preferences },
       deps,
     );
 
-    // Assess: the exact request, and the group still on the pinned number until the refresh succeeds
-    expect(account().callsOf('StartInstanceRefresh')[0]?.input).toEqual({
-      AutoScalingGroupName: 'web',
-      Strategy: 'Rolling',
-      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: templateId, Version: '4' } },
-      Preferences: { MinHealthyPercentage: 90, InstanceWarmup: 300, AutoRollback: true, SkipMatching: true },
-    });
-    expect(newVersion).toBe(4);
-    const [refresh] = account().snapshot().instanceRefreshes;
-    expect(output).toEqual({ instanceRefreshId: refresh?.id, startedAt: expect.any(String) });
-    expect(Number.isNaN(Date.parse(output.startedAt))).toBe(false);
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
-  });
+  it('rolls out the patched version by number, with the preference defaults in the API spelling', async () => {
+    // Prepare
+    const { templateId } = seedGroup(account(), 'web');
+    const run = await prepare(['web']);
 
-  it('passes the optional preferences through in the API spelling', async () => {
-    const { target, newVersion } = await prepare();
-    const refreshPreferences = buildPreferences({
-      minHealthyPercentage: 100,
-      maxHealthyPercentage: 150,
-      instanceWarmup: 120,
-      checkpointPercentages: [20, 50, 100],
-      checkpointDelay: 600,
-      alarmSpecification: { alarms: ['web-5xx', 'web-latency'] },
-      bakeTime: 900,
-      scaleInProtectedInstances: 'Wait',
-      standbyInstances: 'Terminate',
-      autoRollback: false,
-      skipMatching: false,
-    });
+    // Act
+    const progress = await start(run, 'web');
 
-    await startInstanceRefresh({ target, newVersion, refreshPreferences }, deps);
-
-    expect(account().callsOf('StartInstanceRefresh')[0]?.input).toMatchObject({
-      Preferences: {
-        MinHealthyPercentage: 100,
-        MaxHealthyPercentage: 150,
-        InstanceWarmup: 120,
-        CheckpointPercentages: [20, 50, 100],
-        CheckpointDelay: 600,
-        AlarmSpecification: { Alarms: ['web-5xx', 'web-latency'] },
-        BakeTime: 900,
-        ScaleInProtectedInstances: 'Wait',
-        StandbyInstances: 'Terminate',
-        AutoRollback: false,
-        SkipMatching: false,
-      },
-    });
-  });
-
-  it('mixed-instances group: its own policy with only the spec version replaced', async () => {
-    const { target, newVersion, templateId } = await prepare({ mixedInstances: true, version: '$Latest' });
-
-    await startInstanceRefresh({ target, newVersion, refreshPreferences: buildPreferences() }, deps);
-
-    expect(account().callsOf('StartInstanceRefresh')[0]?.input).toMatchObject({
-      DesiredConfiguration: {
-        MixedInstancesPolicy: {
-          LaunchTemplate: {
-            LaunchTemplateSpecification: { LaunchTemplateId: templateId, Version: '4' },
-            Overrides: MIXED_OVERRIDES,
-          },
-          InstancesDistribution: MIXED_DISTRIBUTION,
+    // Assess
+    expect(
+      account()
+        .callsOf('StartInstanceRefresh')
+        .map((c) => c.input),
+    ).toEqual([
+      {
+        AutoScalingGroupName: 'web',
+        Strategy: 'Rolling',
+        DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: templateId, Version: '2' } },
+        Preferences: {
+          MinHealthyPercentage: 90,
+          InstanceWarmup: 300,
+          AutoRollback: true,
+          SkipMatching: true,
         },
       },
+    ]);
+    const [refresh] = refreshesOf(account(), 'web');
+    expect(progress).toEqual({
+      instanceRefreshId: refresh?.id,
+      startedAt: expect.any(String),
+      desired: [{ slot: 'main', launchTemplateId: templateId, version: 2 }],
+      status: 'Pending',
+      terminal: false,
+      percentageComplete: 0,
+      pollCount: 0,
     });
-    const sent = account().callsOf('StartInstanceRefresh')[0]?.input as { DesiredConfiguration: object };
-    expect(sent.DesiredConfiguration).not.toHaveProperty('LaunchTemplate');
   });
 
-  it('RefreshAlreadyActiveError when AWS answers InstanceRefreshInProgress; nothing new started', async () => {
-    const { target, newVersion } = await prepare();
-    account().addInstanceRefresh('web', 'stuck');
+  it('passes the optional preferences through, and asks no AutoRollback where AWS refuses it (SSM-parameter AMI)', async () => {
+    seedGroup(account(), 'web', { versions: [buildTemplateData({ ImageId: 'resolve:ssm:/golden/ami' })] });
+    const run = await prepare(['web']);
+    const preferences = buildPreferences({
+      minHealthyPercentage: 50,
+      maxHealthyPercentage: 150,
+      checkpointPercentages: [50, 100],
+      checkpointDelay: 600,
+      alarmSpecification: { alarms: ['web-5xx'] },
+      bakeTime: 300,
+      scaleInProtectedInstances: 'Wait',
+      standbyInstances: 'Terminate',
+    });
 
-    const error = await startInstanceRefresh(
-      { target, newVersion, refreshPreferences: buildPreferences() },
-      deps,
-    ).catch((caught: unknown) => caught);
+    await start(run, 'web', preferences);
 
-    expect(error).toBeInstanceOf(RefreshAlreadyActiveError);
-    expect((error as Error).cause).toMatchObject({ name: 'InstanceRefreshInProgressFault' });
-    expect(account().snapshot().instanceRefreshes).toHaveLength(1);
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
+    const [call] = account().callsOf('StartInstanceRefresh');
+    expect((call?.input as { Preferences: unknown }).Preferences).toEqual({
+      MinHealthyPercentage: 50,
+      MaxHealthyPercentage: 150,
+      InstanceWarmup: 300,
+      AutoRollback: false,
+      SkipMatching: true,
+      CheckpointPercentages: [50, 100],
+      CheckpointDelay: 600,
+      AlarmSpecification: { Alarms: ['web-5xx'] },
+      BakeTime: 300,
+      ScaleInProtectedInstances: 'Wait',
+      StandbyInstances: 'Terminate',
+    });
+  });
+
+  it('mixed instances: the whole policy, each override template on its new number, the rest as it was', async () => {
+    const main = seedTemplate(account(), 'main-lt');
+    const gpu = seedTemplate(account(), 'gpu-lt');
+    const distribution = { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' };
+    account().addAutoScalingGroup({
+      name: 'mixed',
+      mixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
+          Overrides: [
+            { InstanceType: 't3.micro', WeightedCapacity: '1' },
+            {
+              InstanceType: 'g5.xlarge',
+              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Latest' },
+            },
+          ],
+        },
+        InstancesDistribution: distribution,
+      },
+    });
+    const run = await prepare(['mixed']);
+
+    const progress = await start(run, 'mixed');
+
+    const [call] = account().callsOf('StartInstanceRefresh');
+    expect((call?.input as { DesiredConfiguration: unknown }).DesiredConfiguration).toEqual({
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '2' },
+          Overrides: [
+            { InstanceType: 't3.micro', WeightedCapacity: '1' },
+            {
+              InstanceType: 'g5.xlarge',
+              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '2' },
+            },
+          ],
+        },
+        InstancesDistribution: distribution,
+      },
+    });
+    expect(progress.desired).toEqual([
+      { slot: 'main', launchTemplateId: main.id, version: 2 },
+      { slot: 1, launchTemplateId: gpu.id, version: 2 },
+    ]);
+  });
+
+  it('refreshOnly: rolls out the current sources themselves, nothing created', async () => {
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildCurrentTemplateData()],
+      defaultVersion: 2,
+      group: { instances: [{ version: 1 }, { version: 1 }] },
+    });
+    const run = await prepare(['web']);
+
+    const progress = await start(run, 'web');
+
+    expect(progress.desired).toEqual([{ slot: 'main', launchTemplateId: templateId, version: 2 }]);
+    expect(account().callsOf('CreateLaunchTemplateVersion')).toEqual([]);
+  });
+
+  it('adopts its own refresh when AWS answers InstanceRefreshInProgress to a resend (the first answer was lost)', async () => {
+    seedGroup(account(), 'web');
+    const run = await prepare(['web']);
+    const first = await start(run, 'web');
+
+    const again = await start(run, 'web');
+
+    expect(again.instanceRefreshId).toBe(first.instanceRefreshId);
+    expect(refreshesOf(account(), 'web')).toHaveLength(1);
+  });
+
+  describe('named errors, no refresh started', () => {
+    it('RefreshAlreadyActiveError when someone else’s refresh took the group since the plan', async () => {
+      seedGroup(account(), 'web');
+      const run = await prepare(['web']);
+      const theirs = account().addInstanceRefresh('web', 'stuck');
+
+      const error = await start(run, 'web').catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(RefreshAlreadyActiveError);
+      expect((error as Error).cause).toMatchObject({ name: 'InstanceRefreshInProgressFault' });
+      expect(refreshesOf(account(), 'web').map((r) => r.id)).toEqual([theirs]);
+    });
+
+    it('TemplateNotPreparedError when the template’s version was not created; no AWS call at all', async () => {
+      seedGroup(account(), 'web');
+      const pinned = await pinAll(await plan(['web']));
+      const run = {
+        ...pinned,
+        templates: pinned.templates.map((t) => ({ ...t, createError: caught(new Error('boom')) })),
+      };
+      const before = account().calls.length;
+
+      await expect(start(run, 'web')).rejects.toThrow(TemplateNotPreparedError);
+      expect(account().calls.slice(before)).toEqual([]);
+    });
+
+    it('TemplateNotPreparedError when the group still follows $Default (not pinned)', async () => {
+      // refreshOnly: nothing to create, so only the pin stands between the plan and the refresh.
+      seedGroup(account(), 'web', {
+        versions: [buildTemplateData(), buildCurrentTemplateData()],
+        defaultVersion: 2,
+        group: { instances: [{ version: 1 }] },
+      });
+      const run = await plan(['web']);
+      const before = account().mutatingCalls().length;
+
+      await expect(start(run, 'web')).rejects.toThrow(/still follows \$Default: it was not pinned/);
+      expect(account().mutatingCalls()).toHaveLength(before);
+      expect(refreshesOf(account(), 'web')).toEqual([]);
+    });
+
+    it('GroupChangedError when the group names another number than the plan pinned', async () => {
+      const { templateId } = seedGroup(account(), 'web', {
+        versions: [buildTemplateData(), buildTemplateData()],
+        reference: '1',
+      });
+      const run = await prepare(['web']);
+      await deps.autoScaling.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'web',
+          LaunchTemplate: { LaunchTemplateId: templateId, Version: '2' },
+        }),
+      );
+
+      await expect(start(run, 'web')).rejects.toThrow(GroupChangedError);
+      expect(refreshesOf(account(), 'web')).toEqual([]);
+    });
+
+    it('AsgNotFoundError when the group is gone', async () => {
+      const group = buildRecord({ asgName: 'gone', action: 'refreshOnly' });
+
+      await expect(startInstanceRefresh({ group, templates: [], refreshPreferences }, deps)).rejects.toThrow(
+        AsgNotFoundError,
+      );
+      expect(account().mutatingCalls()).toEqual([]);
+    });
   });
 });
