@@ -15,6 +15,7 @@ import {
   type LaunchTemplateData,
   type LaunchTemplateSnapshot,
 } from '../../src/fake/account.ts';
+import type { CommandInput, FakeCommandName } from '../../src/fake/commands.ts';
 import { installFakeAccount } from '../../src/fake/install.ts';
 import {
   type GroupRecord,
@@ -218,4 +219,9 @@ export function instanceVersionsOf(account: FakeAccount, name: string, templateI
 
 export function refreshesOf(account: FakeAccount, name: string): InstanceRefreshSnapshot[] {
   return account.snapshot().instanceRefreshes.filter((r) => r.asgName === name);
+}
+
+/** The inputs the account received for one command, in order, typed as the SDK types them. */
+export function inputsOf<K extends FakeCommandName>(account: FakeAccount, command: K): CommandInput<K>[] {
+  return account.callsOf(command).map((call) => call.input as CommandInput<K>);
 }

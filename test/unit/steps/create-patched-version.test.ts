@@ -16,6 +16,7 @@ import {
   buildTemplateData,
   buildTemplateRecord,
   deps,
+  inputsOf,
   seedGroup,
   templateOf,
   useFakeAccount,
@@ -86,8 +87,8 @@ describe('createPatchedVersion', () => {
 
     await createPatchedVersion({ template, settings }, deps);
 
-    const [call] = account().callsOf('CreateLaunchTemplateVersion');
-    expect((call?.input as { LaunchTemplateData: unknown }).LaunchTemplateData).toEqual({
+    const [input] = inputsOf(account(), 'CreateLaunchTemplateVersion');
+    expect(input?.LaunchTemplateData).toEqual({
       UserData: expect.any(String),
       BlockDeviceMappings: mappings,
     });
@@ -105,10 +106,8 @@ describe('createPatchedVersion', () => {
 
     await createPatchedVersion({ template, settings }, deps);
 
-    const [call] = account().callsOf('CreateLaunchTemplateVersion');
-    expect((call?.input as { LaunchTemplateData: object }).LaunchTemplateData).not.toHaveProperty(
-      'BlockDeviceMappings',
-    );
+    const [input] = inputsOf(account(), 'CreateLaunchTemplateVersion');
+    expect(input?.LaunchTemplateData).not.toHaveProperty('BlockDeviceMappings');
     expect(account().versionData(templateId, 2)?.BlockDeviceMappings).toEqual(mappings);
   });
 

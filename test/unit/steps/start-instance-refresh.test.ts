@@ -14,6 +14,7 @@ import {
   buildRecord,
   buildTemplateData,
   deps,
+  inputsOf,
   refreshesOf,
   seedGroup,
   seedTemplate,
@@ -85,8 +86,8 @@ describe('startInstanceRefresh', () => {
 
     await start(run, 'web', preferences);
 
-    const [call] = account().callsOf('StartInstanceRefresh');
-    expect((call?.input as { Preferences: unknown }).Preferences).toEqual({
+    const [input] = inputsOf(account(), 'StartInstanceRefresh');
+    expect(input?.Preferences).toEqual({
       MinHealthyPercentage: 50,
       MaxHealthyPercentage: 150,
       InstanceWarmup: 300,
@@ -125,8 +126,8 @@ describe('startInstanceRefresh', () => {
 
     const progress = await start(run, 'mixed');
 
-    const [call] = account().callsOf('StartInstanceRefresh');
-    expect((call?.input as { DesiredConfiguration: unknown }).DesiredConfiguration).toEqual({
+    const [input] = inputsOf(account(), 'StartInstanceRefresh');
+    expect(input?.DesiredConfiguration).toEqual({
       MixedInstancesPolicy: {
         LaunchTemplate: {
           LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '2' },
