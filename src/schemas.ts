@@ -228,8 +228,8 @@ export const TemplateSource = z.strictObject({
   version: VersionNumber,
   /** `create`: a patched version is made from it; `current`: it already carries today's script. */
   action: z.enum(['create', 'current']),
-  /** What the new version holds, in a few lines (parts and sizes); never the user data itself. */
-  summary: z.string(),
+  /** Dry runs: what the new version would hold, in a few lines (parts and sizes); never the user data itself. */
+  summary: z.string().optional(),
 });
 export type TemplateSource = z.infer<typeof TemplateSource>;
 
@@ -379,7 +379,7 @@ export const PlanReport = z.strictObject({
       launchTemplateId: z.string(),
       launchTemplateName: z.string(),
       /** The versions it would create, each from its source. */
-      creates: z.array(z.strictObject({ sourceVersion: VersionNumber, summary: z.string() })),
+      creates: z.array(z.strictObject({ sourceVersion: VersionNumber, summary: z.string().optional() })),
       followers: z.array(z.string()),
       acceptedSharers: z.array(z.string()),
       refusal: Refusal.optional(),

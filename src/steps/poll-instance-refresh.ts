@@ -50,6 +50,8 @@ function observe(
   const { statusReason: _previous, finishedAt: _unfinished, ...rest } = input.refresh;
   return {
     ...rest,
+    // AWS's own start time (StartInstanceRefresh answers only the id), so durations are AWS's.
+    ...(refresh.StartTime ? { startedAt: refresh.StartTime.toISOString() } : {}),
     status,
     terminal,
     ...(refresh.StatusReason ? { statusReason: refresh.StatusReason } : {}),

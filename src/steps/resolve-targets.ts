@@ -12,12 +12,13 @@ import {
 import { listGroups } from './lib/describe-group.ts';
 
 /**
- * The most groups one run patches. Every group's result comes back into the run's state after the
- * Map, and Step Functions caps a state at 256 KiB: a failed group's result (its error and note) is
- * about 650 bytes, so 300 of them (204 KiB measured) leave room for the names and settings beside them.
+ * The most groups one run patches. The run's state carries a record per group and per launch
+ * template through every phase, and Step Functions caps a state at 256 KiB: a group on its own
+ * template takes about 1.25 KB once settled (its record and its template's), so 150 of them (about
+ * 190 KB measured, 30 of them failed with notes) leave room for longer notes and names.
  * Measured in test/workflow/limits.test.ts.
  */
-export const MAX_TARGETS = 300;
+export const MAX_TARGETS = 150;
 
 /**
  * Validates the execution input, applies its defaults and lists the Auto Scaling groups to patch.

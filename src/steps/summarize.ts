@@ -105,6 +105,17 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
   if (record.action === 'alreadyCurrent') return done('alreadyCurrent');
   if (dryRun) return done('dryRun');
   if (record.pinError) return fail('PinAutoScalingGroup', record.pinError.Error, errorText(record.pinError));
+  // A template this group needed could not be prepared or settled: say where, not only that the
+  // refresh could not start (or that the group was left on a number).
+  const needed = templates.filter((t) => record.specs.some((s) => s.launchTemplateId === t.launchTemplateId));
+  const unprepared = needed.find((t) => t.createError && t.sources.some((s) => s.action === 'create'));
+  if (unprepared?.createError)
+    return fail('CreatePatchedVersion', unprepared.createError.Error, errorText(unprepared.createError));
+  const unsettled = needed.find((t) => t.promoteError);
+  if (unsettled?.promoteError) {
+    notes.push(`the default of ${unsettled.launchTemplateName} was not settled, see that template's note`);
+    return fail('PromoteDefaultVersion', unsettled.promoteError.Error, errorText(unsettled.promoteError));
+  }
   if (record.refreshError) {
     return fail(
       refresh ? 'PollInstanceRefresh' : 'StartInstanceRefresh',

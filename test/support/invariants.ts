@@ -95,7 +95,9 @@ export function checkInvariants(context: InvariantContext): string[] {
         running.length > 1 &&
         result?.status === 'failed' &&
         (result.note ?? '').includes('instances run versions');
-      if (mixedReported) continue;
+      // A refresh still running (reported under I5) owns the instances until it ends.
+      const stillRunning = newRefreshes.some((r) => r.asgName === group.name && ACTIVE.has(r.status));
+      if (mixedReported || stillRunning) continue;
       if (running.length > 1 || running[0] !== resolved) {
         violations.push(
           `I2 ${group.name} spec ${slot}: ${ref.Version} resolves to ${resolved}, instances run ${running.join(', ')}`,

@@ -103,25 +103,40 @@ describe('pre-flight failures change nothing for that group', () => {
 
     const result = await run(account, buildInput({ targets: { asgNames: ['win'] } }));
 
+    // The plan composes every source it would patch, so bad user data is refused before any change.
     expect(resultOf(result, 'win')).toMatchObject({
       status: 'failed',
-      stage: 'CreatePatchedVersion',
+      stage: 'LookupLaunchTemplate',
       error: 'WindowsUserDataError',
-      launchTemplateId: templateId,
     });
+    expect(account.mutatingCalls()).toEqual([]);
+    expect(templateOf(account, templateId).versions).toHaveLength(1);
     expect(account.snapshot()).toEqual(before);
   });
 });
 
 describe('a failure at any stage', () => {
-  // Each stage's first mutating (or reading) call is denied: AccessDenied / UnauthorizedOperation are
-  // not transient, so nothing retries them and the group goes through the restore branch.
+  it('stops the run before any change when the plan cannot read the account (DescribeLaunchTemplateVersions denied)', async () => {
+    const account = new FakeAccount();
+    seedGroup(account, 'web', { reference: '$Default' });
+    const before = account.snapshot();
+    account.failNext('DescribeLaunchTemplateVersions', 'UnauthorizedOperation');
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('UnauthorizedOperation');
+    expect(result.summary).toBeUndefined();
+    expect(account.mutatingCalls()).toEqual([]);
+    expect(account.snapshot()).toEqual(before);
+  });
+
+  // Each stage's first changing call is denied: AccessDenied / UnauthorizedOperation are not
+  // transient, so nothing retries them; the settle phase puts the group back as it was.
   it.each([
-    ['LookupLaunchTemplate', 'DescribeLaunchTemplateVersions', 'UnauthorizedOperation'],
-    ['CreatePatchedVersion', 'CreateLaunchTemplateVersion', 'UnauthorizedOperation'],
     ['PinAutoScalingGroup', 'UpdateAutoScalingGroup', 'AccessDenied'],
+    ['CreatePatchedVersion', 'CreateLaunchTemplateVersion', 'UnauthorizedOperation'],
     ['StartInstanceRefresh', 'StartInstanceRefresh', 'AccessDenied'],
-    ['PromoteDefaultVersion', 'ModifyLaunchTemplate', 'UnauthorizedOperation'],
   ] as const)(
     'at %s (%s denied) leaves the launch template and the group as they were',
     async (stage, command, error) => {
@@ -138,47 +153,76 @@ describe('a failure at any stage', () => {
       expect(template.defaultVersion).toBe(before.defaultVersion);
       expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
       expect(referenceOf(account, 'web')).toBe('$Default');
-      expect(pathOf(result, 'web').slice(-2)).toEqual([`${stage}Failed`, 'RestoreAutoScalingGroup']);
+      expect(refreshesOf(account, 'web').filter((r) => r.status === 'Successful')).toEqual([]);
     },
   );
+
+  it('at PromoteDefaultVersion (ModifyLaunchTemplate denied) keeps the default, and the patched group stays on its new number', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
+    account.failNext('ModifyLaunchTemplate', 'UnauthorizedOperation');
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(resultOf(result, 'web')).toMatchObject({
+      status: 'failed',
+      stage: 'PromoteDefaultVersion',
+      error: 'UnauthorizedOperation',
+    });
+    expect(resultOf(result, 'web').note).toContain('left on version 2');
+    expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 2 });
+    // Its instances run version 2, so the group launches 2 (not $Default, which is still 1).
+    expect(referenceOf(account, 'web')).toBe('2');
+  });
 });
 
 describe('a refresh that does not succeed', () => {
-  it.each([
-    ['rolls back', 'rollback', 'RollbackSuccessful'],
-    ['fails', 'fail', 'Failed'],
-  ] as const)(
-    'when it %s: default unchanged, reference restored, unproven version deleted',
-    async (_, script, status) => {
-      const account = new FakeAccount();
-      const { templateId } = seedGroup(account, 'web', { reference: '$Default', group: { refresh: script } });
+  it('rolls back: default unchanged, reference restored, unproven version deleted', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', {
+      reference: '$Default',
+      group: { refresh: 'rollback' },
+    });
 
-      const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
 
-      expect(result.status).toBe('FAILED');
-      const template = templateOf(account, templateId);
-      expect(template.defaultVersion).toBe(1);
-      expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
-      expect(referenceOf(account, 'web')).toBe('$Default');
-      expect(refreshesOf(account, 'web').map((r) => r.status)).toEqual([status]);
-      expect(account.callsOf('ModifyLaunchTemplate')).toEqual([]);
-      expect(resultOf(result, 'web')).toMatchObject({
-        status: 'failed',
-        stage: 'PollInstanceRefresh',
-        error: 'InstanceRefreshFailedError',
-        oldVersion: 1,
-        newVersion: 2,
-      });
-      expect(pathOf(result, 'web').slice(-3)).toEqual([
-        'PollInstanceRefresh',
-        'PollInstanceRefreshFailed',
-        'RestoreAutoScalingGroup',
-      ]);
-    },
-  );
+    expect(result.status).toBe('FAILED');
+    expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 1 });
+    expect(referenceOf(account, 'web')).toBe('$Default');
+    expect(refreshesOf(account, 'web').map((r) => r.status)).toEqual(['RollbackSuccessful']);
+    expect(account.callsOf('ModifyLaunchTemplate')).toEqual([]);
+    expect(resultOf(result, 'web')).toMatchObject({
+      status: 'failed',
+      stage: 'PollInstanceRefresh',
+      error: 'InstanceRefreshFailedError',
+      launchTemplates: [{ fromVersion: 1, reference: '$Default' }],
+    });
+    expect(resultOf(result, 'web').launchTemplates[0]?.toVersion).toBeUndefined();
+    expect(pathOf(result, 'web').slice(-3)).toEqual([
+      'RefreshEnded',
+      'ShouldRestore',
+      'RestoreAutoScalingGroup',
+    ]);
+  });
+
+  it('fails without a rollback: the replaced instances keep the new version, which is kept, and the group stays on its pinned number', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Default', group: { refresh: 'fail' } });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('FAILED');
+    expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 2 });
+    const versions = new Set(groupOf(account, 'web').instances.map((i) => i.launchTemplate?.Version));
+    expect([...versions].sort()).toEqual(['1', '2']);
+    expect(referenceOf(account, 'web')).toBe('1');
+    expect(resultOf(result, 'web')).toMatchObject({ status: 'failed', error: 'InstanceRefreshFailedError' });
+    expect(resultOf(result, 'web').note).toContain('instances run versions 1 and 2');
+  });
 
   it.each(['$Latest', '$Default'])(
-    'that never finishes is rolled back after maxPolls polls; the restore waits for the rollback, then the %s group is back and the version deleted',
+    'that never finishes is rolled back at maxWaitSeconds and waited out; then the %s group is back and the version deleted',
     async (reference) => {
       const account = new FakeAccount();
       const { templateId } = seedGroup(account, 'slow', { reference, group: { refresh: 'stuck' } });
@@ -190,10 +234,6 @@ describe('a refresh that does not succeed', () => {
       );
 
       expect(result.status).toBe('FAILED');
-      const polls = account
-        .callsOf('DescribeInstanceRefreshes')
-        .filter((c) => (c.input as { InstanceRefreshIds?: string[] }).InstanceRefreshIds !== undefined);
-      expect(polls).toHaveLength(12);
       expect(account.callsOf('RollbackInstanceRefresh')).toHaveLength(1);
       const [refresh] = refreshesOf(account, 'slow');
       expect(refresh?.history).toEqual(['InProgress', 'RollbackInProgress', 'RollbackSuccessful']);
@@ -202,34 +242,26 @@ describe('a refresh that does not succeed', () => {
         stage: 'PollInstanceRefresh',
         error: 'RefreshTimedOutError',
         instanceRefreshId: refresh?.id,
-        oldVersion: 1,
-        newVersion: 2,
-        note: `group put back on ${reference}; version 2 deleted`,
+        refreshStatus: 'RollbackSuccessful',
       });
-      // The first restore found the rollback running (AWS refuses the update then) and was retried
-      const retried = result.events.filter(
-        (e) => e.type === 'retried' && e.state === 'RestoreAutoScalingGroup',
-      );
-      expect(retried).toHaveLength(1);
-      expect(
-        result.events.find((e) => e.type === 'failed' && e.state === 'RestoreAutoScalingGroup')?.error,
-      ).toBe('RefreshStillActiveError');
-      // Pin, then the restore: no update was tried while the rollback ran
+      // The rollback was asked for on the 12th poll and followed to its end before anything settled.
+      const rollbackAt = account.calls.findIndex((c) => c.command === 'RollbackInstanceRefresh');
+      const polls = account.calls
+        .slice(0, rollbackAt)
+        .filter(
+          (c) =>
+            c.command === 'DescribeInstanceRefreshes' &&
+            (c.input as { InstanceRefreshIds?: string[] }).InstanceRefreshIds,
+        );
+      expect(polls).toHaveLength(12);
       expect(account.callsOf('UpdateAutoScalingGroup').map((c) => c.error)).toEqual([undefined, undefined]);
       expect(referenceOf(account, 'slow')).toBe(reference);
-      const template = templateOf(account, templateId);
-      expect(template.defaultVersion).toBe(1);
-      expect(template.versions.map((v) => v.versionNumber)).toEqual([1]);
+      expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 1, latestVersion: 1 });
       expect(account.callsOf('ModifyLaunchTemplate')).toEqual([]);
-      expect(pathOf(result, 'slow').filter((s) => s === 'WaitForRefresh')).toHaveLength(12);
-      expect(pathOf(result, 'slow').slice(-2)).toEqual([
-        'PollInstanceRefreshFailed',
-        'RestoreAutoScalingGroup',
-      ]);
     },
   );
 
-  it("whose rollback outlasts the restore's wait: the group is left on its pinned number with a note saying what to set back", async () => {
+  it('whose rollback outlasts the wait: the group is left on its pinned number, the version kept, and the note names the refresh', async () => {
     const account = new FakeAccount();
     // AWS starts rolling back on its own and never finishes within the run
     const { templateId } = seedGroup(account, 'slow', {
@@ -248,21 +280,15 @@ describe('a refresh that does not succeed', () => {
       (e) => e.type === 'retried' && e.state === 'RestoreAutoScalingGroup',
     );
     expect(retried).toHaveLength(120);
-    expect(pathOf(result, 'slow').slice(-3)).toEqual([
-      'RestoreAutoScalingGroup',
-      'RestoreWaitExhausted',
-      'LeftPinnedResult',
-    ]);
     expect(resultOf(result, 'slow')).toMatchObject({
       status: 'failed',
       stage: 'PollInstanceRefresh',
       error: 'RefreshTimedOutError',
-      launchTemplateId: templateId,
-      oldVersion: 1,
-      newVersion: 2,
-      note: `Auto Scaling group slow left on version 1 because the rollback (instance refresh ${refresh?.id}, RollbackInProgress) was still running; set it back to $Default once it ends and delete launch template version 2. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
     });
-    // Nothing changed by the restore: pinned, the version kept, the default never moved
+    expect(resultOf(result, 'slow').note).toContain(
+      `Auto Scaling group slow left on ${templateId}:1 because the rollback (instance refresh ${refresh?.id}, RollbackInProgress) was still running`,
+    );
+    // Nothing changed by the settle phase: pinned, the version kept (the refresh rolls it), the default never moved
     expect(account.callsOf('UpdateAutoScalingGroup')).toHaveLength(1);
     expect(account.callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
     expect(referenceOf(account, 'slow')).toBe('1');
@@ -293,6 +319,7 @@ describe('a mixed fleet', () => {
     expect(result.summary?.counts).toEqual({
       total: 4,
       succeeded: 3,
+      refreshed: 0,
       alreadyCurrent: 0,
       dryRun: 0,
       failed: 1,

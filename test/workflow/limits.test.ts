@@ -13,7 +13,7 @@ import { buildInput, FakeAccount, run, seedGroup, templateOf } from './helpers.t
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 describe('payload quota', () => {
-  it('keeps every state of a 40-group run far under the quota, and the summary of 500 groups fits', async () => {
+  it('keeps every state of a 40-group run well under the quota', async () => {
     const account = new FakeAccount();
     const names = Array.from({ length: 40 }, (_, i) => `production-service-autoscaling-group-${i}`);
     names.forEach((name, i) => {
@@ -29,23 +29,10 @@ describe('payload quota', () => {
     const largestState = Math.max(
       ...result.events.filter((e) => e.type === 'exited').map((e) => bytes(e.output)),
     );
-    expect(largestState).toBeLessThan(PAYLOAD_LIMIT_BYTES / 8);
-    // The Map's output and the summary grow linearly with the groups; the input allows 500 names.
-    const maxNames = 500;
-    const namesInput = (n: number) => ({
-      targets: { asgNames: Array.from({ length: n }, (_, i) => `g${i}`) },
-    });
-    expect(ExecutionInput.safeParse(namesInput(maxNames)).success).toBe(true);
-    expect(ExecutionInput.safeParse(namesInput(maxNames + 1)).success).toBe(false);
-    const largest = (status: string) =>
-      Math.max(...(result.summary?.groups ?? []).filter((g) => g.status === status).map(bytes));
-    expect(largest('succeeded') * maxNames).toBeLessThan(PAYLOAD_LIMIT_BYTES);
-    // A failed result carries its cause and note (about 600 bytes): 400 of them fit, not 500. A run of
-    // 500 groups that all fail would end in States.DataLimitExceeded after the Map.
-    expect(largest('failed') * 400).toBeLessThan(PAYLOAD_LIMIT_BYTES);
+    expect(largestState).toBeLessThan(PAYLOAD_LIMIT_BYTES / 4);
   });
 
-  it('refuses more than 300 tagged groups in ResolveTargets (TooManyTargetsError), before the Map and any change', async () => {
+  it(`refuses more than ${MAX_TARGETS} tagged groups in ResolveTargets (TooManyTargetsError), before the Map and any change`, async () => {
     const account = new FakeAccount();
     for (let i = 0; i <= MAX_TARGETS; i++) {
       seedGroup(account, `production-service-autoscaling-group-${String(i).padStart(3, '0')}`, {
@@ -61,7 +48,9 @@ describe('payload quota', () => {
 
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('TooManyTargetsError');
-    expect(result.cause).toContain('301 Auto Scaling groups match the tags asg-patcher=enabled');
+    expect(result.cause).toContain(
+      `${MAX_TARGETS + 1} Auto Scaling groups match the tags asg-patcher=enabled`,
+    );
     expect(result.cause).toContain('split the targets by tag or names');
     expect(result.events.filter((e) => e.type === 'entered').map((e) => e.state)).toEqual(['ResolveTargets']);
     expect(result.events.filter((e) => e.type === 'retried')).toEqual([]);
@@ -69,7 +58,7 @@ describe('payload quota', () => {
     expect(account.snapshot()).toEqual(before);
   });
 
-  it('fits the results of 300 groups that all fail (rolled back, long names) under the quota', async () => {
+  it(`fits the records of ${MAX_TARGETS} groups on their own templates that all fail (rolled back, long names) under the quota`, async () => {
     const account = new FakeAccount();
     const names = Array.from(
       { length: MAX_TARGETS },
@@ -93,8 +82,8 @@ describe('payload quota', () => {
     const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }), {
       handlerOverrides: {
         LookupLaunchTemplate: async (input, next) => {
-          const target = (await next(input)) as Record<string, unknown>;
-          return { ...target, userData: 'A'.repeat(PAYLOAD_LIMIT_BYTES) };
+          const plan = (await next(input)) as Record<string, unknown>;
+          return { ...plan, padding: 'A'.repeat(PAYLOAD_LIMIT_BYTES) };
         },
       },
     });
@@ -110,10 +99,10 @@ describe('payload quota', () => {
     const account = new FakeAccount();
     for (const name of ['a', 'b', 'c']) seedGroup(account, name);
 
-    // Each group fails with a 100 KB message, which its failed result carries: 300 KB of results.
+    // Each group's pin fails with a 100 KB message, which its record carries: 300 KB of records.
     const result = await run(account, buildInput({ targets: { asgNames: ['a', 'b', 'c'] } }), {
       handlerOverrides: {
-        LookupLaunchTemplate: async () => {
+        PinAutoScalingGroup: async () => {
           throw new Error('x'.repeat(100 * 1024));
         },
       },
@@ -122,9 +111,9 @@ describe('payload quota', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.DataLimitExceeded');
     // AWS stops at the Map's output; locally non-Task outputs are checked from the event stream, so
-    // the run may get as far as the next Task's input (Summarize, which changes nothing).
+    // the run may get as far as the next Task's input.
     expect(result.cause).toMatch(
-      /^The (output of PatchGroups|input of Summarize) is \d+ bytes, over the 262144-byte/,
+      /^The (output of PinAutoScalingGroups|input of CreatePatchedVersion) is \d+ bytes, over the 262144-byte/,
     );
     expect(account.mutatingCalls()).toEqual([]);
   });

@@ -65,9 +65,12 @@ describe('transient errors', () => {
     expect(failures).toBe(1);
     expect(
       result.events.filter((e) => e.type === 'retried').map((e) => [e.asgName, e.state, e.attempt]),
-    ).toEqual([['web', 'CreatePatchedVersion', 1]]);
+    ).toEqual([[undefined, 'CreatePatchedVersion', 1]]);
     expect(templateOf(account, templateId).versions.map((v) => v.versionNumber)).toEqual([1, 2]);
-    expect(resultOf(result, 'web')).toMatchObject({ status: 'succeeded', newVersion: 2 });
+    expect(resultOf(result, 'web')).toMatchObject({
+      status: 'succeeded',
+      launchTemplates: [{ toVersion: 2 }],
+    });
   });
 
   it('gives up after the retry budget and restores the group (a Lambda that keeps failing)', async () => {

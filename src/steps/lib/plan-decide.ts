@@ -312,7 +312,8 @@ function buildPlan(
     const sources: TemplateSource[] = sourceVersions.map((version) => ({
       version,
       action: created.has(version) ? 'create' : 'current',
-      summary: verdict(templateId, version).summary,
+      // The parts and sizes are for the dry run's plan; a real run keeps its state small.
+      ...(settings.dryRun ? { summary: verdict(templateId, version).summary } : {}),
     }));
     const refusal = templateRefusals.get(templateId);
     return [
