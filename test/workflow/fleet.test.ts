@@ -3,8 +3,11 @@
  * account: the run plans per template, refreshes per group and settles per template, and every
  * run keeps invariants I1 to I6 (test/support/invariants.ts).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../../src/fake/account.ts';
+import { accountFromScenario } from '../../src/fake/scenario.ts';
 import { runChecked } from '../support/run-checked.ts';
 import { b64, buildTemplateData } from './helpers.ts';
 
@@ -416,3 +419,24 @@ function resultOf(result: { summary?: { groups: { asgName: string }[] } | undefi
   if (!found) throw new Error(`no result for ${name}`);
   return found as NonNullable<Awaited<ReturnType<typeof runChecked>>['summary']>['groups'][number];
 }
+
+describe('the demo scenario', () => {
+  it('ends as its expect says, with one version for the two api groups, the GPU override template patched, and every invariant kept', async () => {
+    const path = join(import.meta.dirname, '../../examples/demo-scenario.json');
+    // The run's input and expectation sit beside the account, as `asg-patcher run --scenario` reads them.
+    const { input, expect: expected, description: _, ...scenario } = JSON.parse(readFileSync(path, 'utf8'));
+    const account = accountFromScenario(scenario);
+
+    const result = await runChecked(account, input);
+
+    expect(result.violations).toEqual([]);
+    expect(result.summary?.groups.filter((g) => g.status === 'failed').map((g) => g.asgName)).toEqual(
+      expected.failed,
+    );
+    const created = (name: string) =>
+      result.summary?.launchTemplates.find((t) => t.launchTemplateName === name)?.created;
+    expect(created('api')).toHaveLength(1);
+    expect(created('batch-gpu')).toEqual([{ sourceVersion: 1, newVersion: 2 }]);
+    expect(result.summary?.groups.map((g) => g.asgName)).not.toContain('sandbox');
+  });
+});
