@@ -1,5 +1,5 @@
 /** The Auto Scaling client, built once per Lambda container (module scope) with adaptive retry. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CLIENT_RETRY } from '../clients.ts';
+import { CLIENT_CONFIG } from '../clients.ts';
 
-export const autoScaling = new AutoScalingClient(CLIENT_RETRY);
+export const autoScaling = new AutoScalingClient(CLIENT_CONFIG);

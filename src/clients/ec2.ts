@@ -1,5 +1,5 @@
 /** The EC2 client, built once per Lambda container (module scope) with adaptive retry. */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { CLIENT_RETRY } from '../clients.ts';
+import { CLIENT_CONFIG } from '../clients.ts';
 
-export const ec2 = new EC2Client(CLIENT_RETRY);
+export const ec2 = new EC2Client(CLIENT_CONFIG);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_RETRY } from '../../../src/clients.ts';
+import { CLIENT_CONFIG } from '../../../src/clients.ts';
 import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
 import {
   b64,
@@ -44,12 +44,24 @@ describe('lookupLaunchTemplate', () => {
         launchTemplateName: 'web-lt',
         defaultVersion: 2,
         latestVersion: 3,
-        sources: [{ version: 2, action: 'create', summary: expect.stringContaining('asg-patcher script') }],
+        // What the version would hold is for dry runs only: the state stays small.
+        sources: [{ version: 2, action: 'create' }],
         changes: true,
         followers: [{ asgName: 'web', reference: '$Default' }],
         users: ['web'],
         acceptedSharers: [],
       },
+    ]);
+    expect(account().mutatingCalls()).toEqual([]);
+  });
+
+  it('a dry run plans the same and says what each new version would hold', async () => {
+    const { templateId } = seedGroup(account(), 'web');
+
+    const run = await plan(['web'], buildSettings({ dryRun: true }));
+
+    expect(templateRecord(run, templateId).sources).toEqual([
+      { version: 1, action: 'create', summary: expect.stringContaining('asg-patcher script') },
     ]);
     expect(account().mutatingCalls()).toEqual([]);
   });
@@ -335,7 +347,7 @@ describe('lookupLaunchTemplate', () => {
   it('a throttled describe is not mistaken for a missing template: it propagates for the Retry', async () => {
     seedGroup(account(), 'web');
     // Every attempt the SDK's own retry makes.
-    account().failNext('DescribeLaunchTemplates', 'RequestLimitExceeded', CLIENT_RETRY.maxAttempts);
+    account().failNext('DescribeLaunchTemplates', 'RequestLimitExceeded', CLIENT_CONFIG.maxAttempts);
 
     await expect(plan(['web'])).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
     expect(account().mutatingCalls()).toEqual([]);
