@@ -26,7 +26,7 @@ import {
   type FakeService,
   MUTATING_COMMANDS,
 } from './commands.ts';
-import { Faults, metadata } from './errors.ts';
+import { type FaultPlanEntry, Faults, metadata, networkError, plannedError } from './errors.ts';
 import { InstanceRefreshes, type InstanceRefreshSnapshot, type RefreshScript } from './instance-refreshes.ts';
 import {
   type LaunchTemplateData,
@@ -54,6 +54,7 @@ export {
   type FakeCommandName,
   type FakeService,
 } from './commands.ts';
+export type { FaultKind, FaultPlanEntry } from './errors.ts';
 export {
   type FakeRefreshStatus,
   type InstanceRefreshSnapshot,
@@ -166,6 +167,15 @@ export class FakeAccount {
     this.faults.throttleEveryCallOnce(enabled);
   }
 
+  /**
+   * Plans faults on particular calls (see FaultPlanEntry): `throttle` and `fail-before` fail the call
+   * before it changes anything; `lose-response` lets it take effect, then loses the answer. Each fault
+   * is recorded on its call in `calls` (`fault`, `error`).
+   */
+  planFaults(...entries: FaultPlanEntry[]): void {
+    this.faults.planFaults(entries);
+  }
+
   // ----- inspection --------------------------------------------------------------------------
 
   /** Calls that change the account. */
@@ -222,9 +232,16 @@ export class FakeAccount {
       mutating: MUTATING_COMMANDS.has(command),
     };
     this.calls.push(call);
+    const requestId = `00000000-0000-4000-8000-${this.calls.length.toString(16).padStart(12, '0')}`;
     try {
+      const planned = this.faults.planned(command, input);
+      if (planned) call.fault = planned.kind;
+      if (planned && planned.kind !== 'lose-response') throw plannedError(service, planned);
       this.faults.inject(service, command, input);
-      return { ...this.api[command](input), $metadata: metadata(200) };
+      const output = this.api[command](input);
+      // The effect happened; only the answer is lost on the way back.
+      if (planned?.kind === 'lose-response') throw networkError(planned.network);
+      return { ...output, $metadata: metadata(200, requestId) };
     } catch (error) {
       call.error = error instanceof Error ? error.name : String(error);
       throw error;

@@ -105,4 +105,6 @@ export interface FakeCall {
   mutating: boolean;
   /** The error name when the call failed (injected or modelled). */
   error?: string;
+  /** A fault the plan injected into this call (see FakeAccount.planFaults). */
+  fault?: 'throttle' | 'fail-before' | 'lose-response';
 }

@@ -34,19 +34,27 @@ afterEach(() => restore());
 const describeGroup = () =>
   autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }));
 
+// Clients that do not retry show each injected error as it reaches the SDK; the default ones (3
+// attempts, standard mode) show the SDK's retries absorbing it (sdk-retries.test.ts has more).
+const autoScalingOnce = new AutoScalingClient({ region: 'eu-west-1', maxAttempts: 1 });
+const ec2Once = new EC2Client({ region: 'eu-west-1', maxAttempts: 1 });
+const describeGroupOnce = () =>
+  autoScalingOnce.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }));
+
 describe('failNext', () => {
   test('Auto Scaling throttling is "Throttling" / "Rate exceeded" (https://repost.aws/knowledge-center/autoscaling-api-calls-throttled), twice, then the call succeeds', async () => {
     account.failNext('DescribeAutoScalingGroups', 'Throttling', 2);
 
-    const first = await describeGroup().catch((e: unknown) => e);
-    const second = await describeGroup().catch((e: unknown) => e);
-    const third = await describeGroup();
+    const first = await describeGroupOnce().catch((e: unknown) => e);
+    const second = await describeGroupOnce().catch((e: unknown) => e);
+    const third = await describeGroupOnce();
 
     expect(first).toBeInstanceOf(AutoScalingServiceException);
     expect(first).toMatchObject({
       name: 'Throttling',
       message: 'Rate exceeded',
-      $metadata: { httpStatusCode: 400 },
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, attempts: 1 },
     });
     expect((second as Error).name).toBe('Throttling');
     expect(third.AutoScalingGroups).toHaveLength(1);
@@ -57,10 +65,20 @@ describe('failNext', () => {
     ]);
   });
 
+  test('through a retrying client the SDK absorbs the same two throttles: one call, three attempts', async () => {
+    account.failNext('DescribeAutoScalingGroups', 'Throttling', 2);
+
+    const out = await describeGroup();
+
+    expect(out.AutoScalingGroups).toHaveLength(1);
+    expect(out.$metadata.attempts).toBe(3);
+    expect(account.callsOf('DescribeAutoScalingGroups')).toHaveLength(3);
+  });
+
   test('EC2 throttling is RequestLimitExceeded (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) and a failed mutating call changes nothing', async () => {
     account.failNext('CreateLaunchTemplateVersion', 'RequestLimitExceeded');
 
-    const error = await ec2
+    const error = await ec2Once
       .send(
         new CreateLaunchTemplateVersionCommand({
           LaunchTemplateId: templateId,
@@ -80,9 +98,10 @@ describe('failNext', () => {
     account.failNext('UpdateAutoScalingGroup', 'ResourceContentionFault');
 
     const update = () =>
-      autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'g', MinSize: 0 }));
+      autoScalingOnce.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'g', MinSize: 0 }));
 
-    await expect(update()).rejects.toBeInstanceOf(ResourceContentionFault);
+    // ResourceContention is a server fault (500), so a retrying client would retry it.
+    await expect(update()).rejects.toMatchObject({ $fault: 'server', $metadata: { httpStatusCode: 500 } });
     await expect(update()).rejects.toBeInstanceOf(ResourceContentionFault);
     await update();
   });
@@ -91,13 +110,29 @@ describe('failNext', () => {
 describe('throttleEveryCallOnce', () => {
   test('every distinct call fails once with its service throttling error, then succeeds when retried', async () => {
     account.throttleEveryCallOnce();
-    const versions = () =>
-      ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['1'] }));
+    const versions = (client: EC2Client) =>
+      client.send(
+        new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['1'] }),
+      );
 
-    await expect(describeGroup()).rejects.toMatchObject({ name: 'Throttling' });
-    await expect(versions()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
-    expect((await describeGroup()).AutoScalingGroups).toHaveLength(1);
-    expect((await versions()).LaunchTemplateVersions).toHaveLength(1);
+    await expect(describeGroupOnce()).rejects.toMatchObject({ name: 'Throttling' });
+    await expect(versions(ec2Once)).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    expect((await describeGroupOnce()).AutoScalingGroups).toHaveLength(1);
+    expect((await versions(ec2Once)).LaunchTemplateVersions).toHaveLength(1);
+  });
+
+  test('a retrying client sees no error: the SDK retries once', async () => {
+    account.throttleEveryCallOnce();
+
+    const out = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['1'] }),
+    );
+
+    expect(out.$metadata.attempts).toBe(2);
+    expect(account.callsOf('DescribeLaunchTemplateVersions').map((c) => c.error)).toEqual([
+      'RequestLimitExceeded',
+      undefined,
+    ]);
   });
 });
 
