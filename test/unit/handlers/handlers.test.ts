@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
+import { handler as deleteUnusedVersions } from '../../../src/handlers/delete-unused-versions.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
 import { handler as pinAutoScalingGroup } from '../../../src/handlers/pin-auto-scaling-group.ts';
 import { handler as pollInstanceRefresh } from '../../../src/handlers/poll-instance-refresh.ts';
@@ -9,54 +10,70 @@ import { handler as resolveTargets } from '../../../src/handlers/resolve-targets
 import { handler as restoreAutoScalingGroup } from '../../../src/handlers/restore-auto-scaling-group.ts';
 import { handler as startInstanceRefresh } from '../../../src/handlers/start-instance-refresh.ts';
 import { handler as summarize } from '../../../src/handlers/summarize.ts';
-import { buildTarget, seedGroup, useFakeAccount } from '../steps/support/fixtures.ts';
+import type { TaskStateName } from '../../../src/local/definition.ts';
+import {
+  buildPreferences,
+  buildRecord,
+  buildSettings,
+  buildTemplateRecord,
+  seedGroup,
+  useFakeAccount,
+} from '../../support/builders.ts';
 
 const lambdaContext = { functionName: 'test', awsRequestId: 'req-1' };
 type Handler = (event: unknown, context: typeof lambdaContext) => Promise<unknown>;
 
 /** Each handler with an event its schema rejects (missing field, wrong type or unknown key). */
-const malformed: [string, Handler, unknown][] = [
+const malformed: [TaskStateName, Handler, unknown][] = [
   ['ResolveTargets', resolveTargets, { input: { targets: { asgNames: ['web'] } } }],
-  ['LookupLaunchTemplate', lookupLaunchTemplate, { asgName: 'web', extra: true }],
+  [
+    'LookupLaunchTemplate',
+    lookupLaunchTemplate,
+    { settings: buildSettings(), asgNames: ['web'], extra: true },
+  ],
+  ['PinAutoScalingGroup', pinAutoScalingGroup, { group: buildRecord({ action: 'later' as 'patch' }) }],
   [
     'CreatePatchedVersion',
     createPatchedVersion,
-    {
-      target: buildTarget(),
-      runId: 'r',
-      dryRun: 'no',
-      force: false,
-      patch: { updates: 'security', timeSync: true },
-    },
+    { template: buildTemplateRecord({ launchTemplateId: 'web-lt' }), settings: buildSettings() },
   ],
-  ['PinAutoScalingGroup', pinAutoScalingGroup, { target: buildTarget({ originalVersion: 'latest' }) }],
   [
     'StartInstanceRefresh',
     startInstanceRefresh,
-    { target: buildTarget(), newVersion: 0, refreshPreferences: {} },
+    {
+      group: buildRecord(),
+      templates: [buildTemplateRecord()],
+      refreshPreferences: { minHealthyPercentage: 101 },
+    },
   ],
   [
     'PollInstanceRefresh',
     pollInstanceRefresh,
-    { asgName: 'web', instanceRefreshId: 'r-1', pollCount: -1, maxPolls: 3, pollIntervalSeconds: 60 },
+    { asgName: 'web', refresh: { instanceRefreshId: 'r-1' }, maxPolls: 3, pollIntervalSeconds: 60 },
   ],
+  ['PromoteDefaultVersion', promoteDefaultVersion, { template: buildTemplateRecord({ defaultVersion: 0 }) }],
+  ['RestoreAutoScalingGroup', restoreAutoScalingGroup, { group: buildRecord(), templates: [] }],
+  ['DeleteUnusedVersions', deleteUnusedVersions, { template: buildTemplateRecord(), runId: '' }],
   [
-    'PromoteDefaultVersion',
-    promoteDefaultVersion,
-    { target: { ...buildTarget(), launchTemplateId: 'web-lt' }, newVersion: 4 },
+    'Summarize',
+    summarize,
+    { settings: buildSettings(), groups: [{ asgName: 'web', status: 'ok' }], templates: [] },
   ],
-  ['RestoreAutoScalingGroup', restoreAutoScalingGroup, { asgName: 'web', stage: 'PinAutoScalingGroup' }],
-  ['Summarize', summarize, { runId: 'r', dryRun: false, results: [{ asgName: 'web', status: 'ok' }] }],
 ];
 
 describe('handlers', () => {
   const account = useFakeAccount();
 
+  it('cover every Task state', async () => {
+    const { TASK_STATES } = await import('../../../src/local/definition.ts');
+    expect(malformed.map(([state]) => state).sort()).toEqual([...TASK_STATES].sort());
+  });
+
   it.each(malformed)(
     '%s rejects a malformed event with its schema before any AWS call',
     async (_state, handler, event) => {
       // Prepare: a group the event could have touched
-      seedGroup(account(), { version: '$Default' });
+      seedGroup(account(), 'web');
 
       // Act
       const error = await handler(event, lambdaContext).catch((caught: unknown) => caught);
@@ -68,11 +85,32 @@ describe('handlers', () => {
   );
 
   it('a well-formed event reaches the step through the module-scope clients', async () => {
-    const { templateId } = seedGroup(account(), { version: '$Latest' });
+    const { templateId } = seedGroup(account(), 'web', { reference: '$Latest' });
 
-    const target = await lookupLaunchTemplate({ asgName: 'web' }, lambdaContext);
+    const run = await lookupLaunchTemplate({ settings: buildSettings(), asgNames: ['web'] }, lambdaContext);
 
-    expect(target).toMatchObject({ asgName: 'web', launchTemplateId: templateId, resolvedVersion: 3 });
+    expect(run).toMatchObject({
+      groups: [
+        {
+          asgName: 'web',
+          action: 'patch',
+          specs: [{ launchTemplateId: templateId, reference: '$Latest', version: 1 }],
+        },
+      ],
+    });
     expect(account().calls.map((call) => call.command)).toContain('DescribeAutoScalingGroups');
+  });
+
+  it('StartInstanceRefresh takes the preferences with their defaults applied by the schema', async () => {
+    seedGroup(account(), 'web');
+
+    // No group is planned to be refreshed: the step refuses before any call (TemplateNotPrepared).
+    const error = await startInstanceRefresh(
+      { group: buildRecord(), templates: [buildTemplateRecord()], refreshPreferences: buildPreferences() },
+      lambdaContext,
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'TemplateNotPreparedError' });
+    expect(account().calls).toEqual([]);
   });
 });

@@ -1,175 +1,161 @@
-import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
+import { ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { promoteDefaultVersion } from '../../../src/steps/promote-default-version.ts';
 import {
-  buildSettings,
+  buildTemplateData,
+  buildTemplateRecord,
   deps,
-  groupSpec,
-  mixedPolicy,
+  inputsOf,
   seedGroup,
-  template,
+  templateOf,
   useFakeAccount,
-  versionNumbers,
-} from './support/fixtures.ts';
-import { pollToEnd, prepareRefresh } from './support/prepare.ts';
-import { runGroup } from './support/run-group.ts';
+} from '../../support/builders.ts';
+import { refreshed, templateRecord } from '../../support/stages.ts';
 
 describe('promoteDefaultVersion', () => {
   const account = useFakeAccount();
 
-  /** Start a refresh that succeeds and poll it to Successful. */
-  async function refreshed(fixture: Parameters<typeof prepareRefresh>[1]) {
-    const prepared = await prepareRefresh(account(), { ...fixture, refresh: ['InProgress', 'Successful'] });
-    expect(await pollToEnd(prepared)).toBe('Successful');
-    return prepared;
+  /** `web` on `$Default` (and `api` following the same template as given), refreshed by the run. */
+  async function settleReady(
+    options: {
+      web?: 'succeed' | 'fail' | 'rollback';
+      api?: { reference: string; refresh: 'succeed' | 'fail' };
+    } = {},
+  ) {
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildTemplateData()],
+      group: { refresh: options.web ?? 'succeed' },
+    });
+    const names = ['web'];
+    if (options.api) {
+      account().addAutoScalingGroup({
+        name: 'api',
+        launchTemplate: { LaunchTemplateId: templateId, Version: options.api.reference },
+        refresh: options.api.refresh,
+      });
+      names.push('api');
+    }
+    const run = await refreshed(names);
+    return { templateId, template: templateRecord(run, templateId) };
   }
 
-  it('$Default group: the new version becomes the default and the group goes back to $Default', async () => {
+  it('moves the default to the patched version of its own source once a refresh onto it ended Successful', async () => {
     // Prepare
-    const { target, newVersion, templateId } = await refreshed({ version: '$Default' });
+    const { templateId, template } = await settleReady();
+    expect(template.created).toEqual([{ sourceVersion: 1, newVersion: 3 }]);
 
     // Act
-    const output = await promoteDefaultVersion({ target, newVersion }, deps);
+    const result = await promoteDefaultVersion({ template }, deps);
 
     // Assess
-    expect(output).toEqual({ defaultVersion: 4, reference: '$Default' });
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
-    expect(groupSpec(account(), 'web')).toMatchObject({ LaunchTemplateId: templateId, Version: '$Default' });
-    expect(account().callsOf('ModifyLaunchTemplate')[0]?.input).toEqual({
-      LaunchTemplateId: templateId,
-      DefaultVersion: '4',
+    expect(result).toEqual({ defaultVersion: 3, moved: true });
+    expect(inputsOf(account(), 'ModifyLaunchTemplate')).toEqual([
+      // The SDK fills in ModifyLaunchTemplate's idempotency token itself.
+      { LaunchTemplateId: templateId, DefaultVersion: '3', ClientToken: expect.any(String) },
+    ]);
+    expect(templateOf(account(), templateId).defaultVersion).toBe(3);
+  });
+
+  it('a retry after a lost answer finds the default moved and sends nothing', async () => {
+    const { template } = await settleReady();
+    await promoteDefaultVersion({ template }, deps);
+
+    const again = await promoteDefaultVersion({ template }, deps);
+
+    expect(again).toEqual({ defaultVersion: 3, moved: true });
+    expect(account().callsOf('ModifyLaunchTemplate')).toHaveLength(1);
+  });
+
+  it('stays, with a note, when the refresh of a $Default follower onto the version failed', async () => {
+    const { templateId, template } = await settleReady({ web: 'rollback' });
+
+    const result = await promoteDefaultVersion({ template }, deps);
+
+    expect(result).toEqual({
+      defaultVersion: 1,
+      moved: false,
+      note: 'default stays 1: version 3 did not refresh successfully on web, which follow $Default',
     });
+    expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
+    expect(templateOf(account(), templateId).defaultVersion).toBe(1);
   });
 
-  it('$Latest group: back to $Latest while the new version is still the latest', async () => {
-    const { target, newVersion, templateId } = await refreshed({ version: '$Latest' });
+  it('stays when it failed on a $Default follower even though it succeeded on a numbered one', async () => {
+    const { template } = await settleReady({ web: 'fail', api: { reference: '1', refresh: 'succeed' } });
 
-    const output = await promoteDefaultVersion({ target, newVersion }, deps);
+    const result = await promoteDefaultVersion({ template }, deps);
 
-    expect(output).toEqual({ defaultVersion: 4, reference: '$Latest' });
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4 });
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '$Latest' });
+    expect(result).toMatchObject({
+      moved: false,
+      note: expect.stringContaining('on web, which follow $Default'),
+    });
+    expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
   });
 
-  it('$Latest group: stays on the number, with a note, when someone created a later version meanwhile', async () => {
-    const { target, newVersion, templateId } = await refreshed({ version: '$Latest' });
+  it('moves when the only failure is on a group pinned to a number: no $Default follower launches it', async () => {
+    const { template } = await settleReady({ api: { reference: '1', refresh: 'fail' } });
+
+    expect(await promoteDefaultVersion({ template }, deps)).toEqual({ defaultVersion: 3, moved: true });
+  });
+
+  it('never makes a version from another source the default', async () => {
+    // The default is 2; the only group is on 1, so the run patched 1.
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildTemplateData()],
+      defaultVersion: 2,
+      reference: '1',
+    });
+    const template = templateRecord(await refreshed(['web']), templateId);
+    expect(template.created).toEqual([{ sourceVersion: 1, newVersion: 3 }]);
+
+    const result = await promoteDefaultVersion({ template }, deps);
+
+    expect(result).toEqual({ defaultVersion: 2, moved: false });
+    expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
+  });
+
+  it('stays, with a note, when no refresh onto the version succeeded (none was started)', async () => {
+    const { template } = await settleReady();
+    // As if every follower's refresh had failed to start: the version exists, nothing proved it.
+    const unproven = { ...template, followers: [] };
+
+    const result = await promoteDefaultVersion({ template: unproven }, deps);
+
+    expect(result).toEqual({
+      defaultVersion: 1,
+      moved: false,
+      note: 'default stays 1: no refresh onto version 3 succeeded',
+    });
+    expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
+  });
+
+  it('stays, with a note, when someone changed the default during the run', async () => {
+    const { templateId, template } = await settleReady();
     await deps.ec2.send(
-      new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateId: templateId,
-        SourceVersion: '1',
-        LaunchTemplateData: { InstanceType: 't3.large' },
-      }),
+      new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '2' }),
     );
 
-    const output = await promoteDefaultVersion({ target, newVersion }, deps);
+    const result = await promoteDefaultVersion({ template }, deps);
 
-    expect(output).toEqual({
-      defaultVersion: 4,
-      reference: '4',
-      note: expect.stringContaining('latest version is now 5'),
+    expect(result).toEqual({
+      defaultVersion: 2,
+      moved: false,
+      note: 'default stays 2: it was changed to 2 during the run, so version 3 was not made the default',
     });
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 5 });
+    expect(templateOf(account(), templateId).defaultVersion).toBe(2);
   });
 
-  it('numbered group: stays on the new number (the refresh saved it); the default moves too', async () => {
-    const { target, newVersion, templateId } = await refreshed({ version: '1' });
-
-    const output = await promoteDefaultVersion({ target, newVersion }, deps);
-
-    expect(output).toEqual({ defaultVersion: 4, reference: '4' });
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4 });
-    expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(0);
-  });
-
-  it('mixed-instances $Default group: back to $Default inside the policy, overrides kept', async () => {
-    const { target, newVersion, templateId } = await refreshed({ mixedInstances: true, version: '$Default' });
-
-    await promoteDefaultVersion({ target, newVersion }, deps);
-
-    const group = account().snapshot().autoScalingGroups[0];
-    expect(group?.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '$Default'));
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4 });
-  });
-
-  describe('whole run of one group, in state-machine order', () => {
-    it.each(['$Default', '$Latest'])(
-      '%s group: pinned during the refresh, restored after success',
-      async (version) => {
-        const { templateId } = seedGroup(account(), { version });
-
-        const result = await runGroup('web', buildSettings(), deps);
-
-        expect(result).toMatchObject({
-          status: 'succeeded',
-          oldVersion: version === '$Default' ? 2 : 3,
-          newVersion: 4,
-        });
-        // Pinned to the resolved number before the refresh, then back to its original style
-        const updates = account()
-          .callsOf('UpdateAutoScalingGroup')
-          .map((call) => call.input);
-        expect(updates).toEqual([
-          {
-            AutoScalingGroupName: 'web',
-            LaunchTemplate: { LaunchTemplateId: templateId, Version: version === '$Default' ? '2' : '3' },
-          },
-          { AutoScalingGroupName: 'web', LaunchTemplate: { LaunchTemplateId: templateId, Version: version } },
-        ]);
-        expect(groupSpec(account(), 'web')).toMatchObject({ Version: version });
-        expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
-        expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
-      },
-    );
-
-    it('mixed-instances group referring to its template by name: patched end to end', async () => {
-      const { templateId } = seedGroup(account(), { mixedInstances: true, byName: true, version: '$Latest' });
-
-      const result = await runGroup('web', buildSettings(), deps);
-
-      expect(result).toMatchObject({ status: 'succeeded', oldVersion: 3, newVersion: 4 });
-      const group = account().snapshot().autoScalingGroups[0];
-      expect(group?.mixedInstancesPolicy).toEqual(mixedPolicy(templateId, '$Latest'));
-      expect(template(account(), templateId)).toMatchObject({ defaultVersion: 4, latestVersion: 4 });
-      // Every reference we sent names the template by id only (AWS wants one of id or name)
-      const sent = [
-        ...account()
-          .callsOf('UpdateAutoScalingGroup')
-          .map((call) => call.input),
-        ...account()
-          .callsOf('StartInstanceRefresh')
-          .map((call) => (call.input as { DesiredConfiguration: unknown }).DesiredConfiguration),
-      ];
-      expect(JSON.stringify(sent)).not.toContain('LaunchTemplateName');
-      expect(account().versionData(templateId, 4)).toMatchObject({ ImageId: 'ami-00000000000000003' });
+  it('a template that no longer exists stays as it is, with a note', async () => {
+    const template = buildTemplateRecord({
+      launchTemplateId: 'lt-0000000000000abcd',
+      created: [{ sourceVersion: 1, newVersion: 2 }],
     });
 
-    it('an already-current group: nothing created, nothing refreshed, nothing changed', async () => {
-      const settings = buildSettings();
-      const { templateId } = seedGroup(account(), { version: '$Default' });
-      await runGroup('web', settings, deps);
-      const before = account().snapshot();
-      const mutationsBefore = account().mutatingCalls().length;
-
-      const second = await runGroup('web', { ...settings, runId: 'run-0002' }, deps);
-
-      expect(second).toMatchObject({ status: 'alreadyCurrent', oldVersion: 4 });
-      expect(account().mutatingCalls()).toHaveLength(mutationsBefore);
-      expect(account().snapshot()).toEqual(before);
-      expect(template(account(), templateId).versions).toHaveLength(4);
+    expect(await promoteDefaultVersion({ template }, deps)).toEqual({
+      defaultVersion: 1,
+      moved: false,
+      note: 'launch template lt-0000000000000abcd no longer exists',
     });
-
-    it('dry run: nothing mutating is called', async () => {
-      const { templateId } = seedGroup(account(), { version: '$Latest' });
-      const before = account().snapshot();
-
-      const result = await runGroup('web', buildSettings({ dryRun: true }), deps);
-
-      expect(result).toMatchObject({ status: 'dryRun' });
-      expect(account().mutatingCalls()).toEqual([]);
-      expect(account().snapshot()).toEqual(before);
-      expect(template(account(), templateId).versions).toHaveLength(3);
-    });
+    expect(account().mutatingCalls()).toEqual([]);
   });
 });

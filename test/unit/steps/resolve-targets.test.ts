@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../../../src/errors.ts';
 import { MAX_TARGETS, resolveTargets } from '../../../src/steps/resolve-targets.ts';
-import { deps, seedGroup, useFakeAccount } from './support/fixtures.ts';
+import { deps, seedGroup, useFakeAccount } from '../../support/builders.ts';
 
 describe('resolveTargets', () => {
   const account = useFakeAccount();
 
   it('applies the defaults and computes maxPolls = ceil(maxWaitSeconds / pollIntervalSeconds)', async () => {
     // Prepare
-    seedGroup(account(), { name: 'web' });
+    seedGroup(account(), 'web');
 
     // Act
     const output = await resolveTargets(
@@ -33,6 +33,7 @@ describe('resolveTargets', () => {
           autoRollback: true,
           skipMatching: true,
         },
+        untargetedSharers: 'refuse',
         maxConcurrency: 5,
         pollIntervalSeconds: 45,
         maxWaitSeconds: 100,
@@ -43,14 +44,14 @@ describe('resolveTargets', () => {
   });
 
   it('default wait: 4 hours at one poll a minute is 240 polls', async () => {
-    seedGroup(account(), { name: 'web' });
+    seedGroup(account(), 'web');
     const output = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
     expect(output.settings.maxPolls).toBe(240);
   });
 
   it('by names: keeps every distinct name, missing ones too, so each fails in its own iteration', async () => {
-    seedGroup(account(), { name: 'web' });
-    seedGroup(account(), { name: 'api' });
+    seedGroup(account(), 'web');
+    seedGroup(account(), 'api');
 
     const output = await resolveTargets(
       { input: { targets: { asgNames: ['web', 'gone', 'api', 'web'] } }, runId: 'r' },
@@ -64,7 +65,7 @@ describe('resolveTargets', () => {
   });
 
   it('by names: NoTargetsFoundError when none of the names exists', async () => {
-    seedGroup(account(), { name: 'web' });
+    seedGroup(account(), 'web');
     await expect(
       resolveTargets({ input: { targets: { asgNames: ['gone', 'also-gone'] } }, runId: 'r' }, deps),
     ).rejects.toThrow(NoTargetsFoundError);
@@ -73,7 +74,7 @@ describe('resolveTargets', () => {
 
   it('by names: 150 names are asked for in requests of at most 100 (the MaxRecords cap)', async () => {
     const names = Array.from({ length: 150 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
-    for (const name of names.slice(0, 3)) seedGroup(account(), { name });
+    for (const name of names.slice(0, 3)) seedGroup(account(), name);
 
     const output = await resolveTargets({ input: { targets: { asgNames: names } }, runId: 'r' }, deps);
 
@@ -84,12 +85,12 @@ describe('resolveTargets', () => {
     expect(asked).toEqual([100, 50]);
   });
 
-  it('by names: 300 distinct names pass (a repeated name counts once); 301 are refused before any AWS call', async () => {
-    expect(MAX_TARGETS).toBe(300);
-    const names = Array.from({ length: 301 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
-    seedGroup(account(), { name: 'group-000' });
+  it('by names: MAX_TARGETS distinct names pass (a repeated name counts once); one more is refused before any AWS call', async () => {
+    const over = MAX_TARGETS + 1;
+    const names = Array.from({ length: over }, (_, index) => `group-${String(index).padStart(3, '0')}`);
+    seedGroup(account(), 'group-000');
 
-    const atCap = names.slice(0, 300);
+    const atCap = names.slice(0, MAX_TARGETS);
     const output = await resolveTargets(
       { input: { targets: { asgNames: [...atCap, 'group-000'] } }, runId: 'r' },
       deps,
@@ -102,19 +103,21 @@ describe('resolveTargets', () => {
     );
 
     expect(error).toBeInstanceOf(TooManyTargetsError);
-    expect(error).toMatchObject({ name: 'TooManyTargetsError', count: 301, limit: 300 });
+    expect(error).toMatchObject({ name: 'TooManyTargetsError', count: over, limit: MAX_TARGETS });
     expect((error as Error).message).toMatch(
-      /^301 Auto Scaling groups match the 301 names given, more than the 300/,
+      new RegExp(`^${over} Auto Scaling groups match the ${over} names given, more than the ${MAX_TARGETS}`),
     );
     expect((error as Error).message).toContain('split the targets by tag or names');
     expect(account().calls).toHaveLength(callsSoFar);
   });
 
-  it('by tags: TooManyTargetsError naming the tags when more than 300 groups carry them; nothing changed', async () => {
-    for (let index = 0; index < 301; index += 1) {
-      seedGroup(account(), { name: `g${String(index).padStart(3, '0')}`, tags: { Patch: 'weekly' } });
+  it('by tags: TooManyTargetsError naming the tags when more than MAX_TARGETS groups carry them; nothing changed', async () => {
+    for (let index = 0; index <= MAX_TARGETS; index += 1) {
+      seedGroup(account(), `g${String(index).padStart(3, '0')}`, {
+        group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 },
+      });
     }
-    seedGroup(account(), { name: 'other', tags: { Patch: 'never' } });
+    seedGroup(account(), 'other', { group: { tags: { Patch: 'never' }, desiredCapacity: 0 } });
 
     const error = await resolveTargets(
       { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
@@ -122,18 +125,22 @@ describe('resolveTargets', () => {
     ).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(TooManyTargetsError);
-    expect(error).toMatchObject({ count: 301, limit: 300 });
+    expect(error).toMatchObject({ count: MAX_TARGETS + 1, limit: MAX_TARGETS });
     expect((error as Error).message).toContain(
-      'match the tags Patch=weekly, more than the 300 one run patches',
+      `match the tags Patch=weekly, more than the ${MAX_TARGETS} one run patches`,
     );
     expect(account().mutatingCalls()).toEqual([]);
   });
 
   it('by tags: server-side tag:<key> and tag-key filters, ANDed, sorted by name', async () => {
-    seedGroup(account(), { name: 'web-b', tags: { Patch: 'weekly', Team: 'payments' } });
-    seedGroup(account(), { name: 'web-a', tags: { Patch: 'monthly', Team: 'search' } });
-    seedGroup(account(), { name: 'no-team', tags: { Patch: 'weekly' } });
-    seedGroup(account(), { name: 'never', tags: { Patch: 'never', Team: 'x' } });
+    seedGroup(account(), 'web-b', {
+      group: { tags: { Patch: 'weekly', Team: 'payments' }, desiredCapacity: 0 },
+    });
+    seedGroup(account(), 'web-a', {
+      group: { tags: { Patch: 'monthly', Team: 'search' }, desiredCapacity: 0 },
+    });
+    seedGroup(account(), 'no-team', { group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 } });
+    seedGroup(account(), 'never', { group: { tags: { Patch: 'never', Team: 'x' }, desiredCapacity: 0 } });
 
     const output = await resolveTargets(
       {
@@ -154,7 +161,9 @@ describe('resolveTargets', () => {
 
   it('by tags: follows NextToken through every page (paginator)', async () => {
     for (let index = 0; index < 120; index += 1) {
-      seedGroup(account(), { name: `g${String(index).padStart(3, '0')}`, tags: { Patch: 'weekly' } });
+      seedGroup(account(), `g${String(index).padStart(3, '0')}`, {
+        group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 },
+      });
     }
 
     const output = await resolveTargets(
@@ -167,7 +176,7 @@ describe('resolveTargets', () => {
   });
 
   it('by tags: NoTargetsFoundError naming the tags when nothing matches', async () => {
-    seedGroup(account(), { name: 'web', tags: { Patch: 'never' } });
+    seedGroup(account(), 'web', { group: { tags: { Patch: 'never' }, desiredCapacity: 0 } });
     await expect(
       resolveTargets(
         { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },

@@ -1,383 +1,238 @@
-import {
-  DescribeInstanceRefreshesCommand,
-  RollbackInstanceRefreshCommand,
-  UpdateAutoScalingGroupCommand,
-} from '@aws-sdk/client-auto-scaling';
-import { ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { RefreshStillActiveError } from '../../../src/errors.ts';
-import type { RestoreAutoScalingGroupInput } from '../../../src/schemas.ts';
+import type { RefreshScript } from '../../../src/fake/account.ts';
+import type { RunPlan } from '../../../src/schemas.ts';
 import { restoreAutoScalingGroup } from '../../../src/steps/restore-auto-scaling-group.ts';
+import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
 import {
-  buildSettings,
+  buildRecord,
+  buildTemplateData,
   deps,
-  groupSpec,
+  groupOf,
+  inputsOf,
+  instanceVersionsOf,
+  referenceOf,
   seedGroup,
-  template,
+  seedTemplate,
   useFakeAccount,
-  versionNumbers,
-} from './support/fixtures.ts';
-import { type Prepared, pollToEnd, prepareGroup, prepareRefresh } from './support/prepare.ts';
-import { runGroup } from './support/run-group.ts';
-
-const lambdaError = (name: string, message: string) => ({
-  Error: name,
-  Cause: JSON.stringify({ errorType: name, errorMessage: message, trace: [] }),
-});
-
-/** The failure branch's input for group `web` after `stage` failed, with what the prepared run got to. */
-const restoreInput = (
-  { target, newVersion, pinned }: Pick<Prepared, 'target' | 'newVersion' | 'pinned'>,
-  stage: string,
-  error: RestoreAutoScalingGroupInput['error'],
-): RestoreAutoScalingGroupInput => ({ asgName: 'web', stage, error, target, newVersion, pinned });
+} from '../../support/builders.ts';
+import { caught, groupRecord, prepare, promoteAll, refreshed, restoreAll } from '../../support/stages.ts';
 
 describe('restoreAutoScalingGroup', () => {
   const account = useFakeAccount();
+  const twoVersions = () => [buildTemplateData(), buildTemplateData()];
 
-  it('pinned $Default group: back on $Default, the unproven version deleted, the default untouched', async () => {
-    // Prepare: lookup, create (version 4), pin to 2, then a refresh that failed
-    const prepared = await prepareRefresh(account(), { version: '$Default', refresh: 'fail' });
-    const { templateId } = prepared;
-    expect(await pollToEnd(prepared)).toBe('InstanceRefreshFailedError');
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '2' });
+  /** `web` seeded with `options`, run through every phase before the restore. */
+  async function settled(
+    reference: string,
+    refresh: RefreshScript = 'succeed',
+  ): Promise<{ run: RunPlan; templateId: string }> {
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: twoVersions(),
+      reference,
+      group: { refresh },
+    });
+    return { run: await promoteAll(await refreshed(['web'])), templateId };
+  }
+  const restore = (run: RunPlan, asgName = 'web') =>
+    restoreAutoScalingGroup(
+      { group: groupRecord(run, asgName), templates: run.templates, runId: run.settings.runId },
+      deps,
+    );
+
+  it('puts a $Default group back on $Default once the default is the version its instances run', async () => {
+    // Prepare
+    const { run, templateId } = await settled('$Default');
+    // The Successful refresh saved its desired configuration (the new number) on the group.
+    expect(referenceOf(account(), 'web')).toBe('3');
 
     // Act
-    const result = await restoreAutoScalingGroup(
-      restoreInput(
-        prepared,
-        'PollInstanceRefresh',
-        lambdaError('InstanceRefreshFailedError', 'Instance refresh x of web ended Failed'),
-      ),
-      deps,
-    );
+    const result = await restore(run);
 
-    // Assess: the account is as it was before the run
+    // Assess
     expect(result).toEqual({
-      asgName: 'web',
-      status: 'failed',
-      stage: 'PollInstanceRefresh',
-      error: 'InstanceRefreshFailedError',
-      cause: 'Instance refresh x of web ended Failed',
-      launchTemplateId: templateId,
-      oldVersion: 2,
-      newVersion: 4,
-      finishedAt: expect.any(String),
-      note: 'group put back on $Default; version 4 deleted',
+      references: [{ slot: 'main', launchTemplateId: templateId, reference: '$Default' }],
+      notes: [],
     });
-    expect(groupSpec(account(), 'web')).toMatchObject({ LaunchTemplateId: templateId, Version: '$Default' });
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2, latestVersion: 3 });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
-  });
-
-  it('nothing to undo when LookupLaunchTemplate failed: no AWS call at all', async () => {
-    seedGroup(account());
-    const input: RestoreAutoScalingGroupInput = {
-      asgName: 'gone',
-      stage: 'LookupLaunchTemplate',
-      error: lambdaError('AsgNotFoundError', 'Auto Scaling group gone was not found'),
-    };
-
-    const result = await restoreAutoScalingGroup(input, deps);
-
-    expect(result).toEqual({
-      asgName: 'gone',
-      status: 'failed',
-      stage: 'LookupLaunchTemplate',
-      error: 'AsgNotFoundError',
-      cause: 'Auto Scaling group gone was not found',
-      finishedAt: expect.any(String),
+    expect(inputsOf(account(), 'UpdateAutoScalingGroup').at(-1)).toEqual({
+      AutoScalingGroupName: 'web',
+      LaunchTemplate: { LaunchTemplateId: templateId, Version: '$Default' },
     });
-    expect(account().calls).toEqual([]);
+    expect(referenceOf(account(), 'web')).toBe('$Default');
+    expect(instanceVersionsOf(account(), 'web')).toEqual(['3', '3']);
   });
 
-  it('CreatePatchedVersion failed: nothing was changed, so no AWS call', async () => {
-    const { target } = await prepareGroup(account(), { version: '$Default' });
-    const callsBefore = account().calls.length;
+  it('puts a $Latest group back on $Latest when the run’s version is the latest', async () => {
+    const { run } = await settled('$Latest');
 
-    const result = await restoreAutoScalingGroup(
-      {
-        asgName: 'web',
-        stage: 'CreatePatchedVersion',
-        error: lambdaError('WindowsUserDataError', 'Windows'),
-        target,
-      },
-      deps,
-    );
+    const result = await restore(run);
 
-    expect(result).toMatchObject({
-      status: 'failed',
-      stage: 'CreatePatchedVersion',
-      cause: 'Windows',
-      oldVersion: 2,
-    });
-    expect(result).not.toHaveProperty('note');
-    expect(account().calls).toHaveLength(callsBefore);
+    expect(result.references.map((r) => r.reference)).toEqual(['$Latest']);
+    expect(referenceOf(account(), 'web')).toBe('$Latest');
+    expect(instanceVersionsOf(account(), 'web')).toEqual(['3', '3']);
   });
 
-  it('throws RefreshStillActiveError, with no mutating call, while a rollback still owns a pinned group; restores once it ended', async () => {
-    // Prepare: a pinned $Default group whose refresh AWS is rolling back (the timeout case)
-    const prepared = await prepareRefresh(account(), { version: '$Default', refresh: 'stuck' });
-    const { templateId, instanceRefreshId } = prepared;
-    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
-    const input: RestoreAutoScalingGroupInput = {
-      ...restoreInput(
-        prepared,
-        'PollInstanceRefresh',
-        lambdaError('RefreshTimedOutError', `Instance refresh ${instanceRefreshId} of web did not finish`),
-      ),
-      instanceRefreshId,
-    };
-    const before = account().snapshot();
-    const callsBefore = account().calls.length;
-
-    // Act: the first attempt finds the rollback running
-    const error = await restoreAutoScalingGroup(input, deps).catch((e: unknown) => e);
-
-    // Assess: named error, what it waits for, and nothing changed (the version is still there)
-    expect(error).toBeInstanceOf(RefreshStillActiveError);
-    expect((error as Error).name).toBe('RefreshStillActiveError');
-    expect((error as Error).message).toBe(
-      `Auto Scaling group web left on version 2 because the rollback (instance refresh ${instanceRefreshId}, RollbackInProgress) was still running; set it back to $Default once it ends and delete launch template version 4. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for that refresh to end`,
-    );
-    expect(
-      account()
-        .calls.slice(callsBefore)
-        .filter((call) => call.mutating),
-    ).toEqual([]);
-    expect(account().snapshot().launchTemplates).toEqual(before.launchTemplates);
-    expect(account().snapshot().autoScalingGroups).toEqual(before.autoScalingGroups);
-
-    // Act again, as the state machine's retry does, once the rollback has ended
-    expect(account().snapshot().instanceRefreshes[0]?.status).toBe('RollbackSuccessful');
-    const result = await restoreAutoScalingGroup(input, deps);
-
-    expect(result).toMatchObject({
-      status: 'failed',
-      error: 'RefreshTimedOutError',
-      instanceRefreshId,
-      note: 'group put back on $Default; version 4 deleted',
-    });
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '$Default' });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2 });
-  });
-
-  it('AWS itself refuses the group update while the rollback runs (what the step avoids calling)', async () => {
-    const { target } = await prepareRefresh(account(), { version: '$Latest', refresh: 'stuck' });
-    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
-
-    const refused = await deps.autoScaling
-      .send(
-        new UpdateAutoScalingGroupCommand({
-          AutoScalingGroupName: 'web',
-          LaunchTemplate: { LaunchTemplateId: target.launchTemplateId, Version: '$Latest' },
-        }),
-      )
-      .catch((e: unknown) => e);
-
-    expect((refused as Error).name).toBe('ValidationError');
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '3' });
-  });
-
-  it('waits for any active refresh on a group it must change, even one started by someone else', async () => {
-    const prepared = await prepareRefresh(account(), { version: '1', refresh: ['Successful'] });
-    await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
-    const other = account().addInstanceRefresh('web', 'stuck');
-    const callsBefore = account().calls.length;
-
-    const error = await restoreAutoScalingGroup(
-      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling' }),
-      deps,
-    ).catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(RefreshStillActiveError);
-    expect((error as Error).message).toMatch(
-      new RegExp(
-        `^Auto Scaling group web left on version 4 because the instance refresh \\(instance refresh ${other}, InProgress\\) was still running; set it back to 1 once it ends and delete launch template version 4\\.`,
-      ),
-    );
-    expect(
-      account()
-        .calls.slice(callsBefore)
-        .filter((call) => call.mutating),
-    ).toEqual([]);
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
-    expect(versionNumbers(account(), prepared.templateId)).toEqual([1, 2, 3, 4]);
-  });
-
-  it('a group it need not change is not held up by a rollback: the numbered group keeps its number, the version goes', async () => {
-    const prepared = await prepareRefresh(account(), { version: '1', refresh: 'stuck' });
-    const { pinned, templateId } = prepared;
-    await deps.autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
-
-    const result = await restoreAutoScalingGroup(
-      restoreInput(prepared, 'PollInstanceRefresh', { Error: 'RefreshTimedOutError' }),
-      deps,
-    );
-
-    expect(pinned).toBe(false);
-    expect(result.note).toBe('version 4 deleted');
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '1' });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(account().callsOf('UpdateAutoScalingGroup')).toEqual([]);
-  });
-
-  it('numbered group, pin skipped: leaves the group, deletes the version created', async () => {
-    const prepared = await prepareGroup(account(), { version: '1' });
-    const { templateId } = prepared;
-
-    const result = await restoreAutoScalingGroup(
-      restoreInput(prepared, 'StartInstanceRefresh', { Error: 'States.Timeout' }),
-      deps,
-    );
-
-    expect(result).toMatchObject({ status: 'failed', error: 'States.Timeout', note: 'version 4 deleted' });
-    expect(result).not.toHaveProperty('cause');
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '1' });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-    expect(account().callsOf('UpdateAutoScalingGroup')).toEqual([]);
-  });
-
-  it('refresh succeeded but promotion failed: the group leaves the new version before it is deleted', async () => {
-    // Prepare: a numbered group whose refresh succeeded, so AWS saved version 4 on it
-    const prepared = await prepareRefresh(account(), { version: '1', refresh: ['Successful'] });
-    const { templateId } = prepared;
-    // AWS saves the desired configuration once it reports Successful
-    await deps.autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'web' }));
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '4' });
-
-    const result = await restoreAutoScalingGroup(
-      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling', Cause: 'Rate exceeded' }),
-      deps,
-    );
-
-    expect(result).toMatchObject({ cause: 'Rate exceeded', note: 'group put back on 1; version 4 deleted' });
-    expect(groupSpec(account(), 'web')).toMatchObject({ Version: '1' });
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-  });
-
-  it('keeps the new version when it already is the default (AWS cannot delete a default)', async () => {
-    const prepared = await prepareGroup(account(), { version: '$Latest' });
-    const { templateId } = prepared;
+  it('leaves a $Latest group on the number, with a note, when someone created a later version meanwhile', async () => {
+    const { run, templateId } = await settled('$Latest');
     await deps.ec2.send(
-      new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '4' }),
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        SourceVersion: '1',
+        LaunchTemplateData: {},
+      }),
     );
+    const updates = account().callsOf('UpdateAutoScalingGroup').length;
 
-    const result = await restoreAutoScalingGroup(
-      restoreInput(prepared, 'PromoteDefaultVersion', { Error: 'Throttling' }),
-      deps,
-    );
+    const result = await restore(run);
 
-    expect(result.note).toBe(
-      'group put back on $Latest; version 4 kept: it is already the default (its refresh succeeded before the failure)',
+    expect(result.references.map((r) => r.reference)).toEqual(['3']);
+    expect(result.notes).toEqual([
+      `left on version 3 of ${templateId} instead of $Latest: $Latest resolves to 4, which its instances (version 3) do not run; set it back to $Latest once $Latest is a version it runs, or re-run`,
+    ]);
+    expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(updates);
+    expect(referenceOf(account(), 'web')).toBe('3');
+  });
+
+  it('after a rolled-back refresh, a $Default group goes back on $Default: the default still is what it runs', async () => {
+    const { run, templateId } = await settled('$Default', 'rollback');
+    expect(groupRecord(run, 'web').refresh?.status).toBe('RollbackSuccessful');
+
+    const result = await restore(run);
+
+    expect(result).toEqual({
+      references: [{ slot: 'main', launchTemplateId: templateId, reference: '$Default' }],
+      notes: [],
+    });
+    expect(instanceVersionsOf(account(), 'web')).toEqual(['1', '1']);
+  });
+
+  it('a numbered group stays on the new number its refresh saved: no update', async () => {
+    const { run } = await settled('1');
+    const updates = account().callsOf('UpdateAutoScalingGroup').length;
+
+    const result = await restore(run);
+
+    expect(result.references.map((r) => r.reference)).toEqual(['3']);
+    expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(updates);
+  });
+
+  it('mixed instances: every spec settled inside the policy, the override template back on $Default too', async () => {
+    const main = seedTemplate(account(), 'main-lt');
+    const gpu = seedTemplate(account(), 'gpu-lt');
+    const distribution = { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' };
+    account().addAutoScalingGroup({
+      name: 'mixed',
+      mixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
+          Overrides: [
+            { InstanceType: 't3.micro' },
+            {
+              InstanceType: 'g5.xlarge',
+              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Default' },
+            },
+          ],
+        },
+        InstancesDistribution: distribution,
+      },
+    });
+    const run = await promoteAll(await refreshed(['mixed']));
+
+    const result = await restore(run, 'mixed');
+
+    expect(result.references).toEqual([
+      { slot: 'main', launchTemplateId: main.id, reference: '$Default' },
+      { slot: 1, launchTemplateId: gpu.id, reference: '$Default' },
+    ]);
+    expect(inputsOf(account(), 'UpdateAutoScalingGroup').at(-1)).toEqual({
+      AutoScalingGroupName: 'mixed',
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
+          Overrides: [
+            { InstanceType: 't3.micro' },
+            {
+              InstanceType: 'g5.xlarge',
+              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Default' },
+            },
+          ],
+        },
+        InstancesDistribution: distribution,
+      },
+    });
+    expect(groupOf(account(), 'mixed').mixedInstancesPolicy?.InstancesDistribution).toMatchObject(
+      distribution,
     );
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3, 4]);
-    expect(account().callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
+  });
+
+  it('instances left on two versions (a cancelled refresh): stays on the number, with a note saying what to do', async () => {
+    const { templateId } = seedGroup(account(), 'web', {
+      versions: twoVersions(),
+      group: { instances: [{ version: 1 }, { version: 2 }] },
+    });
+    const run = await prepare(['web']);
+
+    const result = await restore(run);
+
+    expect(result.references.map((r) => r.reference)).toEqual(['1']);
+    expect(result.notes).toEqual([
+      expect.stringContaining(`instances run versions 1 and 2 of ${templateId}`),
+    ]);
   });
 
   it('notes a group that no longer exists instead of failing', async () => {
-    const { target, newVersion, templateId } = await prepareGroup(account(), { version: '2' });
-
     const result = await restoreAutoScalingGroup(
-      restoreInput(
-        { target: { ...target, asgName: 'deleted' }, newVersion, pinned: true },
-        'StartInstanceRefresh',
-        {
-          Error: 'X',
-        },
-      ),
+      { group: buildRecord({ asgName: 'gone' }), templates: [], runId: 'run-0001' },
       deps,
     );
 
-    expect(result.note).toBe('the group no longer exists; version 4 deleted');
-    expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
+    expect(result).toEqual({ references: [], notes: ['the group no longer exists'] });
+    expect(account().mutatingCalls()).toEqual([]);
   });
 
-  describe('whole run of one group, in state-machine order', () => {
-    it.each([
-      ['$Default', 'fail'],
-      ['$Latest', 'fail'],
-      ['$Default', 'rollback'],
-      ['$Latest', 'rollback'],
-    ] as const)('%s group, refresh script %s: restored, never promoted', async (version, refresh) => {
-      const { templateId } = seedGroup(account(), { version, refresh });
-      const before = template(account(), templateId);
+  describe('RefreshStillActiveError, the group untouched, while a refresh owns it', () => {
+    it('someone else’s refresh: waited for, not stopped', async () => {
+      const { run } = await settled('$Default');
+      const theirs = account().addInstanceRefresh('web', 'stuck');
+      const before = account().mutatingCalls().length;
 
-      const result = await runGroup('web', buildSettings(), deps);
+      const error = await restore(run).catch((e: unknown) => e);
 
-      expect(result).toMatchObject({
-        status: 'failed',
-        stage: 'PollInstanceRefresh',
-        error: 'InstanceRefreshFailedError',
-      });
-      expect(groupSpec(account(), 'web')).toMatchObject({ Version: version });
-      expect(template(account(), templateId)).toEqual(before);
-      expect(account().callsOf('ModifyLaunchTemplate')).toEqual([]);
+      expect(error).toBeInstanceOf(RefreshStillActiveError);
+      expect((error as Error).message).toContain(`instance refresh ${theirs}, InProgress`);
+      expect(account().mutatingCalls()).toHaveLength(before);
     });
 
-    it.each(['$Default', '$Latest'])(
-      '%s group whose refresh times out: rollback started, the restore waits for it, then the group is back and the version deleted',
-      async (version) => {
-        const { templateId } = seedGroup(account(), { version, refresh: 'stuck' });
-
-        const result = await runGroup('web', buildSettings({ maxPolls: 3 }), deps);
-
-        expect(result).toMatchObject({
-          status: 'failed',
-          stage: 'PollInstanceRefresh',
-          error: 'RefreshTimedOutError',
-          instanceRefreshId: account().snapshot().instanceRefreshes[0]?.id,
-          note: `group put back on ${version}; version 4 deleted`,
-        });
-        expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
-        const polls = account()
-          .callsOf('DescribeInstanceRefreshes')
-          .filter((call) => 'InstanceRefreshIds' in (call.input as object));
-        expect(polls).toHaveLength(3);
-        expect(account().snapshot().instanceRefreshes[0]?.history).toEqual([
-          'InProgress',
-          'RollbackInProgress',
-          'RollbackSuccessful',
-        ]);
-        // Two restore attempts: the first found the rollback running and threw, the retry found it ended
-        const calls = account().calls;
-        const afterRollback = calls.slice(
-          calls.findIndex((call) => call.command === 'RollbackInstanceRefresh'),
-        );
-        const restoreReads = afterRollback.filter(
-          (call) =>
-            call.command === 'DescribeInstanceRefreshes' && !('InstanceRefreshIds' in (call.input as object)),
-        );
-        expect(restoreReads).toHaveLength(2);
-        // Pin, then the restore once the rollback had ended: never while it ran
-        expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(2);
-        expect(
-          account()
-            .callsOf('UpdateAutoScalingGroup')
-            .every((call) => call.error === undefined),
-        ).toBe(true);
-        expect(groupSpec(account(), 'web')).toMatchObject({ Version: version });
-        expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
-        expect(template(account(), templateId)).toMatchObject({ defaultVersion: 2, latestVersion: 3 });
-      },
-    );
-
-    it('a throttled pin: the created version is deleted again and the group untouched', async () => {
-      const { templateId } = seedGroup(account(), { version: '$Latest' });
-      account().failNext('UpdateAutoScalingGroup', 'Throttling');
-
-      const result = await runGroup('web', buildSettings(), deps);
-
-      expect(result).toMatchObject({
-        status: 'failed',
-        stage: 'PinAutoScalingGroup',
-        error: 'Throttling',
-        cause: 'Rate exceeded',
+    it('the run’s own refresh still running (its wait failed): rolled back once, waited out, then restored', async () => {
+      const { templateId } = seedGroup(account(), 'web', {
+        versions: twoVersions(),
+        group: { refresh: 'stuck' },
       });
-      expect(groupSpec(account(), 'web')).toMatchObject({ Version: '$Latest' });
-      expect(versionNumbers(account(), templateId)).toEqual([1, 2, 3]);
+      const prepared = await prepare(['web']);
+      const group = groupRecord(prepared, 'web');
+      const refresh = await startInstanceRefresh(
+        { group, templates: prepared.templates, refreshPreferences: prepared.settings.refreshPreferences },
+        deps,
+      );
+      const run = {
+        ...prepared,
+        groups: [{ ...group, refresh, refreshError: caught(new Error('Lambda.Unknown')) }],
+      };
+      const updates = account().callsOf('UpdateAutoScalingGroup').length;
+
+      // Act: the first attempt stops the refresh and throws; the state machine retries.
+      await expect(restore(run)).rejects.toThrow(RefreshStillActiveError);
+      expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+      expect(account().callsOf('UpdateAutoScalingGroup')).toHaveLength(updates);
+      const settledRun = await restoreAll(run);
+
+      // Assess
+      expect(account().callsOf('RollbackInstanceRefresh')).toHaveLength(1);
+      expect(groupRecord(settledRun, 'web').restore?.references).toEqual([
+        { slot: 'main', launchTemplateId: templateId, reference: '$Default' },
+      ]);
+      expect(instanceVersionsOf(account(), 'web')).toEqual(['1', '1']);
     });
   });
 });

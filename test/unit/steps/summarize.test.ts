@@ -1,88 +1,271 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupResult } from '../../../src/schemas.ts';
+import type { RefreshProgress, RunPlan } from '../../../src/schemas.ts';
+import { Summary } from '../../../src/schemas.ts';
 import { summarize } from '../../../src/steps/summarize.ts';
-import { deps, useFakeAccount } from './support/fixtures.ts';
+import {
+  buildCurrentTemplateData,
+  buildRecord,
+  buildSettings,
+  buildTemplateData,
+  buildTemplateRecord,
+  seedGroup,
+  useFakeAccount,
+} from '../../support/builders.ts';
+import { caught, plan, wholeRun } from '../../support/stages.ts';
 
-const buildResult = (overrides: Partial<GroupResult> = {}): GroupResult => ({
-  asgName: 'web',
-  status: 'succeeded',
-  launchTemplateId: 'lt-00000000000000001',
-  oldVersion: 2,
-  newVersion: 4,
-  instanceRefreshId: 'r-1',
+const refresh = (overrides: Partial<RefreshProgress> = {}): RefreshProgress => ({
+  instanceRefreshId: 'refresh-1',
   startedAt: '2026-01-05T03:00:00.000Z',
-  finishedAt: '2026-01-05T03:12:30.000Z',
+  desired: [{ slot: 'main', launchTemplateId: 'lt-00000000000000001', version: 2 }],
+  status: 'Successful',
+  terminal: true,
+  percentageComplete: 100,
+  pollCount: 3,
+  finishedAt: '2026-01-05T03:12:34.000Z',
+  ...overrides,
+});
+
+const runOf = (overrides: Partial<RunPlan> = {}): RunPlan => ({
+  settings: buildSettings(),
+  groups: [],
+  templates: [],
   ...overrides,
 });
 
 describe('summarize', () => {
   const account = useFakeAccount();
 
-  it('counts every outcome and gives each group its duration when start and end are known', async () => {
-    // Prepare
-    const results = [
-      buildResult(),
-      buildResult({
-        asgName: 'api',
-        status: 'alreadyCurrent',
-        newVersion: undefined,
-        startedAt: undefined,
-        finishedAt: undefined,
-      }),
-      buildResult({
-        asgName: 'jobs',
-        status: 'failed',
-        stage: 'PollInstanceRefresh',
-        error: 'RefreshTimedOutError',
-        startedAt: undefined,
-      }),
-      buildResult({
-        asgName: 'batch',
-        status: 'failed',
-        stage: 'LookupLaunchTemplate',
-        error: 'AsgNotFoundError',
-      }),
-    ];
+  it('reports a whole run: each group once with its versions and outcome, each template with what the run did to it', async () => {
+    // Prepare: a patched group, a group whose refresh rolls back, a lagging one and a current one.
+    const web = seedGroup(account(), 'web');
+    const reports = seedGroup(account(), 'reports', { group: { refresh: 'rollback' } });
+    const lagging = seedGroup(account(), 'lagging', {
+      versions: [buildTemplateData(), buildCurrentTemplateData()],
+      defaultVersion: 2,
+      group: { instances: [{ version: 1 }, { version: 2 }] },
+    });
+    seedGroup(account(), 'bastion', { versions: [buildCurrentTemplateData()] });
+    const run = await wholeRun(['web', 'reports', 'lagging', 'bastion']);
 
     // Act
-    const summary = await summarize({ runId: 'run-0001', dryRun: false, results }, deps);
+    const summary = await summarize(run, {});
 
     // Assess
-    expect(summary.counts).toEqual({ total: 4, succeeded: 1, alreadyCurrent: 1, dryRun: 0, failed: 2 });
-    expect(summary.groups.map((group) => [group.asgName, group.durationSeconds])).toEqual([
-      ['web', 750],
-      ['api', undefined],
-      ['jobs', undefined],
-      ['batch', 750],
+    expect(Summary.parse(summary)).toEqual(summary);
+    expect(summary.counts).toEqual({
+      total: 4,
+      succeeded: 1,
+      refreshed: 1,
+      alreadyCurrent: 1,
+      dryRun: 0,
+      failed: 1,
+    });
+    expect(summary.groups.map((g) => [g.asgName, g.status, g.stage, g.error])).toEqual([
+      ['web', 'succeeded', undefined, undefined],
+      ['reports', 'failed', 'PollInstanceRefresh', 'InstanceRefreshFailedError'],
+      ['lagging', 'refreshed', undefined, undefined],
+      ['bastion', 'alreadyCurrent', undefined, undefined],
     ]);
-    expect(summary.groups[2]).toMatchObject({ stage: 'PollInstanceRefresh', error: 'RefreshTimedOutError' });
-    expect(summary).toMatchObject({ runId: 'run-0001', dryRun: false });
-    expect(account().calls).toEqual([]);
+    expect(summary.groups[0]).toMatchObject({
+      action: 'patch',
+      launchTemplates: [
+        {
+          slot: 'main',
+          launchTemplateId: web.templateId,
+          fromVersion: 1,
+          toVersion: 2,
+          reference: '$Default',
+        },
+      ],
+      refreshStatus: 'Successful',
+      durationSeconds: expect.any(Number),
+    });
+    expect(summary.groups[1]).toMatchObject({
+      launchTemplates: [{ fromVersion: 1, reference: '$Default' }],
+      cause: expect.stringContaining('ended RollbackSuccessful'),
+      note: expect.stringContaining('default stays 1'),
+    });
+    expect(summary.groups[1]?.launchTemplates[0]).not.toHaveProperty('toVersion');
+    expect(summary.launchTemplates).toEqual([
+      {
+        launchTemplateId: web.templateId,
+        launchTemplateName: 'web-lt',
+        created: [{ sourceVersion: 1, newVersion: 2 }],
+        defaultVersion: 2,
+        defaultMoved: true,
+        deleted: [],
+      },
+      {
+        launchTemplateId: reports.templateId,
+        launchTemplateName: 'reports-lt',
+        created: [{ sourceVersion: 1, newVersion: 2 }],
+        defaultVersion: 1,
+        defaultMoved: false,
+        deleted: [2],
+        note: expect.stringContaining('default stays 1'),
+      },
+      {
+        launchTemplateId: lagging.templateId,
+        launchTemplateName: 'lagging-lt',
+        created: [],
+        defaultVersion: 2,
+        defaultMoved: false,
+        deleted: [],
+      },
+      expect.objectContaining({ launchTemplateName: 'bastion-lt', created: [], defaultMoved: false }),
+    ]);
+    expect(summary).not.toHaveProperty('plan');
   });
 
-  it('returns the summary (does not throw) when groups failed: the state machine decides', async () => {
-    const summary = await summarize(
-      { runId: 'r', dryRun: false, results: [buildResult({ status: 'failed', error: 'X' })] },
-      deps,
-    );
-    expect(summary.counts.failed).toBe(1);
+  it('a dry run: every group that would change is dryRun, and the plan is reported', async () => {
+    const web = seedGroup(account(), 'web');
+    const run = await plan(['web'], buildSettings({ dryRun: true }));
+
+    const summary = await summarize(run, {});
+
+    expect(summary.groups.map((g) => g.status)).toEqual(['dryRun']);
+    expect(summary.counts).toMatchObject({ total: 1, dryRun: 1 });
+    expect(summary.plan).toEqual({
+      templates: [
+        {
+          launchTemplateId: web.templateId,
+          launchTemplateName: 'web-lt',
+          creates: [expect.objectContaining({ sourceVersion: 1 })],
+          followers: ['web'],
+          acceptedSharers: [],
+        },
+      ],
+      groups: [{ asgName: 'web', action: 'patch', reason: expect.any(String) }],
+    });
+    expect(account().mutatingCalls()).toEqual([]);
   });
 
-  it('a dry run with no groups', async () => {
-    const summary = await summarize({ runId: 'r', dryRun: true, results: [] }, deps);
-    expect(summary).toEqual({
-      runId: 'r',
-      dryRun: true,
-      counts: { total: 0, succeeded: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 },
-      groups: [],
+  describe('a failed group names the stage, the error and its message', () => {
+    const error = (name: string, message: string) => caught(Object.assign(new Error(message), { name }));
+
+    it.each([
+      [
+        'refused by the plan',
+        buildRecord({ action: 'refused', refusal: { error: 'AsgNotFoundError', message: 'not found' } }),
+        ['LookupLaunchTemplate', 'AsgNotFoundError', 'not found'],
+      ],
+      [
+        'pin failed',
+        buildRecord({ pinError: error('GroupChangedError', 'it changed') }),
+        ['PinAutoScalingGroup', 'GroupChangedError', 'it changed'],
+      ],
+      [
+        'refresh not started',
+        buildRecord({ pin: { pinned: true }, refreshError: error('RefreshAlreadyActiveError', 'busy') }),
+        ['StartInstanceRefresh', 'RefreshAlreadyActiveError', 'busy'],
+      ],
+      [
+        'wait failed',
+        buildRecord({
+          refresh: refresh({ status: 'InProgress', terminal: false }),
+          refreshError: error('Lambda.Unknown', 'lost'),
+        }),
+        ['PollInstanceRefresh', 'Lambda.Unknown', 'lost'],
+      ],
+      [
+        'timed out and rolled back',
+        buildRecord({ refresh: refresh({ status: 'RollbackSuccessful', stopRequested: 'rollback' }) }),
+        [
+          'PollInstanceRefresh',
+          'RefreshTimedOutError',
+          'instance refresh refresh-1 ended RollbackSuccessful, after this run asked AWS to rollback it at maxWaitSeconds',
+        ],
+      ],
+      [
+        'never refreshed',
+        buildRecord({ pin: { pinned: true } }),
+        ['StartInstanceRefresh', 'NotStarted', 'the group was not refreshed'],
+      ],
+    ])('%s', async (_case, record, [stage, name, cause]) => {
+      const summary = await summarize(
+        runOf({
+          groups: [record],
+          templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
+        }),
+        {},
+      );
+
+      expect(summary.groups).toEqual([
+        expect.objectContaining({ asgName: 'web', status: 'failed', stage, error: name, cause }),
+      ]);
+      expect(summary.counts).toMatchObject({ total: 1, failed: 1 });
+    });
+
+    it('its template could not be created: CreatePatchedVersion', async () => {
+      const template = buildTemplateRecord({ createError: error('UserDataTooLargeError', 'too large') });
+
+      const summary = await summarize(
+        runOf({ groups: [buildRecord({ pin: { pinned: true } })], templates: [template] }),
+        {},
+      );
+
+      expect(summary.groups[0]).toMatchObject({
+        status: 'failed',
+        stage: 'CreatePatchedVersion',
+        error: 'UserDataTooLargeError',
+        cause: 'too large',
+      });
+      expect(summary.launchTemplates[0]?.note).toBe('creating its versions failed: UserDataTooLargeError');
+    });
+  });
+
+  it('the restore’s notes and the template’s kept versions reach the report', async () => {
+    const group = buildRecord({
+      refresh: refresh(),
+      restore: {
+        references: [{ slot: 'main', launchTemplateId: 'lt-00000000000000001', reference: '2' }],
+        notes: ['left on version 2'],
+      },
+    });
+    const template = buildTemplateRecord({
+      created: [{ sourceVersion: 1, newVersion: 2 }],
+      promotion: { defaultVersion: 1, moved: false, note: 'default stays 1' },
+      cleanup: { deleted: [], kept: [{ version: 2, why: 'instances of web run it' }] },
+    });
+
+    const summary = await summarize(runOf({ groups: [group], templates: [template] }), {});
+
+    expect(summary.groups[0]).toMatchObject({
+      status: 'succeeded',
+      launchTemplates: [{ fromVersion: 1, toVersion: 2, reference: '2' }],
+      note: 'left on version 2; default stays 1',
+      durationSeconds: 754,
+    });
+    expect(summary.launchTemplates[0]).toMatchObject({
+      defaultVersion: 1,
+      defaultMoved: false,
+      note: 'default stays 1; version 2 kept: instances of web run it',
     });
   });
 
   it('ignores an end before the start instead of reporting a negative duration', async () => {
+    const group = buildRecord({ refresh: refresh({ finishedAt: '2026-01-05T02:59:00.000Z' }) });
+
     const summary = await summarize(
-      { runId: 'r', dryRun: false, results: [buildResult({ finishedAt: '2026-01-05T02:00:00.000Z' })] },
-      deps,
+      runOf({
+        groups: [group],
+        templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
+      }),
+      {},
     );
+
     expect(summary.groups[0]).not.toHaveProperty('durationSeconds');
+  });
+
+  it('no groups at all: zero counts, still a Summary', async () => {
+    const summary = await summarize(runOf(), {});
+
+    expect(summary).toEqual({
+      runId: 'run-0001',
+      dryRun: false,
+      counts: { total: 0, succeeded: 0, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 },
+      groups: [],
+      launchTemplates: [],
+    });
   });
 });
