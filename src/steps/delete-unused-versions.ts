@@ -45,6 +45,11 @@ export async function deleteUnusedVersions(
         });
     }
   }
+  // A version the run created that no longer exists was deleted already: by this step's own
+  // earlier attempt whose answer was lost, most likely. Reported as deleted, since it is gone.
+  for (const { newVersion } of template.created ?? []) {
+    if (!usage.runVersions.includes(newVersion) && !deleted.includes(newVersion)) deleted.push(newVersion);
+  }
   for (const version of usage.runVersions) {
     const why = usage.inUse.get(version);
     // The default is kept by design; the rest is worth a line in the summary.
