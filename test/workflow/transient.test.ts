@@ -39,9 +39,26 @@ describe('transient errors', () => {
     expect(refreshesOf(account, 'web').map((r) => r.status)).toEqual(['Successful']);
     const throttled = account.calls.filter((c) => c.error !== undefined);
     expect(new Set(throttled.map((c) => c.error))).toEqual(new Set(['Throttling', 'RequestLimitExceeded']));
-    // Every command the run used was throttled at least once, and each throttled call was retried.
+    // Every command the run used was throttled at least once; the SDK's own retry (inside the
+    // client, against the fake) absorbed each one, so the state machine never had to retry.
     expect(new Set(throttled.map((c) => c.command))).toEqual(new Set(account.calls.map((c) => c.command)));
-    expect(result.events.filter((e) => e.type === 'retried')).toHaveLength(throttled.length);
+    expect(result.events.filter((e) => e.type === 'retried')).toEqual([]);
+  });
+
+  it("hands a throttle that outlasts the SDK's attempts to the state machine's Retry, which recovers", async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
+    // CLIENT_CONFIG.maxAttempts (5) throttles in a row: the SDK gives up, the Task fails with Throttling.
+    account.planFaults({ command: 'UpdateAutoScalingGroup', when: () => true, times: 5, kind: 'throttle' });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.events.filter((e) => e.type === 'retried').map((e) => [e.state, e.attempt])).toEqual([
+      ['PinAutoScalingGroup', 1],
+    ]);
+    expect(templateOf(account, templateId).defaultVersion).toBe(2);
+    expect(referenceOf(account, 'web')).toBe('$Default');
   });
 
   it('retries a Lambda.ServiceException and creates exactly one version', async () => {
@@ -102,6 +119,7 @@ describe('transient errors', () => {
     const account = new FakeAccount();
     const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
     account.failNext('UpdateAutoScalingGroup', 'ResourceContention', 2);
+    // Absorbed by the SDK (a 500 as the SDK models it), like throttling.
 
     const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
 
