@@ -15,12 +15,13 @@ import {
   type AslState,
   allStates,
   listPlaceholders,
-  PER_GROUP_STAGES,
+  PER_ITEM_STAGES,
   PLACEHOLDERS,
   parseDefinition,
   readDefinitionText,
   readLocalDefinition,
   TASK_STATES,
+  type TaskStateName,
 } from '../../src/local/definition.ts';
 import * as schemas from '../../src/schemas.ts';
 
@@ -35,6 +36,10 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The invoke timed out on the Step Functions side, or the function died without an answer
+  // (Lambda.Unknown: out of memory, a runtime crash): the work may be done, and each step is safe to repeat.
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
 ];
 /**
  * Throttling as the SDK names it when it gives up: Auto Scaling `Throttling` ("Rate exceeded"),
@@ -137,32 +142,26 @@ describe.each(aslFiles)('%s', (file) => {
 describe('statemachine/asg-patcher.asl.json', () => {
   const text = readDefinitionText(ASL_PATH);
   const machine = parseDefinition(text);
-  const byName = new Map(allStates(machine).map((s) => [s.name, s.state]));
+  const located = allStates(machine);
+  const byName = new Map(located.map((s) => [s.name, s]));
   const state = (name: string): AslState => {
-    const found = byName.get(name);
+    const found = byName.get(name)?.state;
     if (!found) throw new Error(`no state ${name}`);
     return found;
   };
+  /** The Map state a state sits in (its innermost one). */
+  const mapOf = (name: string): AslState => state(byName.get(name)?.path.at(-1) ?? '');
   /** The field names a Parameters template produces (`x.$` produces `x`), sorted. */
   const fieldsOf = (template: unknown): string[] =>
     Object.keys(template as Record<string, unknown>)
       .map((k) => k.replace(/\.\$$/, ''))
       .sort();
-  /** A template fits a strict schema: no field it does not know, every field it requires. */
-  const expectFits = (template: unknown, schema: z.ZodObject, label: string) => {
-    const fields = fieldsOf(template);
-    const required = Object.keys(schema.shape).filter(
-      (key) => !(schema.shape[key] as z.ZodType).safeParse(undefined).success,
-    );
-    expect(
-      fields.filter((f) => !(f in schema.shape)),
-      label,
-    ).toEqual([]);
-    expect(
-      required.filter((f) => !fields.includes(f)),
-      label,
-    ).toEqual([]);
-  };
+  /** `$.group.pin` -> ['group', 'pin']. */
+  const pathOf = (jsonPath: unknown): string[] =>
+    String(jsonPath)
+      .replace(/^\$\.?/, '')
+      .split('.')
+      .filter(Boolean);
 
   it('uses exactly one <State>FunctionArn placeholder per Task state, the PLACEHOLDERS list', () => {
     expect(listPlaceholders(text).sort()).toEqual([...PLACEHOLDERS].sort());
@@ -172,39 +171,196 @@ describe('statemachine/asg-patcher.asl.json', () => {
     expect(tasks(machine)).toHaveLength(TASK_STATES.length);
   });
 
-  it('catches States.ALL on every per-group stage into a Pass that records the stage, then the restore branch', () => {
-    for (const stage of PER_GROUP_STAGES) {
-      const catchers = state(stage).Catch ?? [];
+  it('runs the phases in order: plan, pin, create, refresh, promote, restore, clean up, summarize', () => {
+    const top = Object.keys(machine.States);
+    const next = (name: string) => state(name).Next;
+    expect(machine.StartAt).toBe('ResolveTargets');
+    const order = ['ResolveTargets', 'LookupLaunchTemplate', 'CheckDryRun'];
+    expect(order.slice(1)).toEqual(order.slice(0, -1).map(next));
+    expect(state('CheckDryRun')).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.settings.dryRun', BooleanEquals: true, Next: 'Summarize' }],
+      Default: 'PinAutoScalingGroups',
+    });
+    const phases = [
+      'PinAutoScalingGroups',
+      'CreatePatchedVersions',
+      'RefreshGroups',
+      'PromoteDefaultVersions',
+      'RestoreAutoScalingGroups',
+      'CleanUpVersions',
+      'Summarize',
+      'CheckForFailedGroups',
+    ];
+    expect(phases.slice(1)).toEqual(phases.slice(0, -1).map(next));
+    expect(top).toEqual(expect.arrayContaining([...order, ...phases]));
+    expect(state('GroupsFailed')).toMatchObject({ Type: 'Fail', Error: 'GroupsFailedError' });
+  });
+
+  it('maps each phase over the records it settles, writes them back in place, with the concurrency from the input', () => {
+    const phases: [string, string, string][] = [
+      ['PinAutoScalingGroups', '$.groups', 'group'],
+      ['CreatePatchedVersions', '$.templates', 'template'],
+      ['RefreshGroups', '$.groups', 'group'],
+      ['PromoteDefaultVersions', '$.templates', 'template'],
+      ['RestoreAutoScalingGroups', '$.groups', 'group'],
+      ['CleanUpVersions', '$.templates', 'template'],
+    ];
+    for (const [name, items, record] of phases) {
+      const map = state(name);
+      expect(map, name).toMatchObject({
+        Type: 'Map',
+        ItemsPath: items,
+        ResultPath: items,
+        MaxConcurrencyPath: '$.settings.maxConcurrency',
+      });
+      expect((map.ItemSelector as Record<string, unknown>)[`${record}.$`], name).toBe('$$.Map.Item.Value');
+    }
+    // Exactly these Maps, none nested in another (a child would share its parent's history).
+    const maps = located.filter(({ state: s }) => s.Type === 'Map');
+    expect(maps.map(({ name, path }) => [name, path])).toEqual(phases.map(([name]) => [name, []]));
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html: each child
+  // execution has its own history (an inline Map shares the parent's 25,000 events); Express children
+  // stop after 5 minutes, and a refresh takes longer. Label: at most 40 characters, unique in the
+  // definition, no whitespace, brackets, wildcards or the special characters AWS lists.
+  it('refreshes each group as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
+    const map = state('RefreshGroups');
+    expect((map.ItemProcessor as AslMachine).ProcessorConfig).toEqual({
+      Mode: 'DISTRIBUTED',
+      ExecutionType: 'STANDARD',
+    });
+    expect(map.Label).toBe('RefreshGroup');
+    expect(map.Label as string).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+    // Every child ends with its group record (each stage catches into it), so a failed child is a
+    // defect: it fails the Map Run (States.ExceedToleratedFailureThreshold) and the run.
+    expect(map.ToleratedFailurePercentage).toBe(0);
+    expect(map).not.toHaveProperty('ResultWriter');
+    expect(map).not.toHaveProperty('ItemReader');
+    for (const { name, state: s } of located.filter(({ state: s }) => s.Type === 'Map' && s !== map))
+      expect((s.ItemProcessor as AslMachine).ProcessorConfig, name).toEqual({ Mode: 'INLINE' });
+  });
+
+  it('lists PER_ITEM_STAGES as exactly the Tasks inside a Map', () => {
+    const inMaps = tasks(machine)
+      .filter(({ name }) => (byName.get(name)?.path.length ?? 0) > 0)
+      .map(({ name }) => name);
+    expect(inMaps.sort()).toEqual([...PER_ITEM_STAGES].sort());
+  });
+
+  it('writes each per-item stage’s result into its record and catches States.ALL into the record’s <stage>Error, then a Pass that outputs the record', () => {
+    const recordSchemas: Record<string, z.ZodObject> = {
+      group: schemas.GroupRecord,
+      template: schemas.TemplateRecord,
+    };
+    for (const stage of PER_ITEM_STAGES) {
+      const task = state(stage);
+      const [record = '', field = ''] = pathOf(task.ResultPath);
+      const schema = recordSchemas[record];
+      expect(schema, `${stage} ResultPath ${task.ResultPath}`).toBeDefined();
+      expect(pathOf(task.ResultPath), stage).toHaveLength(2);
+      expect(Object.keys(schema?.shape ?? {}), stage).toContain(field);
+
+      const catchers = task.Catch ?? [];
       expect(
         catchers.map((c) => c.ErrorEquals),
         stage,
       ).toEqual([['States.ALL']]);
       const [catcher] = catchers;
-      expect(catcher?.ResultPath, stage).toBe('$.error');
-      const recorder = state(catcher?.Next ?? '');
-      expect(recorder.Type, stage).toBe('Pass');
-      expect((recorder.Parameters as Record<string, unknown>).stage, stage).toBe(stage);
-      expect(recorder.Next, stage).toBe('RestoreAutoScalingGroup');
+      const [catchRecord, errorField = ''] = pathOf(catcher?.ResultPath);
+      expect(catchRecord, stage).toBe(record);
+      expect(errorField, stage).toMatch(/Error$/);
+      // The record's schema takes a caught error there (ResultPath into a field it does not know would fail the next stage).
+      const errorSchema = schema?.shape[errorField] as z.ZodType | undefined;
+      expect(
+        errorSchema?.safeParse({ Error: 'X', Cause: '{}' }).success,
+        `${stage}: ${record}.${errorField}`,
+      ).toBe(true);
+      const pass = state(catcher?.Next ?? '');
+      expect(pass, stage).toMatchObject({ Type: 'Pass', OutputPath: `$.${record}`, End: true });
+      expect(pass, stage).not.toHaveProperty('Parameters');
+      // Every item of the Map is this record type: the Map hands it over under that name.
+      expect((mapOf(stage).ItemSelector as Record<string, unknown>)[`${record}.$`], stage).toBe(
+        '$$.Map.Item.Value',
+      );
     }
   });
 
-  it('gives RestoreAutoScalingGroup its own Catch, which still ends the group with a failed result', () => {
-    const [waited, catcher] = state('RestoreAutoScalingGroup').Catch ?? [];
-    expect(catcher?.ErrorEquals).toEqual(['States.ALL']);
-    const fallback = state(catcher?.Next ?? '');
-    expect(fallback.Type).toBe('Pass');
-    expect(fallback.End).toBe(true);
-    expect((fallback.Parameters as Record<string, unknown>).status).toBe('failed');
-    // Retries run out while the refresh still runs: the error's own message becomes the note.
-    expect(waited).toMatchObject({ ErrorEquals: ['RefreshStillActiveError'], Next: 'RestoreWaitExhausted' });
-    expect(state('RestoreWaitExhausted')).toMatchObject({
-      Type: 'Pass',
-      Parameters: { 'document.$': 'States.StringToJson($.restoreError.Cause)' },
-      Next: 'LeftPinnedResult',
+  it('ends every iteration with the record it was handed, whichever way it went', () => {
+    for (const { name, state: map } of located.filter(({ state: s }) => s.Type === 'Map')) {
+      const items = map.ItemProcessor as AslMachine;
+      const record = Object.entries(map.ItemSelector as Record<string, string>).find(
+        ([, v]) => v === '$$.Map.Item.Value',
+      )?.[0];
+      const ends = Object.entries(items.States).filter(([, s]) => s.End === true);
+      expect(ends.length, name).toBeGreaterThan(0);
+      for (const [end, s] of ends) {
+        expect(['Pass', 'Task'], `${name}/${end}`).toContain(s.Type);
+        expect(s.OutputPath, `${name}/${end}`).toBe(`$.${record?.replace(/\.\$$/, '')}`);
+      }
+      // No iteration ends anywhere else (a Fail or a Succeed would drop the record).
+      expect(
+        Object.values(items.States).filter((s) => s.Type === 'Fail' || s.Type === 'Succeed'),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('skips a record its phase has nothing for through a Choice whose Default outputs the record unchanged', () => {
+    for (const { name, state: map } of located.filter(({ state: s }) => s.Type === 'Map')) {
+      const items = map.ItemProcessor as AslMachine;
+      const first = items.States[items.StartAt];
+      expect(first?.Type, name).toBe('Choice');
+      const skipped = items.States[String(first?.Default)];
+      expect(skipped, name).toMatchObject({ Type: 'Pass', End: true });
+      expect(skipped, name).not.toHaveProperty('Parameters');
+    }
+  });
+
+  it('refreshes only groups that take part and were pinned, and creates only for templates that change', () => {
+    expect(state('ShouldRefresh').Choices).toEqual([
+      {
+        And: [
+          {
+            Or: [
+              { Variable: '$.group.action', StringEquals: 'patch' },
+              { Variable: '$.group.action', StringEquals: 'refreshOnly' },
+            ],
+          },
+          { Not: { Variable: '$.group.pinError', IsPresent: true } },
+        ],
+        Next: 'StartInstanceRefresh',
+      },
+    ]);
+    expect(state('ShouldCreate').Choices).toEqual([
+      { Variable: '$.template.changes', BooleanEquals: true, Next: 'CreatePatchedVersion' },
+    ]);
+  });
+
+  // aws-local-stepfunctions evaluates `IsPresent: false` wrongly (as if it were true), so the ASL says
+  // `Not: { IsPresent: true }`, which both it and Step Functions read the same way.
+  it('never uses IsPresent: false', () => {
+    expect(text).not.toMatch(/"IsPresent"\s*:\s*false/);
+  });
+
+  it('polls in a Wait loop whose interval comes from the input settings, until the refresh is terminal', () => {
+    expect(state('StartInstanceRefresh')).toMatchObject({
+      Next: 'WaitForRefresh',
+      ResultPath: '$.group.refresh',
     });
-    expect(state('LeftPinnedResult')).toMatchObject({
-      End: true,
-      Parameters: { status: 'failed', 'note.$': '$.restoreError.document.errorMessage' },
+    expect(state('WaitForRefresh')).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.settings.pollIntervalSeconds',
+      Next: 'PollInstanceRefresh',
+    });
+    expect(state('PollInstanceRefresh')).toMatchObject({
+      Next: 'CheckRefreshStatus',
+      ResultPath: '$.group.refresh',
+    });
+    expect(state('CheckRefreshStatus')).toMatchObject({
+      Default: 'WaitForRefresh',
+      Choices: [{ Variable: '$.group.refresh.terminal', BooleanEquals: true, Next: 'RefreshEnded' }],
     });
   });
 
@@ -222,116 +378,48 @@ describe('statemachine/asg-patcher.asl.json', () => {
     expect(((waiting?.MaxAttempts ?? 0) * (waiting?.IntervalSeconds ?? 0)) / 2 / 60).toBe(60);
   });
 
-  it('only stages that may have pinned the group pass pinned, always with target and newVersion (LeftPinnedResult reads them)', () => {
-    for (const stage of PER_GROUP_STAGES) {
-      const fields = fieldsOf(state(`${stage}Failed`).Parameters);
-      if (fields.includes('pinned'))
-        expect(fields, stage).toEqual(expect.arrayContaining(['target', 'newVersion']));
-    }
-  });
-
-  it('passes the refresh id to the restore branch from the stages after StartInstanceRefresh', () => {
-    for (const stage of ['PollInstanceRefresh', 'PromoteDefaultVersion']) {
-      expect(
-        (state(`${stage}Failed`).Parameters as Record<string, unknown>)['instanceRefreshId.$'],
-        stage,
-      ).toBe('$.refresh.instanceRefreshId');
-    }
-  });
-
-  it('polls in a Wait loop whose interval comes from the input settings', () => {
-    expect(state('StartInstanceRefresh').Next).toBe('WaitForRefresh');
-    expect(state('WaitForRefresh')).toMatchObject({
-      Type: 'Wait',
-      SecondsPath: '$.settings.pollIntervalSeconds',
-      Next: 'PollInstanceRefresh',
+  it('fails the run only after Summarize, naming the failed groups', () => {
+    expect(state('CheckForFailedGroups')).toMatchObject({
+      Choices: [{ Variable: '$.counts.failed', NumericGreaterThan: 0, Next: 'ListFailedGroups' }],
+      Default: 'Done',
     });
-    expect(state('PollInstanceRefresh').Next).toBe('CheckRefreshStatus');
-    expect(state('CheckRefreshStatus')).toMatchObject({
-      Default: 'WaitForRefresh',
-      Choices: [
-        { Variable: '$.refresh.poll.status', StringEquals: 'Successful', Next: 'PromoteDefaultVersion' },
-      ],
+    expect(state('ListFailedGroups').Next).toBe('DescribeFailedGroups');
+    expect(state('DescribeFailedGroups').Next).toBe('GroupsFailed');
+    expect(state('GroupsFailed')).toMatchObject({
+      Type: 'Fail',
+      Error: 'GroupsFailedError',
+      CausePath: '$.cause',
     });
-  });
-
-  it('maps over the groups with the concurrency from the input, and fails only after Summarize', () => {
-    expect(state('PatchGroups')).toMatchObject({
-      Type: 'Map',
-      ItemsPath: '$.asgNames',
-      MaxConcurrencyPath: '$.settings.maxConcurrency',
-      Next: 'Summarize',
-    });
-    expect(state('Summarize').Next).toBe('CheckForFailedGroups');
-    expect(state('GroupsFailed')).toMatchObject({ Type: 'Fail', Error: 'GroupsFailedError' });
-  });
-
-  // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html: each child
-  // execution has its own history (an inline Map shares the parent's 25,000 events); Express children
-  // stop after 5 minutes, and a refresh takes longer. Label: at most 40 characters, unique in the
-  // definition, no whitespace, brackets, wildcards or the special characters AWS lists.
-  it('runs each group as its own Standard child execution, labelled, tolerating no failed child', () => {
-    const map = state('PatchGroups');
-    expect((map.ItemProcessor as AslMachine).ProcessorConfig).toEqual({
-      Mode: 'DISTRIBUTED',
-      ExecutionType: 'STANDARD',
-    });
-    expect(map.Label).toBe('PatchGroup');
-    expect(map.Label as string).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
-    // Every child ends in a GroupResult (each stage catches into the restore branch), so a failed
-    // child is a defect: it fails the Map Run (States.ExceedToleratedFailureThreshold) and the run.
-    expect(map.ToleratedFailurePercentage).toBe(0);
-    expect(map).not.toHaveProperty('ResultWriter');
-    expect(map).not.toHaveProperty('ItemReader');
-    // One distributed Map, and no Map nested in it (its children would share a child's history).
-    const maps = allStates(machine).filter(({ state: s }) => s.Type === 'Map');
-    expect(maps.map(({ name, path }) => [name, path])).toEqual([['PatchGroups', []]]);
   });
 
   // Handlers parse strictly: a Task's Parameters must name exactly its schema's fields.
-  const inputSchemas: Record<string, z.ZodObject> = {
+  const inputSchemas: Record<TaskStateName, z.ZodObject> = {
     ResolveTargets: schemas.ResolveTargetsInput,
     LookupLaunchTemplate: schemas.LookupLaunchTemplateInput,
-    CreatePatchedVersion: schemas.CreatePatchedVersionInput,
     PinAutoScalingGroup: schemas.PinAutoScalingGroupInput,
+    CreatePatchedVersion: schemas.CreatePatchedVersionInput,
     StartInstanceRefresh: schemas.StartInstanceRefreshInput,
     PollInstanceRefresh: schemas.PollInstanceRefreshInput,
     PromoteDefaultVersion: schemas.PromoteDefaultVersionInput,
+    RestoreAutoScalingGroup: schemas.RestoreAutoScalingGroupInput,
+    DeleteUnusedVersions: schemas.DeleteUnusedVersionsInput,
     Summarize: schemas.SummarizeInput,
   };
   it.each(Object.entries(inputSchemas))('shapes the %s input to exactly its schema', (name, schema) => {
     expect(fieldsOf(state(name).Parameters)).toEqual(Object.keys(schema.shape).sort());
   });
 
-  it('shapes every restore-branch input to RestoreAutoScalingGroupInput (required fields always present)', () => {
-    for (const stage of PER_GROUP_STAGES)
-      expectFits(state(`${stage}Failed`).Parameters, schemas.RestoreAutoScalingGroupInput, stage);
-  });
-
-  it('ends a group that got no new version with its CreatePatchedVersion outcome as the status', () => {
-    expect(state('CheckPatchOutcome')).toMatchObject({
-      Choices: [{ Variable: '$.patched.outcome', StringEquals: 'created', Next: 'PinAutoScalingGroup' }],
-      Default: 'UnchangedResult',
-    });
-    expect(state('UnchangedResult').Parameters).toMatchObject({ 'status.$': '$.patched.outcome' });
-    const unchanged = schemas.CreatePatchedVersionOutput.shape.outcome.options.filter((o) => o !== 'created');
-    expect(unchanged).toEqual(['alreadyCurrent', 'dryRun']);
-    expect(schemas.GroupResult.shape.status.options).toEqual(expect.arrayContaining(unchanged));
-  });
-
-  it('ends every iteration with a Pass or Task whose output is a GroupResult', () => {
-    const group = state('PatchGroups').ItemProcessor as AslMachine;
-    const ends = Object.entries(group.States).filter(([, s]) => s.End === true);
-    expect(ends.map(([name]) => name).sort()).toEqual([
-      'LeftPinnedResult',
-      'RestoreAutoScalingGroup',
-      'RestoreFailedResult',
-      'SucceededResult',
-      'SucceededWithNoteResult',
-      'UnchangedResult',
-    ]);
-    for (const [name, s] of ends.filter(([, s]) => s.Type === 'Pass'))
-      expectFits(s.Parameters, schemas.GroupResult, name);
+  it('feeds each per-item Task only from what its Map’s ItemSelector hands over', () => {
+    for (const stage of PER_ITEM_STAGES) {
+      const handed = fieldsOf(mapOf(stage).ItemSelector);
+      const read = Object.entries(state(stage).Parameters as Record<string, unknown>)
+        .filter(([key]) => key.endsWith('.$'))
+        .map(([, path]) => pathOf(path)[0]);
+      expect(
+        read.filter((root) => !handed.includes(root ?? '')),
+        stage,
+      ).toEqual([]);
+    }
   });
 });
 
