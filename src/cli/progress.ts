@@ -1,8 +1,18 @@
 /**
- * The progress lines `asg-patcher run` prints as the state machine runs: one per Task state a group
- * (or the run) finishes, fails or retries, with what it did read from the state data it hands on.
+ * The progress lines `asg-patcher run` prints as the state machine runs: one per Task state a group,
+ * a launch template (named in the group column) or the run finishes, fails or retries, with what it
+ * did read from the state data it hands on.
  */
 import type { StageEvent } from '../local/runner.ts';
+import {
+  type GroupAction,
+  GroupRecord,
+  ResolveTargetsOutput,
+  RunPlan,
+  type SpecSlot,
+  Summary,
+  TemplateRecord,
+} from '../schemas.ts';
 import { isRecord } from './input.ts';
 import { errorMessageOf } from './summary-table.ts';
 
@@ -26,7 +36,9 @@ export function createProgressFormatter(): (event: StageEvent) => string | null 
   const caught = new Set<string>();
   return (event) => {
     if (event.stateType !== 'Task' || !event.state) return null;
-    const key = `${event.asgName ?? ''}/${event.state}`;
+    // Per-group states name their group, per-template states their template; run-level states neither.
+    const subject = event.asgName ?? event.launchTemplate ?? '(run)';
+    const key = `${subject}/${event.state}`;
     let outcome: string | null;
     switch (event.type) {
       case 'exited':
@@ -41,7 +53,7 @@ export function createProgressFormatter(): (event: StageEvent) => string | null 
         break;
       case 'caught':
         caught.add(key);
-        outcome = 'caught: on to RestoreAutoScalingGroup';
+        outcome = `caught: recorded on the ${event.asgName ? 'group' : 'template'}, the run goes on`;
         break;
       default:
         outcome = null;
@@ -49,51 +61,119 @@ export function createProgressFormatter(): (event: StageEvent) => string | null 
     if (outcome === null) return null;
     return [
       `+${(event.atMs / 1000).toFixed(2)}s`.padEnd(COLUMNS.time),
-      (event.asgName ?? '(run)').padEnd(COLUMNS.group),
+      subject.padEnd(COLUMNS.group),
       event.state.padEnd(COLUMNS.state),
       outcome,
     ].join(' ');
   };
 }
 
-/** What a finished state did, read from the state data it hands on. */
+/** `v7`, or `override 2 v7` / `main v7` when the group has several specs. */
+function specLabel(slot: SpecSlot, several: boolean): string {
+  if (!several) return '';
+  return slot === 'main' ? 'main ' : `override ${slot} `;
+}
+
+/** What a finished state did, read from the state data it hands on (the record its stage wrote into). */
 function describeOutput(state: string, output: unknown): string {
   const data = isRecord(output) ? output : {};
-  const get = (path: string): unknown =>
-    path.split('.').reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), data);
   switch (state) {
     case 'ResolveTargets': {
-      const names = get('asgNames');
-      return Array.isArray(names) ? `${names.length} group(s): ${names.join(', ')}` : 'done';
-    }
-    case 'LookupLaunchTemplate':
-      return `${get('target.launchTemplateName')} (${get('target.launchTemplateId')}) ${get('target.originalVersion')} = v${get('target.resolvedVersion')}; default v${get('target.defaultVersion')}, latest v${get('target.latestVersion')}`;
-    case 'CreatePatchedVersion': {
-      const outcome = get('patched.outcome');
-      const bytes = `${get('patched.userDataBytesBefore')} -> ${get('patched.userDataBytesAfter')} bytes of user data`;
-      if (outcome === 'created') return `created v${get('patched.newVersion')} (${bytes})`;
-      if (outcome === 'dryRun') return `dry run: would create a version (${bytes})`;
-      return 'already current: nothing to create';
-    }
-    case 'PinAutoScalingGroup':
-      return get('pin.pinned') === true
-        ? `pinned from ${get('target.originalVersion')} to v${get('target.resolvedVersion')}`
-        : 'already on a version number: nothing to pin';
-    case 'StartInstanceRefresh':
-      return `refresh ${get('refresh.instanceRefreshId')} started to v${get('patched.newVersion')}`;
-    case 'PollInstanceRefresh':
-      return `${get('refresh.poll.status')} ${get('refresh.poll.percentageComplete')}% (poll ${get('refresh.poll.pollCount')})`;
-    case 'PromoteDefaultVersion': {
-      const note = get('promotion.note');
-      return `default -> v${get('promotion.defaultVersion')}, group on ${get('promotion.reference')}${typeof note === 'string' ? ` (${note})` : ''}`;
-    }
-    case 'RestoreAutoScalingGroup':
-      return `put back after ${get('stage')} failed: ${get('error')}`;
-    case 'Summarize': {
-      const counts = get('counts');
-      return isRecord(counts)
-        ? `${counts.total} group(s): ${counts.succeeded} succeeded, ${counts.alreadyCurrent} already current, ${counts.dryRun} dry run, ${counts.failed} failed`
+      const parsed = ResolveTargetsOutput.safeParse(output);
+      return parsed.success
+        ? `${parsed.data.asgNames.length} group(s): ${parsed.data.asgNames.join(', ')}`
         : 'done';
+    }
+    case 'LookupLaunchTemplate': {
+      const parsed = RunPlan.safeParse(output);
+      if (!parsed.success) return 'done';
+      const { groups, templates } = parsed.data;
+      const count = (action: GroupAction) => groups.filter((g) => g.action === action).length;
+      const changing = templates
+        .filter((t) => t.changes)
+        .map((t) => {
+          const from = t.sources.filter((s) => s.action === 'create').map((s) => `v${s.version}`);
+          return `${t.launchTemplateName} (from ${from.join(', ')})`;
+        });
+      return [
+        `${groups.length} group(s): ${count('patch')} patch, ${count('refreshOnly')} refresh only, ${count('alreadyCurrent')} already current, ${count('refused')} refused`,
+        changing.length > 0 ? `templates that change: ${changing.join(', ')}` : 'no template changes',
+      ].join('; ');
+    }
+    case 'PinAutoScalingGroup': {
+      const parsed = GroupRecord.safeParse(output);
+      if (!parsed.success) return 'done';
+      const { specs, pin } = parsed.data;
+      if (!pin?.pinned) return 'on version numbers already: nothing to pin';
+      const several = specs.length > 1;
+      const moved = specs
+        .filter((s) => s.reference === '$Default' || s.reference === '$Latest')
+        .map((s) => `${specLabel(s.slot, several)}${s.reference} -> v${s.version}`);
+      return `pinned ${moved.join(', ')}`;
+    }
+    case 'CreatePatchedVersion': {
+      const parsed = TemplateRecord.safeParse(output);
+      if (!parsed.success) return 'done';
+      const created = parsed.data.created ?? [];
+      return created.length > 0
+        ? `created ${created.map((c) => `v${c.sourceVersion} -> v${c.newVersion}`).join(', ')}`
+        : 'nothing created';
+    }
+    case 'StartInstanceRefresh':
+    case 'PollInstanceRefresh': {
+      const parsed = GroupRecord.safeParse(data.group);
+      const refresh = parsed.success ? parsed.data.refresh : undefined;
+      if (!refresh) return 'done';
+      if (state === 'PollInstanceRefresh') {
+        const stop = refresh.stopRequested ? `, ${refresh.stopRequested} requested` : '';
+        return `${refresh.status} ${refresh.percentageComplete}% (poll ${refresh.pollCount}${stop})`;
+      }
+      const templates = Array.isArray(data.templates) ? data.templates : [];
+      const nameOf = (id: string): string => {
+        const found = templates.find((t) => isRecord(t) && t.launchTemplateId === id);
+        return isRecord(found) && typeof found.launchTemplateName === 'string'
+          ? found.launchTemplateName
+          : id;
+      };
+      const desired = refresh.desired.map((d) => `${nameOf(d.launchTemplateId)} v${d.version}`);
+      return `refresh ${refresh.instanceRefreshId} started to ${desired.join(', ')}`;
+    }
+    case 'PromoteDefaultVersion': {
+      const parsed = TemplateRecord.safeParse(output);
+      const promotion = parsed.success ? parsed.data.promotion : undefined;
+      if (!promotion) return 'done';
+      const moved = promotion.moved
+        ? `default -> v${promotion.defaultVersion}`
+        : `default stays v${promotion.defaultVersion}`;
+      return promotion.note ? `${moved} (${promotion.note})` : moved;
+    }
+    case 'RestoreAutoScalingGroup': {
+      const parsed = GroupRecord.safeParse(output);
+      const restore = parsed.success ? parsed.data.restore : undefined;
+      if (!restore) return 'done';
+      const several = restore.references.length > 1;
+      const references = restore.references.map((r) => {
+        const reference = /^\d+$/.test(r.reference) ? `v${r.reference}` : r.reference;
+        return `${specLabel(r.slot, several)}${reference}`;
+      });
+      const on = references.length > 0 ? `on ${references.join(', ')}` : 'nothing to restore';
+      return [on, ...restore.notes].join('; ');
+    }
+    case 'DeleteUnusedVersions': {
+      const parsed = TemplateRecord.safeParse(output);
+      const cleanup = parsed.success ? parsed.data.cleanup : undefined;
+      if (!cleanup) return 'done';
+      const deleted =
+        cleanup.deleted.length > 0
+          ? `deleted ${cleanup.deleted.map((v) => `v${v}`).join(', ')}`
+          : 'nothing deleted';
+      return [deleted, ...cleanup.kept.map((k) => `kept v${k.version} (${k.why})`)].join('; ');
+    }
+    case 'Summarize': {
+      const parsed = Summary.safeParse(output);
+      if (!parsed.success) return 'done';
+      const { total, succeeded, refreshed, alreadyCurrent, dryRun, failed } = parsed.data.counts;
+      return `${total} group(s): ${succeeded} succeeded, ${refreshed} refreshed, ${alreadyCurrent} already current, ${dryRun} dry run, ${failed} failed`;
     }
     default:
       return 'done';

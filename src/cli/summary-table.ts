@@ -1,5 +1,6 @@
 /**
- * The Summarize output as a table (one row per group) and the lines under it; shared by
+ * The Summarize output as a table (one row per group, a version line per launch template it uses),
+ * the notes under it and a short section per launch template (created, default, deleted); shared by
  * `asg-patcher run` (local runs) and `asg-patcher start --follow` (executions in AWS).
  */
 import Table from 'cli-table3';
@@ -12,6 +13,11 @@ export function printSummary(summary: Summary | undefined, output: Output): void
   if (summary) {
     output.log(formatSummaryTable(summary));
     for (const line of summaryFootnotes(summary)) output.log(line);
+    const templates = templateLines(summary);
+    if (templates.length > 0) {
+      output.log('');
+      for (const line of templates) output.log(line);
+    }
   }
   output.log('');
 }
@@ -22,15 +28,21 @@ function formatSummaryTable(summary: Summary): string {
     head: ['group', 'version', 'refresh', 'status', 'failed at / error', 'duration'],
     style: { head: [], border: [] },
   });
+  const nameOf = (id: string): string =>
+    summary.launchTemplates.find((t) => t.launchTemplateId === id)?.launchTemplateName ?? id;
   for (const group of summary.groups) {
-    // One line per launch template the group uses (main spec first, then override templates).
+    // One line per launch template the group uses (main spec first, then override templates), each
+    // named when there are several.
+    const several = group.launchTemplates.length > 1;
     const version =
       group.launchTemplates
-        .map((t) =>
-          t.toVersion === undefined || t.toVersion === t.fromVersion
-            ? `v${t.fromVersion}`
-            : `v${t.fromVersion} -> v${t.toVersion}`,
-        )
+        .map((t) => {
+          const versions =
+            t.toVersion === undefined || t.toVersion === t.fromVersion
+              ? `v${t.fromVersion}`
+              : `v${t.fromVersion} -> v${t.toVersion}`;
+          return several ? `${nameOf(t.launchTemplateId)} ${versions}` : versions;
+        })
         .join('\n') || '-';
     table.push([
       group.asgName,
@@ -58,6 +70,31 @@ function summaryFootnotes(summary: Summary): string[] {
     if (group.cause) lines.push(`${group.asgName}: ${errorMessageOf(group.cause)}`);
     // The first line says it; the rest (e.g. the user data's parts) is in the --out file.
     if (group.note) lines.push(`${group.asgName}: ${group.note.split('\n')[0]}`);
+  }
+  return lines;
+}
+
+/**
+ * What the run did to each launch template, one line each: the versions it created (from their
+ * source), where the default ended, what it deleted; its note on the next line. A dry run has no
+ * such section (nothing was done), and neither does a template the run left alone.
+ */
+function templateLines(summary: Summary): string[] {
+  if (summary.dryRun) return [];
+  const touched = summary.launchTemplates.filter((t) => t.created.length > 0 || t.note);
+  if (touched.length === 0) return [];
+  const lines = ['Launch templates:'];
+  for (const t of touched) {
+    const created =
+      t.created.length > 0
+        ? `created ${t.created.map((c) => `v${c.newVersion} (from v${c.sourceVersion})`).join(', ')}`
+        : 'created nothing';
+    const defaultVersion = t.defaultVersion === undefined ? '' : `v${t.defaultVersion}`;
+    const moved = t.defaultMoved ? `default -> ${defaultVersion}` : `default stays ${defaultVersion}`;
+    const deleted =
+      t.deleted.length > 0 ? `deleted ${t.deleted.map((v) => `v${v}`).join(', ')}` : 'deleted none';
+    lines.push(`  ${t.launchTemplateName} (${t.launchTemplateId}): ${created}; ${moved}; ${deleted}`);
+    if (t.note) lines.push(`    ${t.note.split('\n')[0]}`);
   }
   return lines;
 }

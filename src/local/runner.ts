@@ -35,7 +35,10 @@ export interface LocalLambdaContext {
   awsRequestId: string;
 }
 
-/** One step of the run as it happens, for progress output. `asgName` is set inside the per-group Map. */
+/**
+ * One step of the run as it happens, for progress output. `asgName` is set inside the per-group
+ * Maps, `launchTemplate` inside the per-template ones.
+ */
 export interface StageEvent {
   type: 'entered' | 'exited' | 'failed' | 'retried' | 'caught' | 'executionFailed' | 'executionSucceeded';
   /** Milliseconds since the run started. */
@@ -43,6 +46,8 @@ export interface StageEvent {
   state?: string;
   stateType?: string;
   asgName?: string;
+  /** Set inside the per-template Maps: the template's name. */
+  launchTemplate?: string;
   /** For `failed` and `caught`, and `executionFailed`: the error name and cause. */
   error?: string;
   cause?: string;
@@ -303,17 +308,26 @@ function asLambdaPayload(value: unknown): Json {
   return value === undefined ? null : JSON.parse(JSON.stringify(value));
 }
 
-/** The group a state works on: every per-group state's input carries `group` (or `asgName`). */
+/**
+ * What a state works on: a per-group state's input carries `group` (or `asgName`), a per-template
+ * state's carries `template`.
+ */
 function stateFields(state: {
   name: string;
   type: string;
   input: unknown;
-}): Pick<StageEvent, 'state' | 'stateType' | 'asgName'> {
+}): Pick<StageEvent, 'state' | 'stateType' | 'asgName' | 'launchTemplate'> {
   const input = isObject(state.input) ? state.input : {};
   const fromGroup = isObject(input.group) ? input.group.asgName : undefined;
   const asgName =
     typeof fromGroup === 'string' ? fromGroup : typeof input.asgName === 'string' ? input.asgName : undefined;
-  return { state: state.name, stateType: state.type, ...(asgName === undefined ? {} : { asgName }) };
+  const launchTemplate = isObject(input.template) ? input.template.launchTemplateName : undefined;
+  return {
+    state: state.name,
+    stateType: state.type,
+    ...(asgName === undefined ? {} : { asgName }),
+    ...(typeof launchTemplate === 'string' ? { launchTemplate } : {}),
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

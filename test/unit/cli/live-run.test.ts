@@ -5,7 +5,7 @@
  * `--wait-ms 0` only shortens WaitForRefresh; a live run without it waits pollIntervalSeconds.
  */
 import { describe, expect, it } from 'vitest';
-import { seedGroup, useFakeAccount } from '../steps/support/fixtures.ts';
+import { buildTemplateData, seedGroup, useFakeAccount } from '../../support/builders.ts';
 import { cli, type Ran, useAwsEnv } from './support.ts';
 
 /** Printed lines (the table is printed as one multi-line string). */
@@ -18,8 +18,9 @@ describe('asg-patcher run --live', () => {
   const account = useFakeAccount();
 
   it('patches the targeted group end to end and leaves the other one alone', async () => {
-    const web = seedGroup(account(), { name: 'web', version: '$Default' });
-    seedGroup(account(), { name: 'other' });
+    const threeVersions = [buildTemplateData(), buildTemplateData(), buildTemplateData()];
+    const web = seedGroup(account(), 'web', { versions: threeVersions, defaultVersion: 2 });
+    seedGroup(account(), 'other');
     const before = account().snapshot();
 
     const run = await cli('run', '--live', '--asg-name', 'web', '--yes', '--wait-ms', '0');
@@ -57,7 +58,7 @@ describe('asg-patcher run --live', () => {
   });
 
   it('refuses a run that is not a dry run without --yes: exit 2, the Region named, no AWS call', async () => {
-    seedGroup(account(), { name: 'web' });
+    seedGroup(account(), 'web');
 
     const run = await cli('run', '--live', '--asg-name', 'web');
 
@@ -70,8 +71,12 @@ describe('asg-patcher run --live', () => {
   });
 
   it('runs a dry run by tag without --yes and changes nothing', async () => {
-    seedGroup(account(), { name: 'web', tags: { 'asg-patcher': 'enabled' } });
-    seedGroup(account(), { name: 'other', tags: { 'asg-patcher': 'disabled' } });
+    seedGroup(account(), 'web', {
+      versions: [buildTemplateData(), buildTemplateData()],
+      defaultVersion: 2,
+      group: { tags: { 'asg-patcher': 'enabled' } },
+    });
+    seedGroup(account(), 'other', { group: { tags: { 'asg-patcher': 'disabled' } } });
     const before = account().snapshot();
 
     const run = await cli('run', '--live', '--tag', 'asg-patcher=enabled', '--dry-run', '--wait-ms', '0');

@@ -30,28 +30,67 @@ function startRequest(): { stateMachineArn?: string; name?: string; input: unkno
   return { ...request, input: JSON.parse(request?.input ?? 'null') };
 }
 
+const WEB_LT = 'lt-0000000000000000a';
+const REPORTS_LT = 'lt-0000000000000000b';
+const GPU_LT = 'lt-0000000000000000c';
+
 const SUMMARY: Summary = {
   runId: 'manual-web',
   dryRun: false,
-  counts: { total: 2, succeeded: 1, alreadyCurrent: 0, dryRun: 0, failed: 1 },
+  counts: { total: 2, succeeded: 1, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 1 },
   groups: [
     {
       asgName: 'web-frontend-prod',
       status: 'succeeded',
-      oldVersion: 3,
-      newVersion: 4,
+      action: 'patch',
+      reason: `${WEB_LT} version 3 lacks today's patch script`,
+      launchTemplates: [
+        { slot: 'main', launchTemplateId: WEB_LT, fromVersion: 3, toVersion: 4, reference: '4' },
+      ],
       instanceRefreshId: 'refresh-web',
       durationSeconds: 754,
     },
     {
       asgName: 'reports-prod',
       status: 'failed',
-      oldVersion: 1,
+      action: 'patch',
+      reason: `${REPORTS_LT} version 1 lacks today's patch script`,
+      launchTemplates: [
+        { slot: 'main', launchTemplateId: REPORTS_LT, fromVersion: 1, reference: '$Default' },
+        { slot: 1, launchTemplateId: GPU_LT, fromVersion: 2, reference: '$Default' },
+      ],
       instanceRefreshId: 'refresh-reports',
       stage: 'PollInstanceRefresh',
       error: 'InstanceRefreshFailedError',
       cause: JSON.stringify({ errorMessage: 'refresh refresh-reports ended RollbackSuccessful' }),
       durationSeconds: 1210,
+    },
+  ],
+  launchTemplates: [
+    {
+      launchTemplateId: WEB_LT,
+      launchTemplateName: 'web-frontend',
+      created: [{ sourceVersion: 3, newVersion: 4 }],
+      defaultVersion: 4,
+      defaultMoved: true,
+      deleted: [],
+    },
+    {
+      launchTemplateId: REPORTS_LT,
+      launchTemplateName: 'reports',
+      created: [{ sourceVersion: 1, newVersion: 2 }],
+      defaultVersion: 1,
+      defaultMoved: false,
+      deleted: [2],
+      note: 'default stays 1: version 2 did not refresh successfully on reports-prod, which follow $Default',
+    },
+    {
+      launchTemplateId: GPU_LT,
+      launchTemplateName: 'reports-gpu',
+      created: [],
+      defaultVersion: 2,
+      defaultMoved: false,
+      deleted: [],
     },
   ],
 };
@@ -232,15 +271,25 @@ describe('asg-patcher start --follow', () => {
       includeExecutionData: true,
     });
     const table = rows(run.stdout);
+    // One version line per launch template, named when the group uses several.
     expect(table.get('reports-prod')).toEqual([
       'reports-prod',
-      'v1',
+      'reports v1',
       'refresh-reports',
       'failed',
       'PollInstanceRefresh: InstanceRefreshFailedError',
       '20m10s',
     ]);
     expect(run.stdout).toContain('reports-prod: refresh refresh-reports ended RollbackSuccessful');
+    // Under the table, what the run did per template (a template it left alone is not listed).
+    const section = run.stdout.slice(run.stdout.indexOf('Launch templates:'));
+    expect(section.slice(0, 4)).toEqual([
+      'Launch templates:',
+      `  web-frontend (${WEB_LT}): created v4 (from v3); default -> v4; deleted none`,
+      `  reports (${REPORTS_LT}): created v2 (from v1); default stays v1; deleted v2`,
+      '    default stays 1: version 2 did not refresh successfully on reports-prod, which follow $Default',
+    ]);
+    expect(run.stdout.join('\n')).not.toContain('reports-gpu (');
     expect(run.stdout.at(-1)).toBe(
       `Execution FAILED with GroupsFailedError: 1 of 2 Auto Scaling group(s) failed: ["reports-prod"] (${EXECUTION_ARN})`,
     );
