@@ -85,16 +85,19 @@ export function checkInvariants(context: InvariantContext): string[] {
       const running = [
         ...new Set(
           group.instances
-            .filter((i) => i.launchTemplate?.LaunchTemplateId === templateId)
+            .filter(
+              (i) =>
+                i.launchTemplate?.LaunchTemplateId === templateId && slotOf(group, i.instanceType) === slot,
+            )
             .map((i) => Number(i.launchTemplate?.Version)),
         ),
       ];
       if (running.length === 0) continue;
       const result = results.get(group.name);
+      // A refresh that ended Failed or Cancelled without a rollback leaves replaced instances on the
+      // new version, as AWS does: allowed only where the group is reported failed and the note says so.
       const mixedReported =
-        running.length > 1 &&
-        result?.status === 'failed' &&
-        (result.note ?? '').includes('instances run versions');
+        result?.status === 'failed' && (result.note ?? '').includes('instances run version');
       // A refresh still running (reported under I5) owns the instances until it ends.
       const stillRunning = newRefreshes.some((r) => r.asgName === group.name && ACTIVE.has(r.status));
       if (mixedReported || stillRunning) continue;
@@ -233,6 +236,17 @@ export function checkInvariants(context: InvariantContext): string[] {
     }
   }
   return violations;
+}
+
+/** The spec an instance launched from: the override with its own template for its type, else main. */
+function slotOf(group: AutoScalingGroupSnapshot, instanceType: string): string {
+  const overrides = group.mixedInstancesPolicy?.LaunchTemplate?.Overrides ?? [];
+  const index = overrides.findIndex(
+    (o) =>
+      (o as { LaunchTemplateSpecification?: unknown }).LaunchTemplateSpecification &&
+      o.InstanceType === instanceType,
+  );
+  return index >= 0 ? String(index) : 'main';
 }
 
 function specsOf(group: Pick<AutoScalingGroupSnapshot, 'launchTemplate' | 'mixedInstancesPolicy'>): Spec[] {

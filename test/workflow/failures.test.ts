@@ -218,7 +218,7 @@ describe('a refresh that does not succeed', () => {
     expect([...versions].sort()).toEqual(['1', '2']);
     expect(referenceOf(account, 'web')).toBe('1');
     expect(resultOf(result, 'web')).toMatchObject({ status: 'failed', error: 'InstanceRefreshFailedError' });
-    expect(resultOf(result, 'web').note).toContain('instances run versions 1 and 2');
+    expect(resultOf(result, 'web').note).toContain('instances run version 1 and 2');
   });
 
   it.each(['$Latest', '$Default'])(

@@ -108,3 +108,26 @@ export function instanceVersions(group: AutoScalingGroup): { launchTemplateId: s
     return [{ launchTemplateId: spec.LaunchTemplateId, version: spec.Version }];
   });
 }
+
+/**
+ * Which spec each instance launched from: an instance whose type is an override's with its own
+ * launch template came from that override's spec, every other instance from the main spec
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
+ * So a group whose main spec and an override name the same template at two versions is read per
+ * spec, not per template.
+ */
+export function instancesBySlot(
+  group: AutoScalingGroup,
+): { slot: SpecSlot; launchTemplateId: string; version: string }[] {
+  const overrides = group.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? [];
+  return (group.Instances ?? []).flatMap((instance) => {
+    const spec = instance.LaunchTemplate;
+    if (!spec?.LaunchTemplateId || !spec.Version) return [];
+    const index = overrides.findIndex(
+      (o) => o.LaunchTemplateSpecification && o.InstanceType === instance.InstanceType,
+    );
+    return [
+      { slot: index >= 0 ? index : 'main', launchTemplateId: spec.LaunchTemplateId, version: spec.Version },
+    ];
+  });
+}

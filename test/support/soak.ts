@@ -1,0 +1,263 @@
+/**
+ * The seeded fault-injection suite: random fleets (shared templates, override templates, every
+ * reference style, random refresh endings) run through the real state machine, handlers and fake
+ * account, with faults at random on every AWS call and Lambda errors after the work; after each run
+ * invariants I1 to I6 are checked on the end state. Everything random comes from the run's seed, so
+ * `--replay <seed>` runs it again exactly: the same calls, faults, event order and end state.
+ */
+import type { AccountSnapshot, FakeCommandName, FaultKind } from '../../src/fake/account.ts';
+import { FakeAccount } from '../../src/fake/account.ts';
+import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
+import type { HandlerOverride, RunStateMachineResult } from '../../src/local/runner.ts';
+import { runStateMachine } from '../../src/local/runner.ts';
+import { PatchOptions } from '../../src/schemas.ts';
+import { composeUserData } from '../../src/userdata/compose.ts';
+import { checkInvariants } from './invariants.ts';
+
+export const FAULT_KINDS = ['throttle', 'fail-before', 'lose-response', 'lambda-error-after'] as const;
+export type SoakFaultKind = (typeof FAULT_KINDS)[number];
+
+const COMMANDS: FakeCommandName[] = [
+  'DescribeLaunchTemplates',
+  'DescribeLaunchTemplateVersions',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'DeleteLaunchTemplateVersions',
+  'DescribeAutoScalingGroups',
+  'UpdateAutoScalingGroup',
+  'StartInstanceRefresh',
+  'DescribeInstanceRefreshes',
+  'RollbackInstanceRefresh',
+  'CancelInstanceRefresh',
+];
+
+export interface SoakOptions {
+  seed: number;
+  faults: readonly SoakFaultKind[];
+  /** Chance that one AWS call (or one Lambda invocation) gets a fault. */
+  faultRate: number;
+}
+
+export interface InjectedFault {
+  kind: SoakFaultKind;
+  /** The AWS command, or the Task state for `lambda-error-after`. */
+  at: string;
+  /** Which call of that command (or invocation of that state), 1-based. */
+  nth: number;
+}
+
+export interface SoakRun {
+  seed: number;
+  result: RunStateMachineResult;
+  violations: string[];
+  faults: InjectedFault[];
+  /** Calls that failed with an injected fault and were sent again by the SDK. */
+  sdkRetries: number;
+  /** Retries of the state machine's own Retry. */
+  machineRetries: number;
+  before: AccountSnapshot;
+  after: AccountSnapshot;
+}
+
+/** A number in [0, 1) from the seed and the parts: the same parts, the same number. */
+export function chance(seed: number, ...parts: (string | number)[]): number {
+  let hash = 2166136261 ^ seed;
+  for (const char of parts.join('\u0000')) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 16777619);
+  }
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0x5bd1e995);
+  hash ^= hash >>> 15;
+  return (hash >>> 0) / 4294967296;
+}
+
+/** mulberry32: a small seeded generator for the fleet's shape. */
+function generator(seed: number): {
+  next: () => number;
+  int: (min: number, max: number) => number;
+  pick: <T>(items: readonly T[]) => T;
+} {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  return { next, int, pick };
+}
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** Most versions carry a customer script; some none; some already carry today's patch script. */
+function userData(roll: number, script: string): { UserData?: string } {
+  if (roll < 0.1) return {};
+  if (roll < 0.3) return { UserData: composeUserData(b64(script), PatchOptions.parse({})).base64 };
+  return { UserData: b64(script) };
+}
+
+/** A random fleet and the input that targets part of it. */
+export function buildFleet(seed: number): {
+  account: FakeAccount;
+  input: Record<string, unknown>;
+  targets: string[];
+} {
+  const rng = generator(seed);
+  const account = new FakeAccount();
+  const templates = Array.from({ length: rng.int(1, 3) }, (_, t) => {
+    const versions = Array.from({ length: rng.int(1, 3) }, (_, v) => ({
+      data: {
+        ImageId:
+          rng.next() < 0.1
+            ? 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'
+            : `ami-0${t}${v}00000000000000`,
+        InstanceType: 't3.micro',
+        ...(rng.next() < 0.2
+          ? {
+              BlockDeviceMappings: [
+                { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-0123456789abcdef0', VolumeSize: 20 } },
+              ],
+            }
+          : {}),
+        ...userData(rng.next(), `#!/bin/bash\necho template ${t} version ${v + 1}\n`),
+      },
+    }));
+    const { id, name } = account.addLaunchTemplate({
+      name: `lt-${t}`,
+      versions,
+      defaultVersion: rng.int(1, versions.length),
+    });
+    return { id, name, versions: versions.length };
+  });
+  const reference = (versions: number): string => {
+    const roll = rng.next();
+    if (roll < 0.4) return '$Default';
+    if (roll < 0.7) return '$Latest';
+    return String(rng.int(1, versions));
+  };
+  const scripts = [
+    'succeed',
+    'succeed',
+    'succeed',
+    'succeed',
+    'succeed',
+    'fail',
+    'rollback',
+    'rollback',
+    'stuck',
+    ['InProgress', 'RollbackInProgress', 'RollbackInProgress', 'RollbackSuccessful'],
+  ] as const;
+  const names: string[] = [];
+  for (let g = 0; g < rng.int(1, 8); g++) {
+    const name = `group-${g}`;
+    const main = rng.pick(templates);
+    const mainSpec = { LaunchTemplateId: main.id, Version: reference(main.versions) };
+    const refresh = rng.pick(scripts);
+    // Now and then the instances lag: they run version 1 whatever the group names.
+    const lagging = rng.next() < 0.15 && !mainSpec.Version.startsWith('resolve');
+    const capacity = rng.int(1, 3);
+    const common = {
+      name,
+      maxSize: 10,
+      refresh: typeof refresh === 'string' ? refresh : [...refresh],
+      ...(lagging
+        ? { instances: Array.from({ length: capacity }, () => ({ version: 1 })) }
+        : { desiredCapacity: capacity }),
+    } as const;
+    if (rng.next() < 0.3) {
+      const other = rng.pick(templates);
+      const overrides = [
+        { InstanceType: 't3.micro' },
+        rng.next() < 0.5
+          ? {
+              InstanceType: 't4g.micro',
+              LaunchTemplateSpecification: { LaunchTemplateId: other.id, Version: reference(other.versions) },
+            }
+          : { InstanceType: 't3a.micro' },
+      ];
+      account.addAutoScalingGroup({
+        ...common,
+        mixedInstancesPolicy: {
+          LaunchTemplate: { LaunchTemplateSpecification: mainSpec, Overrides: overrides },
+        },
+      });
+    } else {
+      account.addAutoScalingGroup({ ...common, launchTemplate: mainSpec });
+    }
+    names.push(name);
+  }
+  const targets = names.filter(() => rng.next() < 0.75);
+  if (targets.length === 0) targets.push(rng.pick(names));
+  const input = {
+    targets: { asgNames: targets },
+    untargetedSharers: rng.pick(['refuse', 'refuse', 'include', 'accept'] as const),
+    maxConcurrency: rng.pick([1, 2, 5]),
+    pollIntervalSeconds: 5,
+    maxWaitSeconds: 60,
+  };
+  return { account, input, targets };
+}
+
+/** One seeded run: the fleet, its faults, the run, the invariants. */
+export async function soakRun(options: SoakOptions): Promise<SoakRun> {
+  const { seed } = options;
+  const { account, input, targets } = buildFleet(seed);
+  const faults: InjectedFault[] = [];
+  const awsKinds = options.faults.filter((k): k is FaultKind => k !== 'lambda-error-after');
+  const awsFault = (command: string, nth: number): FaultKind | undefined => {
+    if (awsKinds.length === 0 || chance(seed, 'aws', command, nth) >= options.faultRate) return undefined;
+    return awsKinds[Math.floor(chance(seed, 'kind', command, nth) * awsKinds.length)];
+  };
+  for (const command of COMMANDS) {
+    for (const kind of awsKinds) {
+      account.planFaults({
+        command,
+        kind,
+        when: ({ nth }) => {
+          const due = awsFault(command, nth) === kind;
+          if (due) faults.push({ kind, at: command, nth });
+          return due;
+        },
+      });
+    }
+  }
+  const handlerOverrides: Partial<Record<TaskStateName, HandlerOverride>> = {};
+  if (options.faults.includes('lambda-error-after')) {
+    for (const state of TASK_STATES) {
+      let nth = 0;
+      handlerOverrides[state] = async (event, next) => {
+        nth += 1;
+        const output = await next(event);
+        if (chance(seed, 'lambda', state, nth) < options.faultRate) {
+          faults.push({ kind: 'lambda-error-after', at: state, nth });
+          throw Object.assign(new Error(`Task timed out after its work was done (soak seed ${seed})`), {
+            name: 'Lambda.Unknown',
+          });
+        }
+        return output;
+      };
+    }
+  }
+  const before = account.snapshot();
+  const result = await runStateMachine({ input, account, runId: `soak-${seed}`, handlerOverrides });
+  const after = account.snapshot();
+  const violations = checkInvariants({
+    before,
+    after,
+    summary: result.summary,
+    targets,
+    acceptUntargeted: input.untargetedSharers === 'accept',
+  });
+  const sdkRetries = account.calls.filter((call) => call.fault !== undefined).length;
+  const machineRetries = result.events.filter((event) => event.type === 'retried').length;
+  return { seed, result, violations, faults, sdkRetries, machineRetries, before, after };
+}
+
+/** The seed of run `index` of a suite started with `seed`. */
+export function runSeed(seed: number, index: number): number {
+  return Math.floor(chance(seed, 'run', index) * 2 ** 31);
+}
