@@ -2,7 +2,8 @@ import { DescribeInstanceRefreshesCommand, type InstanceRefresh } from '@aws-sdk
 import type { AwsDeps } from '../clients.ts';
 import { InstanceRefreshFailedError, RefreshTimedOutError } from '../errors.ts';
 import { type PollInstanceRefreshInput, type RefreshProgress, RefreshStatus } from '../schemas.ts';
-import { stopRefresh, TERMINAL_REFRESH_STATUSES } from './lib/refresh-status.ts';
+import { TERMINAL_REFRESH_STATUSES } from './lib/refresh-status.ts';
+import { stopRefresh } from './lib/stop-refresh.ts';
 
 /**
  * The refresh wait: one DescribeInstanceRefreshes of the group's refresh, returned as the updated
