@@ -13,7 +13,7 @@ import type {
   TemplateRecord,
 } from '../schemas.ts';
 import { describeGroup } from './lib/describe-group.ts';
-import { instanceVersions, isFloatingReference, readSpecs, withVersions } from './lib/launch-template-ref.ts';
+import { instancesBySlot, isFloatingReference, readSpecs, withVersions } from './lib/launch-template-ref.ts';
 import { describeTemplateById } from './lib/launch-template-versions.ts';
 import { describeActiveRefresh } from './lib/refresh-status.ts';
 import { stopRefresh } from './lib/stop-refresh.ts';
@@ -71,21 +71,20 @@ export async function restoreAutoScalingGroup(
   for (const { slot, spec } of specs) {
     const planned = record.specs.find((s) => s.slot === slot);
     const templateId = spec.LaunchTemplateId ?? '?';
-    const running = runningVersions(group, templateId);
+    const running = runningVersions(group, slot);
     const current = spec.Version;
     let reference = current;
-    if (running.length > 1) {
+    if (running.some((version) => version !== current)) {
       notes.push(
-        `instances run versions ${running.join(' and ')} of ${templateId} (the refresh did not finish); the group launches ${current}: start an instance refresh or re-run`,
+        `instances run version ${running.join(' and ')} of ${templateId} while the group launches ${current} (the refresh ended without replacing them all, or without rolling them back); start an instance refresh onto the version you want, or re-run`,
       );
     } else if (planned && isFloatingReference(planned.reference) && !isFloatingReference(current)) {
       const resolves = await resolveAfterCleanup(templateId, planned.reference);
-      const runs = running[0] ?? current;
-      if (resolves !== undefined && String(resolves) === runs && runs === current) {
+      if (resolves !== undefined && String(resolves) === current) {
         reference = planned.reference;
       } else {
         notes.push(
-          `left on version ${current} of ${templateId} instead of ${planned.reference}: ${planned.reference} resolves to ${resolves ?? 'nothing'}, which its instances (version ${runs}) do not run; set it back to ${planned.reference} once ${planned.reference} is a version it runs, or re-run`,
+          `left on version ${current} of ${templateId} instead of ${planned.reference}: ${planned.reference} resolves to ${resolves ?? 'nothing'}, which its instances (version ${current}) do not run; set it back to ${planned.reference} once ${planned.reference} is a version it runs, or re-run`,
         );
       }
     }
@@ -105,11 +104,11 @@ export async function restoreAutoScalingGroup(
   return { references, notes };
 }
 
-/** The distinct versions of this template the group's instances run, ascending. */
-function runningVersions(group: AutoScalingGroup, templateId: string): string[] {
+/** The distinct versions the group's instances of this spec run, ascending. */
+function runningVersions(group: AutoScalingGroup, slot: SpecSlot): string[] {
   const versions = new Set(
-    instanceVersions(group)
-      .filter((i) => i.launchTemplateId === templateId)
+    instancesBySlot(group)
+      .filter((i) => i.slot === slot)
       .map((i) => i.version),
   );
   return [...versions].sort((a, b) => Number(a) - Number(b));
