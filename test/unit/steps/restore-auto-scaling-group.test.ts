@@ -177,7 +177,7 @@ describe('restoreAutoScalingGroup', () => {
 
     expect(result.references.map((r) => r.reference)).toEqual(['1']);
     expect(result.notes).toEqual([
-      expect.stringContaining(`instances run versions 1 and 2 of ${templateId}`),
+      expect.stringMatching(new RegExp(`^instances run versions? 1 and 2 of ${templateId}`)),
     ]);
   });
 
