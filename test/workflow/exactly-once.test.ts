@@ -170,3 +170,69 @@ describe('a poll that fails for good', () => {
     expect(referenceOf(account, 'web')).toBe('1');
   });
 });
+
+describe('an AWS answer lost after the call took effect (the SDK sends it again)', () => {
+  it('StartInstanceRefresh: AWS answers InstanceRefreshInProgress to the resend, and the run adopts its own refresh', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Default' });
+    account.planFaults({ command: 'StartInstanceRefresh', nth: 1, kind: 'lose-response' });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(account.callsOf('StartInstanceRefresh').map((c) => c.error)).toEqual([
+      'TimeoutError',
+      'InstanceRefreshInProgressFault',
+    ]);
+    const refreshes = refreshesOf(account, 'web');
+    expect(refreshes.map((r) => r.status)).toEqual(['Successful']);
+    expect(resultOf(result, 'web')).toMatchObject({
+      status: 'succeeded',
+      instanceRefreshId: refreshes[0]?.id,
+    });
+    expect(templateOf(account, templateId)).toMatchObject({ defaultVersion: 2, latestVersion: 2 });
+    expect(referenceOf(account, 'web')).toBe('$Default');
+  });
+
+  it('CreateLaunchTemplateVersion: the resend carries the same ClientToken and gets the same version', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'web', { reference: '$Latest' });
+    account.planFaults({ command: 'CreateLaunchTemplateVersion', nth: 1, kind: 'lose-response' });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['web'] } }));
+
+    expect(result.status).toBe('SUCCEEDED');
+    const tokens = account
+      .callsOf('CreateLaunchTemplateVersion')
+      .map((c) => (c.input as { ClientToken?: string }).ClientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).toBe(tokens[0]);
+    expect(templateOf(account, templateId).versions.map((v) => v.versionNumber)).toEqual([1, 2]);
+  });
+
+  it('RollbackInstanceRefresh at maxWaitSeconds: the resend finds the refresh rolling back, and the report says it was rolled back', async () => {
+    const account = new FakeAccount();
+    const { templateId } = seedGroup(account, 'slow', { reference: '$Default', group: { refresh: 'stuck' } });
+    account.planFaults({ command: 'RollbackInstanceRefresh', nth: 1, kind: 'lose-response' });
+
+    const result = await run(
+      account,
+      buildInput({ targets: { asgNames: ['slow'] }, pollIntervalSeconds: 5, maxWaitSeconds: 60 }),
+    );
+
+    expect(account.callsOf('RollbackInstanceRefresh').map((c) => c.error)).toEqual([
+      'TimeoutError',
+      'ActiveInstanceRefreshNotFoundFault',
+    ]);
+    expect(refreshesOf(account, 'slow').map((r) => r.status)).toEqual(['RollbackSuccessful']);
+    expect(resultOf(result, 'slow')).toMatchObject({
+      status: 'failed',
+      error: 'RefreshTimedOutError',
+      refreshStatus: 'RollbackSuccessful',
+    });
+    expect(resultOf(result, 'slow').cause).toContain('asked AWS to rollback it');
+    expect(resultOf(result, 'slow').cause).not.toContain('no active refresh');
+    expect(templateOf(account, templateId).versions).toHaveLength(1);
+    expect(referenceOf(account, 'slow')).toBe('$Default');
+  });
+});
