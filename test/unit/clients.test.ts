@@ -28,7 +28,7 @@ describe('client timeouts', () => {
     });
     for (const client of [autoScaling, ec2]) {
       expect(await client.config.maxAttempts()).toBe(5);
-      expect((await client.config.retryStrategy()).mode).toBe('adaptive');
+      expect(await client.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
     }
   });
 
