@@ -9,11 +9,17 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bastionParts, withFreshBastion } from '../../examples/refresh-demo-scenario.ts';
 import type { AccountSnapshot } from '../../src/fake/account.ts';
-import { PER_GROUP_STAGES } from '../../src/local/definition.ts';
+import { PER_ITEM_STAGES } from '../../src/local/definition.ts';
 import type { Summary } from '../../src/schemas.ts';
 import { tableCells } from '../unit/cli/table.ts';
 
 const root = resolve(import.meta.dirname, '../..');
+/** The per-item stages that run once per launch template (their Map is over the templates). */
+const TEMPLATE_STAGES: readonly string[] = [
+  'CreatePatchedVersion',
+  'PromoteDefaultVersion',
+  'DeleteUnusedVersions',
+];
 const committedDemo = join(root, 'examples/demo-scenario.json');
 const work = mkdtempSync(join(tmpdir(), 'asg-patcher-cli-'));
 // The demo as committed, except that its already-current group is recomposed with today's patch
@@ -71,23 +77,40 @@ describe('asg-patcher run on the demo scenario', () => {
     );
   });
 
-  it('prints each stage of each group as it happens', () => {
-    for (const group of ['web-frontend-prod', 'api-prod', 'batch-workers-spot', 'internal-tools']) {
-      for (const state of PER_GROUP_STAGES) {
-        expect(run.stdout).toMatch(new RegExp(`^\\+\\d+\\.\\d\\ds +${group} +${state} `, 'm'));
-      }
-    }
-    expect(run.stdout).toMatch(/reports-prod +PollInstanceRefresh +FAILED InstanceRefreshFailedError/);
+  it('prints each stage as it happens: a group stage under the group, a template stage under the template', () => {
+    // Per-template stages run once per launch template, the rest once per group.
+    const perTemplate = PER_ITEM_STAGES.filter((s) => TEMPLATE_STAGES.includes(s));
+    const perGroup = PER_ITEM_STAGES.filter((s) => !TEMPLATE_STAGES.includes(s));
+    expect(perTemplate).toHaveLength(TEMPLATE_STAGES.length);
+    const line = (subject: string, state: string) =>
+      new RegExp(`^\\+\\d+\\.\\d\\ds +${subject} +${state} `, 'm');
+    for (const group of [
+      'web-frontend-prod',
+      'api-prod',
+      'api-canary',
+      'batch-workers-spot',
+      'internal-tools',
+      'reports-prod',
+    ])
+      for (const state of perGroup) expect(run.stdout, `${group} ${state}`).toMatch(line(group, state));
+    for (const template of ['web-frontend', 'api', 'batch-worker', 'batch-gpu', 'internal-tools', 'reports'])
+      for (const state of perTemplate)
+        expect(run.stdout, `${template} ${state}`).toMatch(line(template, state));
+    // Two groups share the api template: one version for both.
+    expect(run.stdout.match(/^\S+ +api +CreatePatchedVersion /gm)).toHaveLength(1);
+    expect(run.stdout).toMatch(/reports-prod +PollInstanceRefresh +RollbackSuccessful/);
     expect(run.stdout).toMatch(
-      /reports-prod +RestoreAutoScalingGroup +put back after PollInstanceRefresh failed/,
+      /reports +PromoteDefaultVersion +default stays v1 \(default stays 1: version 2 did not refresh/,
     );
-    // the untagged sandbox group is not a target
+    expect(run.stdout).toMatch(/reports +DeleteUnusedVersions +deleted v2/);
+    // the untagged sandbox group is not a target, nor its template
     expect(run.stdout).not.toMatch(/^\S+ +sandbox /m);
   });
 
-  it('ends with one table row per targeted group', () => {
+  it('ends with one table row per targeted group, a version line per template it launches from', () => {
     const rows = tableRows(run.stdout);
     expect([...rows.keys()].sort()).toEqual([
+      'api-canary',
       'api-prod',
       'bastion',
       'batch-workers-spot',
@@ -102,7 +125,8 @@ describe('asg-patcher run on the demo scenario', () => {
     const succeeded = (version: string) => ({ version, refreshed: true, status: 'succeeded', failure: '-' });
     expect(pick('web-frontend-prod')).toEqual(succeeded('v3 -> v4'));
     expect(pick('api-prod')).toEqual(succeeded('v2 -> v3'));
-    expect(pick('batch-workers-spot')).toEqual(succeeded('v2 -> v3'));
+    expect(pick('api-canary')).toEqual(succeeded('v2 -> v3'));
+    expect(pick('batch-workers-spot')).toEqual(succeeded('batch-worker v2 -> v3\nbatch-gpu v1 -> v2'));
     expect(pick('internal-tools')).toEqual(succeeded('v2 -> v3'));
     expect(pick('bastion')).toEqual({
       version: 'v2',
@@ -114,11 +138,22 @@ describe('asg-patcher run on the demo scenario', () => {
       status: 'failed',
       failure: 'PollInstanceRefresh: InstanceRefreshFailedError',
     });
+    expect(run.stdout).toContain('Launch templates:');
+    expect(run.stdout).toMatch(
+      /^ {2}reports \(lt-\w+\): created v2 \(from v1\); default stays v1; deleted v2$/m,
+    );
   });
 
-  it('writes the summary and the account end state: successes promoted, the failure put back', () => {
+  it('writes the summary and the account end state: proven versions promoted, the failure put back', () => {
     expect(out.execution).toMatchObject({ status: 'FAILED', error: 'GroupsFailedError' });
-    expect(out.summary?.counts).toEqual({ total: 6, succeeded: 4, alreadyCurrent: 1, dryRun: 0, failed: 1 });
+    expect(out.summary?.counts).toEqual({
+      total: 7,
+      succeeded: 5,
+      refreshed: 0,
+      alreadyCurrent: 1,
+      dryRun: 0,
+      failed: 1,
+    });
 
     const template = (name: string) => out.account.launchTemplates.find((t) => t.name === name);
     const group = (name: string) => out.account.autoScalingGroups.find((g) => g.name === name);
@@ -126,26 +161,30 @@ describe('asg-patcher run on the demo scenario', () => {
     expect(defaults).toEqual({
       'web-frontend': 4,
       api: 3,
-      'batch-worker': 3,
+      'batch-worker': 1, // its group names version 2: a version made from 2 never becomes the default (1)
+      'batch-gpu': 2, // the spot group's GPU override follows $Default: proven, promoted
       reports: 1, // refresh rolled back: default untouched
-      'internal-tools': 3,
+      'internal-tools': 1, // its group follows $Latest (2): the default (1) is another source
       sandbox: 1,
       bastion: 2, // already current: nothing created
     });
-    // The failed group's new version was deleted, so $Latest resolves as before.
+    // The failed group's new version was deleted, so $Default/$Latest resolve as before.
     expect(template('reports')?.versions.map((v) => v.versionNumber)).toEqual([1]);
     expect(template('sandbox')?.versions.map((v) => v.versionNumber)).toEqual([1]);
     expect(template('bastion')?.versions.map((v) => v.versionNumber)).toEqual([1, 2]);
 
-    // Each group is back on its reference style; a numbered group moves to the new number.
+    // Each group is back on its reference style where it resolves to what its instances run.
     expect(group('web-frontend-prod')?.launchTemplate?.Version).toBe('4');
     expect(group('api-prod')?.launchTemplate?.Version).toBe('$Default');
+    expect(group('api-canary')?.launchTemplate?.Version).toBe('$Default');
     expect(group('internal-tools')?.launchTemplate?.Version).toBe('$Latest');
     expect(group('reports-prod')?.launchTemplate?.Version).toBe('$Default');
     expect(group('sandbox')?.launchTemplate?.Version).toBe('$Default');
+    const spot = group('batch-workers-spot')?.mixedInstancesPolicy?.LaunchTemplate;
+    expect(spot?.LaunchTemplateSpecification?.Version).toBe('3');
     expect(
-      group('batch-workers-spot')?.mixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version,
-    ).toBe('3');
+      spot?.Overrides?.find((o) => o.LaunchTemplateSpecification)?.LaunchTemplateSpecification?.Version,
+    ).toBe('$Default');
 
     // The new versions inherit everything but UserData from their source (SourceVersion).
     const web = template('web-frontend');
@@ -158,8 +197,9 @@ describe('asg-patcher run on the demo scenario', () => {
     expect(v4Rest).toEqual(v3Rest);
     expect(newUserData).not.toEqual(oldUserData);
 
-    // One refresh per targeted group; the sandbox never got one.
+    // One refresh per group that took part; the sandbox and the current bastion never got one.
     expect(out.account.instanceRefreshes.map((r) => r.asgName).sort()).toEqual([
+      'api-canary',
       'api-prod',
       'batch-workers-spot',
       'internal-tools',
@@ -192,21 +232,23 @@ describe('asg-patcher run exit codes and --input', () => {
     expect(run.stdout).toContain('Execution FAILED with GroupsFailedError');
   }, 60_000);
 
-  it('runs a dry run of one group from --input and changes nothing (exit 0)', () => {
+  it('runs a dry run of the groups of one template from --input and changes nothing (exit 0)', () => {
     const outPath = join(work, 'dry.json');
     const run = cli(
       'run',
       '--scenario',
       demo,
       '--input',
-      '{"targets":{"asgNames":["api-prod"]},"dryRun":true}',
+      // Both groups of the api template: one alone would be refused (the other follows its $Default).
+      '{"targets":{"asgNames":["api-prod","api-canary"]},"dryRun":true}',
       '--out',
       outPath,
     );
     expect(run.status, run.stderr).toBe(0);
     const rows = tableRows(run.stdout);
-    expect([...rows.keys()]).toEqual(['api-prod']);
+    expect([...rows.keys()]).toEqual(['api-prod', 'api-canary']);
     expect(rows.get('api-prod')?.[3]).toBe('dryRun');
+    expect(rows.get('api-canary')?.[3]).toBe('dryRun');
     const out = readOut(outPath);
     const api = out.account.launchTemplates.find((t) => t.name === 'api');
     expect(api?.defaultVersion).toBe(2);

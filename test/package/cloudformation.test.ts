@@ -153,8 +153,8 @@ describe('serverless package (offline, no credentials)', () => {
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
   it('lets the state machine role run the Distributed Map: start itself, describe and stop its own executions', () => {
-    const label = parseDefinition(readDefinitionText()).States.PatchGroups?.Label;
-    expect(label).toBe('PatchGroup');
+    const label = parseDefinition(readDefinitionText()).States.RefreshGroups?.Label;
+    expect(label).toBe('RefreshGroup');
     const arn = (suffix: string) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${suffix}`,
     });
