@@ -274,7 +274,7 @@ describe('asg-patcher start --follow', () => {
     // One version line per launch template, named when the group uses several.
     expect(table.get('reports-prod')).toEqual([
       'reports-prod',
-      'reports v1',
+      'reports v1\nreports-gpu v2',
       'refresh-reports',
       'failed',
       'PollInstanceRefresh: InstanceRefreshFailedError',
