@@ -178,6 +178,7 @@ export class RefreshStillActiveError extends AsgPatcherError {
     readonly instanceRefreshId: string,
     readonly status: string,
     leftOn: string,
+    restoreTo: string,
     options?: ErrorOptions,
   ) {
     const what =
@@ -187,7 +188,7 @@ export class RefreshStillActiveError extends AsgPatcherError {
           ? 'the cancellation'
           : 'the instance refresh';
     super(
-      `Auto Scaling group ${asgName} left on ${leftOn} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; once it ends, re-run asg-patcher for this group to settle it. AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for it to end`,
+      `Auto Scaling group ${asgName} left on ${leftOn} because ${what} (instance refresh ${instanceRefreshId}, ${status}) was still running; once it has ended, set the group back to ${restoreTo} where that resolves to the version its instances run (a re-run plans from the numbers it is on now). AWS refuses launch template changes while a refresh with a desired configuration is active, so RestoreAutoScalingGroup waits for it to end`,
       options,
     );
   }
@@ -234,6 +235,21 @@ export class GroupChangedError extends AsgPatcherError {
   }
 }
 
+/**
+ * The deployed service changes only groups that carry its opt-in tag (the `optInTagKey` /
+ * `optInTagValue` params); its IAM conditions refuse the rest too. The plan refuses a group without
+ * it before anything changes, even when a manual run names the group.
+ */
+export class GroupNotOptedInError extends AsgPatcherError {
+  override readonly name = 'GroupNotOptedInError';
+  constructor(asgName: string, key: string, value: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} does not carry the opt-in tag ${key}=${value}, so asg-patcher may not change it; tag the group to opt it in, or leave it out of "targets"`,
+      options,
+    );
+  }
+}
+
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
@@ -253,4 +269,5 @@ export const ERROR_NAMES = [
   'UntargetedSharersError',
   'TemplateNotPreparedError',
   'GroupChangedError',
+  'GroupNotOptedInError',
 ] as const;

@@ -5,6 +5,21 @@ import { ec2 } from '../clients/ec2.ts';
 import { LookupLaunchTemplateInput } from '../schemas.ts';
 import { lookupLaunchTemplate } from '../steps/lookup-launch-template.ts';
 
+/**
+ * The opt-in boundary comes from the deployment (serverless.yml sets both variables from its
+ * params), never from the execution input, so no input can reach a group that was not opted in.
+ * Read per invocation: a local run sets them for its own duration.
+ */
+function optInTag(): { key: string; value: string } | undefined {
+  const key = process.env.OPT_IN_TAG_KEY;
+  const value = process.env.OPT_IN_TAG_VALUE;
+  return key && value !== undefined ? { key, value } : undefined;
+}
+
 export const handler = middy().handler(async (event: unknown) =>
-  lookupLaunchTemplate(LookupLaunchTemplateInput.parse(event), { autoScaling, ec2 }),
+  lookupLaunchTemplate(
+    LookupLaunchTemplateInput.parse(event),
+    { autoScaling, ec2 },
+    { optInTag: optInTag() },
+  ),
 );

@@ -81,6 +81,11 @@ export interface RunStateMachineOptions {
   handlerOverrides?: Partial<Record<TaskStateName, HandlerOverride>>;
   /** Another ASL file (tests); default statemachine/asg-patcher.asl.json. */
   definitionPath?: string;
+  /**
+   * The opt-in boundary the deployed service gets from its params (OPT_IN_TAG_KEY/VALUE): groups
+   * without this tag are refused. Omitted: no boundary (the simulated account's default).
+   */
+  optInTag?: { key: string; value: string };
 }
 
 export interface RunStateMachineResult {
@@ -216,6 +221,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   };
 
   const { restore } = options.account ? installFakeAccount(options.account) : { restore: () => {} };
+  const restoreEnvironment = withOptInTag(options.optInTag);
   try {
     const input = asLambdaPayload(options.input);
     const execution = machine.run(input, {
@@ -299,8 +305,24 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     if (summary) result.summary = summary;
     return result;
   } finally {
+    restoreEnvironment();
     restore();
   }
+}
+
+/** Sets the handlers' opt-in variables as the deployment would, for the run's duration only. */
+function withOptInTag(tag: { key: string; value: string } | undefined): () => void {
+  const saved = { key: process.env.OPT_IN_TAG_KEY, value: process.env.OPT_IN_TAG_VALUE };
+  const set = (name: 'OPT_IN_TAG_KEY' | 'OPT_IN_TAG_VALUE', value: string | undefined): void => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+  set('OPT_IN_TAG_KEY', tag?.key);
+  set('OPT_IN_TAG_VALUE', tag?.value);
+  return () => {
+    set('OPT_IN_TAG_KEY', saved.key);
+    set('OPT_IN_TAG_VALUE', saved.value);
+  };
 }
 
 /** A value as it crosses the Lambda wire (JSON): undefined fields vanish, Dates become strings. */

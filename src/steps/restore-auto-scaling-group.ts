@@ -47,11 +47,13 @@ export async function restoreAutoScalingGroup(
       await stopRefresh(record.asgName, deps);
     }
     const leftOn = specs.map(({ spec }) => `${spec.LaunchTemplateId}:${spec.Version}`).join(', ');
+    const restoreTo = record.specs.map((s) => `${s.launchTemplateId}:${s.reference}`).join(', ');
     throw new RefreshStillActiveError(
       record.asgName,
       active.InstanceRefreshId ?? 'unknown',
       active.Status ?? 'unknown',
       leftOn,
+      restoreTo,
     );
   }
 
@@ -84,7 +86,7 @@ export async function restoreAutoScalingGroup(
         reference = planned.reference;
       } else {
         notes.push(
-          `left on version ${current} of ${templateId} instead of ${planned.reference}: ${planned.reference} resolves to ${resolves ?? 'nothing'}, which its instances (version ${current}) do not run; set it back to ${planned.reference} once ${planned.reference} is a version it runs, or re-run`,
+          `left on version ${current} of ${templateId} instead of ${planned.reference}: ${planned.reference} resolves to ${resolves ?? 'nothing'}, which its instances (version ${current}) do not run; set it back to ${planned.reference} once ${planned.reference} resolves to a version it runs (a re-run plans from the number it is on now)`,
         );
       }
     }

@@ -124,6 +124,11 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
     );
   }
   if (!refresh) return fail('StartInstanceRefresh', 'NotStarted', 'the group was not refreshed');
+  // The instances are patched, but the group could not be settled: the operator has to act.
+  if (succeeded && record.restoreError) {
+    notes.unshift(`its instances run the patched versions; the group still names them by number`);
+    return fail('RestoreAutoScalingGroup', record.restoreError.Error, errorText(record.restoreError));
+  }
   if (succeeded) return done(record.action === 'patch' ? 'succeeded' : 'refreshed');
   const why = `instance refresh ${refresh.instanceRefreshId} ended ${refresh.status}${refresh.statusReason ? `: ${refresh.statusReason}` : ''}`;
   if (refresh.stopRequested) {

@@ -338,3 +338,28 @@ describe('a mixed fleet', () => {
     expect(result.events.find((e) => e.type === 'exited' && e.state === 'Summarize')).toBeDefined();
   });
 });
+
+describe('the opt-in boundary', () => {
+  it('refuses a named group without the opt-in tag (GroupNotOptedInError) before any change, and patches the tagged one', async () => {
+    const account = new FakeAccount();
+    const tagged = seedGroup(account, 'opted-in', { group: { tags: { 'asg-patcher': 'enabled' } } });
+    const other = seedGroup(account, 'not-opted-in', { group: { tags: { 'asg-patcher': 'disabled' } } });
+
+    const result = await run(account, buildInput({ targets: { asgNames: ['opted-in', 'not-opted-in'] } }), {
+      optInTag: { key: 'asg-patcher', value: 'enabled' },
+    });
+
+    expect(resultOf(result, 'not-opted-in')).toMatchObject({
+      status: 'failed',
+      stage: 'LookupLaunchTemplate',
+      error: 'GroupNotOptedInError',
+    });
+    expect(resultOf(result, 'not-opted-in').cause).toContain('asg-patcher=enabled');
+    expect(callsFor(account, 'not-opted-in', other.templateId).filter((c) => c.mutating)).toEqual([]);
+    expect(templateOf(account, other.templateId).versions).toHaveLength(1);
+    expect(resultOf(result, 'opted-in')).toMatchObject({ status: 'succeeded' });
+    expect(templateOf(account, tagged.templateId).defaultVersion).toBe(2);
+    // The variables are the run's own: set for it, gone after it.
+    expect(process.env.OPT_IN_TAG_KEY).toBeUndefined();
+  });
+});

@@ -9,6 +9,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import {
   AsgNotFoundError,
   AsgPatcherError,
+  GroupNotOptedInError,
   InstanceRefreshSuspendedError,
   LaunchConfigurationNotSupportedError,
   LaunchTemplateNotFoundError,
@@ -30,6 +31,11 @@ import { instanceVersions, isFloatingReference, readSpecs } from './launch-templ
 import type { PlanFacts } from './plan-facts.ts';
 
 export type PlanStep = { plan: RunPlan } | { needAllGroups: true } | { include: string[] };
+
+/** The tag a group must carry to be changed (the deployed service's opt-in boundary); none: every group may. */
+export interface PlanOptions {
+  optInTag?: { key: string; value: string } | undefined;
+}
 
 interface Draft {
   asgName: string;
@@ -53,7 +59,12 @@ function refusalOf(error: AsgPatcherError): Refusal {
   return { error: error.name, message: error.message };
 }
 
-export function decidePlan(settings: RunSettings, targets: readonly string[], facts: PlanFacts): PlanStep {
+export function decidePlan(
+  settings: RunSettings,
+  targets: readonly string[],
+  facts: PlanFacts,
+  options: PlanOptions = {},
+): PlanStep {
   const sources = new Map<string, SourceVerdict>();
   const verdict = (templateId: string, version: number): SourceVerdict => {
     const k = key(templateId, version);
@@ -64,7 +75,7 @@ export function decidePlan(settings: RunSettings, targets: readonly string[], fa
     }
     return found;
   };
-  const drafts = targets.map((name) => draftGroup(name, facts, verdict));
+  const drafts = targets.map((name) => draftGroup(name, facts, verdict, options));
   const templateRefusals = new Map<string, Refusal>();
   const accepted = new Map<string, Set<string>>();
 
@@ -119,11 +130,16 @@ function draftGroup(
   asgName: string,
   facts: PlanFacts,
   verdict: (templateId: string, version: number) => SourceVerdict,
+  options: PlanOptions,
 ): Draft {
   const draft: Draft = { asgName, specs: [], rollbackPossible: true, laggingInstances: [], instanceCount: 0 };
   const refuse = (error: AsgPatcherError): Draft => ({ ...draft, specs: [], refusal: refusalOf(error) });
   const group = facts.groups.get(asgName);
   if (!group) return refuse(new AsgNotFoundError(asgName));
+  const optIn = options.optInTag;
+  if (optIn && !group.Tags?.some((tag) => tag.Key === optIn.key && tag.Value === optIn.value)) {
+    return refuse(new GroupNotOptedInError(asgName, optIn.key, optIn.value));
+  }
   const specs = readSpecs(group);
   if (!specs) {
     if (group.LaunchConfigurationName) return refuse(new LaunchConfigurationNotSupportedError(asgName));
