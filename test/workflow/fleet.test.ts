@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../../src/fake/account.ts';
 import { accountFromScenario } from '../../src/fake/scenario.ts';
 import { runChecked } from '../support/run-checked.ts';
-import { b64, buildTemplateData } from './helpers.ts';
+import { b64, buildTemplateData, groupOf, resultOf, templateOf } from './helpers.ts';
 
 const FAST = { pollIntervalSeconds: 5, maxWaitSeconds: 60 };
 
@@ -24,16 +24,8 @@ function fleetOnOneTemplate(
   return { account, templateId: id };
 }
 
-const template = (account: FakeAccount, id: string) => {
-  const found = account.snapshot().launchTemplates.find((t) => t.id === id);
-  if (!found) throw new Error(`no template ${id}`);
-  return found;
-};
-const group = (account: FakeAccount, name: string) => {
-  const found = account.snapshot().autoScalingGroups.find((g) => g.name === name);
-  if (!found) throw new Error(`no group ${name}`);
-  return found;
-};
+const template = templateOf;
+const group = groupOf;
 const instanceVersions = (account: FakeAccount, name: string) => [
   ...new Set(
     group(account, name).instances.map(
@@ -412,12 +404,6 @@ async function patchedTemplate(account: FakeAccount): Promise<void> {
     launchTemplate: { LaunchTemplateName: 'web-lt', Version: '1' },
   });
   await runChecked(account, { ...FAST, targets: { asgNames: ['first'] } });
-}
-
-function resultOf(result: { summary?: { groups: { asgName: string }[] } | undefined }, name: string) {
-  const found = result.summary?.groups.find((g) => g.asgName === name);
-  if (!found) throw new Error(`no result for ${name}`);
-  return found as NonNullable<Awaited<ReturnType<typeof runChecked>>['summary']>['groups'][number];
 }
 
 describe('the demo scenario', () => {

@@ -91,11 +91,6 @@ export function isFloatingReference(reference: string): reference is '$Default' 
   return reference === '$Default' || reference === '$Latest';
 }
 
-/** The same slot (`main` or an override index). */
-export function sameSlot(a: SpecSlot, b: SpecSlot): boolean {
-  return a === b;
-}
-
 /**
  * The launch template and version each instance runs, as DescribeAutoScalingGroups reports it in
  * `Instances[].LaunchTemplate` (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Instance.html).
