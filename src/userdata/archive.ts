@@ -197,8 +197,15 @@ export function buildArchive(
 }
 
 /** True when these bytes claim to be ours (then they must read back exactly, or we refuse). */
-function looksLikeOurs(bytes: Buffer): boolean {
+export function claimsOurs(bytes: Buffer): boolean {
   return bytes.includes(`filename="${SCRIPT_FILENAME}"`) || bytes.includes(`${PART_HEADER}: patch-script`);
+}
+
+/** The refusal for bytes that claim to be ours but are not in our layout. */
+export function editedByHand(where = 'the user data'): UnsupportedUserDataError {
+  return new UnsupportedUserDataError(
+    `asg-patcher user data that was edited by hand, in ${where}; restore the previous launch template version or remove the asg-patcher part`,
+  );
 }
 
 const LEAF = new RegExp(
@@ -237,18 +244,27 @@ function readLeaf(text: Buffer): { part: ArchivePart; filename?: string } | unde
 export function readArchive(raw: Buffer): Archive | undefined {
   const wholeGzip = isGzip(raw);
   const bytes = wholeGzip ? gunzip(raw) : raw;
-  if (!looksLikeOurs(bytes)) return undefined;
-  const edited = () =>
-    new UnsupportedUserDataError(
-      'asg-patcher user data that was edited by hand; restore the previous launch template version or remove the asg-patcher part',
-    );
-  const head = /^Content-Type: multipart\/mixed; boundary="(==asg-patcher-[0-9a-f]{16}(?:-\d+)?==)"\n/.exec(
+  const archive = parseArchive(bytes);
+  if (archive) return { ...archive, wholeGzip };
+  if (claimsOurs(bytes)) throw editedByHand();
+  return undefined;
+}
+
+/**
+ * Reads back `bytes` when they start with our archive's first line (not gzipped; `wholeGzip` is
+ * false), else undefined: what starts otherwise may still hold our archive, after the seed
+ * script's block for one (unwrap.ts looks there, and refuses what claims to be ours where it is
+ * not).
+ * @throws UnsupportedUserDataError when they start like our archive but were edited out of our layout
+ */
+export function parseArchive(bytes: Buffer, where?: string): Archive | undefined {
+  const head = /^Content-Type: multipart\/mixed; boundary="(==asg-patcher-[0-9a-f]{16}(?:-\d+)?==)"/.exec(
     bytes.toString('latin1', 0, 200),
   );
   const boundary = head?.[1];
-  if (!boundary || !bytes.subarray(0, header(boundary).length).equals(Buffer.from(header(boundary)))) {
-    throw edited();
-  }
+  if (!boundary || !claimsOurs(bytes)) return undefined;
+  const edited = () => editedByHand(where);
+  if (!bytes.subarray(0, header(boundary).length).equals(Buffer.from(header(boundary)))) throw edited();
   const open = Buffer.from(`--${boundary}\n`);
   const between = Buffer.from(`\n--${boundary}\n`);
   const close = Buffer.from(`\n--${boundary}--\n`);
@@ -266,7 +282,7 @@ export function readArchive(raw: Buffer): Archive | undefined {
   const ours = readLeaf(oursText);
   if (ours?.part.owner !== 'patch-script' || ours.filename !== SCRIPT_FILENAME) throw edited();
   const { scriptEncoding, script } = readScript(ours.part, edited);
-  const read = { script, scriptEncoding, wholeGzip, bytes };
+  const read = { script, scriptEncoding, wholeGzip: false, bytes };
   if (theirsText === undefined) return { ...read, customer: undefined, parts: [ours.part] };
   if (theirsText.includes(between)) throw edited();
   const leaf = readLeaf(theirsText);

@@ -1,7 +1,8 @@
 /**
  * Composes a launch template's user data: our patch script first, the customer's content kept
  * byte for byte after it, as one MIME multipart archive cloud-init reads (see archive.ts for the
- * layout and kinds.ts for how the customer's content is recognised).
+ * layout, unwrap.ts for how the customer's content is found under the seed script's and our own
+ * wrappings, and kinds.ts for how it is recognised).
  *
  * Size: our script (about 15 KB) is carried as its own gzip part (about 5 KB in base64's 7 KB), so
  * the customer's content stays plain and readable in the archive. Only when that archive is still
@@ -24,13 +25,12 @@ import {
   type ArchivePart,
   buildArchive,
   deterministicGzip,
-  readArchive,
   SCRIPT_FILENAME,
   type ScriptEncoding,
 } from './archive.ts';
 import { type CustomerKind, classifyCustomer } from './kinds.ts';
 import { renderPatchScript } from './script.ts';
-import { stripSeedBlock } from './seed.ts';
+import { type Migration, type Unwrapped, unwrapUserData } from './unwrap.ts';
 
 /**
  * EC2 limits user data to 16 KB "in raw form, before it is base64-encoded":
@@ -69,21 +69,19 @@ export interface ComposedUserData {
   parts: ArchivePart[];
   /** How the customer's content is carried. */
   customerKind: CustomerKind['kind'];
-  /** Where the customer's content came from: none, bare user data, our own archive, or the seed script's. */
+  /**
+   * Where the customer's content came from: none, bare user data, our own archive, or user data
+   * the seed script wrote (its block dropped wherever it was: around our archive, inside it, in
+   * gzip, in a part of the customer's MIME).
+   */
   origin: CustomerOrigin;
-  /** Our archive in the existing user data, read back (when `origin` is `ours`). */
+  /** Our archive found in the existing user data (the outermost; origin `ours`, or `seed` around it), read back. */
   previous: Archive | undefined;
+  /** What migration took away, outermost first (empty unless `origin` is `seed`, or our archive was nested). */
+  migrations: Migration[];
 }
 
 export type CustomerOrigin = 'none' | 'plain' | 'ours' | 'seed';
-
-interface CustomerContent {
-  /** The customer's content, byte for byte as they wrote it (empty when none). */
-  bytes: Buffer;
-  origin: CustomerOrigin;
-  /** Our archive the content was read from (origin `ours`). */
-  previous?: Archive;
-}
 
 /** Decodes a launch template's UserData (base64); absent or empty gives no bytes. */
 function decodeUserData(existing: string | undefined): Buffer {
@@ -94,28 +92,21 @@ function decodeUserData(existing: string | undefined): Buffer {
   return Buffer.from(existing, 'base64');
 }
 
-/**
- * The customer's own content inside any user data: the customer part of our archive, what follows
- * the seed script's block, or the whole of anything else.
- * @throws UnsupportedUserDataError when our archive was edited out of its layout
- */
-function extractCustomer(raw: Buffer): CustomerContent {
-  const previous = readArchive(raw);
-  if (previous) return { bytes: previous.customer ?? Buffer.alloc(0), origin: 'ours', previous };
-  const afterSeed = stripSeedBlock(raw);
-  if (afterSeed) return { bytes: extractCustomer(afterSeed).bytes, origin: 'seed' };
-  return { bytes: raw, origin: raw.length === 0 ? 'none' : 'plain' };
+function originOf(found: Unwrapped, raw: Buffer): CustomerOrigin {
+  if (found.migrations.some((m) => m.dropped === 'seed-block')) return 'seed';
+  if (found.previous) return 'ours';
+  return raw.length === 0 ? 'none' : 'plain';
 }
 
 /**
  * Gives back the customer's original content, byte for byte, from user data we composed (or from
- * seed-script user data, or bare user data). One exception: gzip of a MIME message or of non-ASCII
- * text is carried inflated (cloud-init would not read it the same as a gzip part), so that gives
- * back the inflated content.
+ * seed-script user data in any nesting, or bare user data). Exceptions: gzip of a MIME message or
+ * of non-ASCII text is carried inflated (cloud-init would not read it the same as a gzip part), so
+ * that gives back the inflated content; so does gzip around the seed's block (the gzip held it).
  * @param base64 a UserData value (base64), or undefined
  */
 export function decomposeUserData(base64: string | undefined): Buffer {
-  return extractCustomer(decodeUserData(base64)).bytes;
+  return unwrapUserData(decodeUserData(base64)).bytes;
 }
 
 /**
@@ -124,8 +115,12 @@ export function decomposeUserData(base64: string | undefined): Buffer {
  * @throws WindowsUserDataError, UnsupportedUserDataError, UserDataTooLargeError
  */
 export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
-  const customer = extractCustomer(before);
-  const kind = classifyCustomer(customer.bytes);
+  const customer = unwrapUserData(before);
+  const origin = originOf(customer, before);
+  const kind = classifyCustomer(
+    customer.bytes,
+    customer.migrations.length > 0 ? "what is left after dropping the seed script's block" : undefined,
+  );
   // Our part compressed, the customer's plain: what an operator sees in "View user data".
   const readable = buildArchive(script, customer.bytes, kind, 'gzip');
   let archive = readable;
@@ -147,8 +142,9 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     base64,
     bytesBefore: before.length,
     bytesAfter: raw.length,
-    alreadyCurrent: raw.equals(before) || sameUserData(customer.previous, archive, gzipped),
-    summary: summarise(archive, customer.origin, kind, raw.length, base64.length, gzipped),
+    alreadyCurrent:
+      raw.equals(before) || (customer.whole && sameUserData(customer.previous, archive, gzipped)),
+    summary: summarise(archive, origin, customer.migrations, kind, raw.length, base64.length, gzipped),
     raw,
     archive: archive.bytes,
     gzipped,
@@ -156,8 +152,9 @@ export function composeRaw(before: Buffer, script: Buffer): ComposedUserData {
     script,
     parts: archive.parts,
     customerKind: kind.kind,
-    origin: customer.origin,
+    origin,
     previous: customer.previous,
+    migrations: customer.migrations,
   };
 }
 
@@ -193,6 +190,7 @@ export function composeUserData(existing: string | undefined, options: PatchOpti
 function summarise(
   archive: Archive,
   origin: CustomerOrigin,
+  migrations: Migration[],
   kind: CustomerKind,
   rawBytes: number,
   base64Bytes: number,
@@ -213,10 +211,27 @@ function summarise(
               : "customer's content, byte for byte";
     return `${i + 1}. ${part.contentType} ${part.content.length} B (${part.transferEncoding}): ${who}`;
   });
-  if (origin === 'seed') lines.push("migrated: the seed script's block was dropped, its old user data kept");
-  if (origin === 'ours') lines.push('replaced the previous asg-patcher part');
+  for (const m of migrations) lines.push(`migrated: ${describeMigration(m)}`);
+  if (
+    origin === 'ours' ||
+    (origin === 'seed' && migrations.some((m) => m.dropped === 'asg-patcher-archive'))
+  ) {
+    lines.push('replaced the previous asg-patcher part');
+  }
   lines.push(
     `total ${rawBytes} B raw${gzipped ? ' (whole archive gzipped: still over the limit with our part compressed)' : ''}, ${base64Bytes} B base64; EC2 limit ${USER_DATA_LIMIT_BYTES} B raw`,
   );
   return lines.join('\n');
+}
+
+/** One migration, in words. */
+export function describeMigration(m: Migration): string {
+  switch (m.dropped) {
+    case 'seed-block':
+      return `dropped the seed script's block from ${m.where}`;
+    case 'asg-patcher-archive':
+      return `dropped the previous asg-patcher part from ${m.where}`;
+    case 'empty-part':
+      return `removed ${m.where}: it held the seed script's block alone`;
+  }
 }

@@ -131,24 +131,26 @@ export type CustomerKind =
  * Decides how the customer's content is kept, or refuses it.
  * @throws WindowsUserDataError for Windows user data; UnsupportedUserDataError for binary data,
  * text cloud-init ignores, MIME that is not UTF-8, or gzip that does not inflate to a known kind
+ * @param where where the content was found, for the message (when migration unwrapped it)
  */
-export function classifyCustomer(bytes: Buffer): CustomerKind {
+export function classifyCustomer(bytes: Buffer, where?: string): CustomerKind {
+  const refuse = (detail: string) => new UnsupportedUserDataError(where ? `${detail}, in ${where}` : detail);
   if (bytes.length === 0) return { kind: 'empty' };
   if (isGzip(bytes)) {
     const inner = gunzip(bytes);
     if (inner.length === 0) return { kind: 'gzip', innerType: 'text/plain' };
-    if (isGzip(inner)) throw new UnsupportedUserDataError('gzip inside gzip, which cloud-init does not read');
-    const innerKind = classifyCustomer(inner);
+    if (isGzip(inner)) throw refuse('gzip inside gzip, which cloud-init does not read');
+    const innerKind = classifyCustomer(inner, where);
     if (innerKind.kind === 'mime') return { kind: 'inflated', inner, innerKind };
     if (innerKind.kind === 'text') {
       if (isAscii(inner)) return { kind: 'gzip', innerType: innerKind.contentType };
       return { kind: 'inflated', inner, innerKind };
     }
-    throw new UnsupportedUserDataError('gzip data of an unexpected kind');
+    throw refuse('gzip data of an unexpected kind');
   }
   if (isMime(bytes)) {
     // cloud-init decodes MIME user data as strict UTF-8 and fails on anything else.
-    if (!isUtf8(bytes)) throw new UnsupportedUserDataError('MIME user data that is not UTF-8');
+    if (!isUtf8(bytes)) throw refuse('MIME user data that is not UTF-8');
     return { kind: 'mime' };
   }
   const contentType = typeFromStartsWith(bytes);
@@ -156,9 +158,9 @@ export function classifyCustomer(bytes: Buffer): CustomerKind {
   const windows = windowsMarker(bytes);
   if (windows) throw new WindowsUserDataError(windows);
   if (!isUtf8(bytes) || hasBinaryByte(bytes)) {
-    throw new UnsupportedUserDataError(`${bytes.length} bytes of binary data that is neither gzip nor text`);
+    throw refuse(`${bytes.length} bytes of binary data that is neither gzip nor text`);
   }
-  throw new UnsupportedUserDataError(
+  throw refuse(
     'text that cloud-init ignores (it does not start with #!, #cloud-config, #include or another cloud-init marker), so something else probably reads it from the instance metadata and would break if we wrapped it',
   );
 }

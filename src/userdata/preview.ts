@@ -7,7 +7,12 @@
 import { createTwoFilesPatch } from 'diff';
 import type { PatchOptions } from '../schemas.ts';
 import { SCRIPT_FILENAME, type ScriptEncoding } from './archive.ts';
-import { type ComposedUserData, composeUserData, USER_DATA_LIMIT_BYTES } from './compose.ts';
+import {
+  type ComposedUserData,
+  composeUserData,
+  describeMigration,
+  USER_DATA_LIMIT_BYTES,
+} from './compose.ts';
 import { gunzip, isGzip, isUtf8 } from './kinds.ts';
 import { listMimeParts, type MimePart } from './parts.ts';
 
@@ -155,7 +160,7 @@ function describeOrigin(composed: ComposedUserData): string {
     case 'ours':
       return 'already composed by asg-patcher';
     case 'seed':
-      return 'written by the seed script (its block is dropped, the user data after it kept)';
+      return `written by the seed script (its block is dropped, the user data after it kept): ${composed.migrations.map(describeMigration).join('; ')}`;
     case 'plain':
       return `customer user data (${composed.customerKind})`;
   }

@@ -11,18 +11,20 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRIPT_FILENAME } from '../../src/userdata/archive.ts';
+import { claimsOurs, SCRIPT_FILENAME } from '../../src/userdata/archive.ts';
 import { composeRaw } from '../../src/userdata/compose.ts';
-import { isGzip } from '../../src/userdata/kinds.ts';
+import { isGzip, isMime } from '../../src/userdata/kinds.ts';
 import { renderPatchScript } from '../../src/userdata/script.ts';
+import { SEED_BLOCK } from '../../src/userdata/seed.ts';
 import {
   cloudConfig,
   gzipped as gzippedInputs,
   mime,
+  mimeWithSeedParts,
   otherCloudInit,
   shellScript,
 } from './fixtures/generators.ts';
-import { type Fixture, fixture, fixtures } from './fixtures/index.ts';
+import { type Fixture, fixture, fixtures, type SeedCase, seedCases } from './fixtures/index.ts';
 
 const DIST_PACKAGES = resolve('.cache/cloud-init/usr/lib/python3/dist-packages');
 const HARNESS = resolve('test/userdata/cloud_init_parse.py');
@@ -47,6 +49,8 @@ interface ParsedPart {
   filename: string | null;
   sha256: string;
   size: number;
+  /** Base64, with CLOUD_INIT_PAYLOADS=1. */
+  payload?: string;
 }
 interface Parsed {
   parts: ParsedPart[];
@@ -279,4 +283,105 @@ describe("cloud-init 22.4 (Debian's package) reads every composed output as inte
     expect(original.parts.map((p) => p.contentType)).toEqual(['text/cloud-config']);
     expect(gzipped.parts.map((p) => p.contentType)).toEqual(['text/x-shellscript', 'text/cloud-config']);
   });
+});
+
+describe('cloud-init reads seed-script user data, migrated from any nesting, as it reads the content before the seed', () => {
+  // The seed fixtures, and customer MIME with the seed block in random parts (fixed seed, so a failure replays).
+  const cases: SeedCase[] = [
+    ...seedCases(),
+    ...fc
+      .sample(mimeWithSeedParts, { numRuns: 80, seed: Number(process.env.CLOUD_INIT_SAMPLE_SEED ?? 4) })
+      .filter((x) => !x.bytes.equals(x.customer) && !/include/i.test(x.bytes.toString('latin1')))
+      .map((x, i) => ({ name: `generated ${i} (${x.kind})`, bytes: x.bytes, customer: x.customer })),
+  ];
+  let parsed = new Map<string, { input: Parsed; customer: Parsed; composed: Parsed }>();
+
+  beforeAll(() => {
+    const files: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      for (const [suffix, bytes] of [
+        ['input', c.bytes],
+        ['customer', c.customer],
+        ['composed', composeRaw(c.bytes, SCRIPT).raw],
+      ] as const) {
+        const file = join(work, `seed-${i}.${suffix}`);
+        writeFileSync(file, bytes);
+        files.push(file);
+      }
+    }
+    const out = JSON.parse(cloudInit(files, { CLOUD_INIT_PAYLOADS: '1' })) as Parsed[];
+    parsed = new Map(
+      cases.map((c, i) => [
+        c.name,
+        {
+          input: out[3 * i] as Parsed,
+          customer: out[3 * i + 1] as Parsed,
+          composed: out[3 * i + 2] as Parsed,
+        },
+      ]),
+    );
+  }, 120_000);
+
+  const withoutPayload = (parts: ParsedPart[]) => parts.map(({ payload: _, ...rest }) => rest);
+
+  for (const c of cases) {
+    it(`${c.name}: our script first and once, then exactly the parts of the content before the seed`, () => {
+      const { customer, composed } = parsed.get(c.name) ?? expect.unreachable();
+      expect(withoutPayload(composed.parts.slice(0, 1))).toEqual([
+        {
+          contentType: 'text/x-shellscript',
+          filename: SCRIPT_FILENAME,
+          sha256: sha256(SCRIPT),
+          size: SCRIPT.length,
+        },
+      ]);
+      expect(composed.parts.filter((p) => p.filename === SCRIPT_FILENAME)).toHaveLength(1);
+      expect(comparable(composed.parts.slice(1))).toEqual(comparable(customer.parts));
+      expect(composed.scripts[0]).toBe(SCRIPT_FILENAME);
+      expect(composed.scripts).toHaveLength(customer.scripts.length + 1);
+      for (const part of composed.parts) {
+        expect(Buffer.from(part.payload ?? '', 'base64').includes('# 1) Apply all security updates')).toBe(
+          false,
+        );
+      }
+    });
+  }
+
+  // Our MIME reader (src/userdata/mime.ts) against Python's feedparser: the parts cloud-init reads
+  // in the customer's MIME with the seed blocks are the parts of the migrated MIME, each part's
+  // payload without its blocks, and the parts that were blocks alone gone.
+  const block = (eol: string) => Buffer.from(`${SEED_BLOCK}\n`.replaceAll('\n', eol));
+  const withoutBlocks = (payload: Buffer): { payload: Buffer; stripped: boolean } => {
+    let rest = payload;
+    let stripped = false;
+    for (;;) {
+      const prefix = [block('\n'), block('\r\n')].find((b) => rest.subarray(0, b.length).equals(b));
+      if (!prefix) return { payload: rest, stripped };
+      rest = rest.subarray(prefix.length);
+      stripped = true;
+    }
+  };
+  // Customer MIME itself (not wrapped in the seed's block, our archive or gzip).
+  for (const c of cases.filter((c) => isMime(c.bytes) && !claimsOurs(c.bytes))) {
+    it(`${c.name}: cloud-init finds in the migrated MIME each part it found before, without the seed block`, () => {
+      const { input, customer } = parsed.get(c.name) ?? expect.unreachable();
+      const expected = input.parts.flatMap((part) => {
+        const { payload, stripped } = withoutBlocks(Buffer.from(part.payload ?? '', 'base64'));
+        if (stripped && payload.length === 0) return [];
+        return [
+          {
+            filename: positional(part.filename) ? '' : part.filename,
+            payload: payload.toString('base64'),
+            ...(stripped ? {} : { contentType: part.contentType }),
+          },
+        ];
+      });
+      const actual = customer.parts.map((part, i) => ({
+        filename: positional(part.filename) ? '' : part.filename,
+        payload: part.payload,
+        ...('contentType' in (expected[i] ?? {}) ? { contentType: part.contentType } : {}),
+      }));
+      expect(actual).toEqual(expected);
+    });
+  }
 });

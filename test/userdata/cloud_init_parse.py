@@ -10,9 +10,11 @@ sha256 of the payload cloud-init hands to the part handlers (util.fully_decoded_
 scripts: the files cloud-init's own shell-script part handler writes to the instance's scripts
 directory, in the order scripts-user runs them (subp.runparts sorts os.listdir).
 scriptHashes: the sha256 of each file written there (what runs on the instance).
+With CLOUD_INIT_PAYLOADS=1 each part also carries its payload, base64 ("payload").
 With CLOUD_INIT_RUN_SCRIPTS=1 it also runs them with cloud-init's subp.runparts (test scripts only).
 """
 
+import base64
 import hashlib
 import json
 import logging
@@ -48,14 +50,15 @@ def parse(path):
             if part.get_content_maintype() == "multipart":
                 continue
             data = payload_bytes(part)
-            parts.append(
-                {
-                    "contentType": part.get_content_type(),
-                    "filename": part.get_filename(),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                }
-            )
+            entry = {
+                "contentType": part.get_content_type(),
+                "filename": part.get_filename(),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+            }
+            if os.environ.get("CLOUD_INIT_PAYLOADS") == "1":
+                entry["payload"] = base64.b64encode(data).decode("ascii")
+            parts.append(entry)
         # What cloud-init's handlers stage does with these parts, limited to shell scripts.
         shell = ShellScriptPartHandler(paths)
         data = {

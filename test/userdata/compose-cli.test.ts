@@ -89,6 +89,19 @@ describe('asg-patcher user-data', () => {
     expect(run.stdout).toContain('\n set -euo pipefail\n yum install -y nginx\n');
   });
 
+  it('migrates the seed run over our own archive (once refused as edited by hand): our part replaced, the customer content unchanged', () => {
+    const run = cli('--in', join(FIXTURE_DIR, 'seed-over-archive.txt'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "written by the seed script (its block is dropped, the user data after it kept): dropped the seed script's block from the user data; dropped the previous asg-patcher part from the user data after the seed script's block",
+    );
+    expect(run.stdout).toContain(
+      `customer content: unchanged, ${fixture('shell.sh').length} B byte for byte`,
+    );
+    expect(run.stdout).toContain('a new launch template version would carry this user data');
+    expect(run.stdout).not.toContain('edited by hand');
+  });
+
   it('renders the patch options into the script: --updates all --no-time-sync', () => {
     const out = join(work, 'all.b64');
     const run = cli(

@@ -9,7 +9,7 @@ import {
 } from '../../src/userdata/compose.ts';
 import { listMimeParts } from '../../src/userdata/parts.ts';
 import { renderPatchScript } from '../../src/userdata/script.ts';
-import { BINARY, fixture, fixtures } from './fixtures/index.ts';
+import { applySeed, BINARY, fixture, fixtures, seedCases, toCrlf } from './fixtures/index.ts';
 
 const OPTIONS = { updates: 'security', timeSync: true } as const;
 const SCRIPT = Buffer.from(renderPatchScript(OPTIONS));
@@ -213,7 +213,38 @@ describe('replacing our own part', () => {
   });
 });
 
-describe('migration from the seed script', () => {
+describe('migration from the seed script, in any nesting', () => {
+  for (const c of seedCases()) {
+    it(`${c.name}: composes exactly what the customer's content before the seed composes to, and is current from then on`, async () => {
+      // Prepare
+      const expected = composeUserData(b64(c.customer), OPTIONS);
+
+      // Act
+      const composed = composeUserData(b64(c.bytes), OPTIONS);
+
+      // Assess: the same bytes, byte for byte, so the customer's content is carried as they wrote it.
+      expect(composed.raw.equals(expected.raw)).toBe(true);
+      expect(composeRaw(c.bytes, SMALL_SCRIPT).raw.equals(composeRaw(c.customer, SMALL_SCRIPT).raw)).toBe(
+        true,
+      );
+      expect(composed).toMatchObject({ origin: 'seed', alreadyCurrent: false });
+      expect(composed.summary).toMatch(/migrated: dropped the seed script's block from /);
+      expect(decomposeUserData(composed.base64).equals(decomposeUserData(expected.base64))).toBe(true);
+      // Our script once, first; no seed block left anywhere an independent parser finds.
+      const parts = await listMimeParts(composed.archive);
+      expect(parts.filter((p) => p.filename === SCRIPT_FILENAME)).toHaveLength(1);
+      expect(parts[0]?.filename).toBe(SCRIPT_FILENAME);
+      for (const part of parts) {
+        const content = part.content[0] === 0x1f ? gunzipSync(part.content) : part.content;
+        expect(content.includes('# 1) Apply all security updates')).toBe(false);
+      }
+      // Idempotent: the next run finds our own archive, current.
+      const again = composeUserData(composed.base64, OPTIONS);
+      expect(again).toMatchObject({ alreadyCurrent: true, origin: 'ours', migrations: [] });
+      expect(again.base64).toBe(composed.base64);
+    });
+  }
+
   it('drops the seed block and keeps the old shell script as the customer part', () => {
     const composed = composeUserData(b64(fixture('seed-over-shell.txt')), OPTIONS);
     expect(composed.origin).toBe('seed');
@@ -235,6 +266,28 @@ describe('migration from the seed script', () => {
     expect(composed.parts.map((p) => p.owner)).toEqual(['patch-script']);
   });
 
+  it('unwraps the seed run over our archive, which it used to refuse as edited by hand', () => {
+    const composed = composeUserData(b64(fixture('seed-over-archive.txt')), OPTIONS);
+    expect(composed.migrations).toEqual([
+      { dropped: 'seed-block', where: 'the user data' },
+      { dropped: 'asg-patcher-archive', where: "the user data after the seed script's block" },
+    ]);
+    expect(composed.previous?.customer?.equals(fixture('shell.sh'))).toBe(true);
+    expect(composed.summary).toMatch(/replaced the previous asg-patcher part/);
+  });
+
+  it('rewrites only the parts of a customer MIME that start with the seed block; every other byte stays', () => {
+    const composed = composeRaw(fixture('mime-seed-parts.txt'), SMALL_SCRIPT);
+    expect(composed.parts[1]?.content.equals(fixture('mime-seed-parts.migrated.txt'))).toBe(true);
+    expect(composed.migrations.map((m) => [m.dropped, m.where])).toEqual([
+      ['seed-block', 'MIME part 2.1 (text/x-shellscript) of the user data'],
+      ['seed-block', 'MIME part 2.2 (text/x-shellscript) of the user data'],
+      ['seed-block', 'MIME part 2.2 (text/x-shellscript) of the user data, after another seed-script block'],
+      ['seed-block', 'MIME part 2.3 (text/x-shellscript) of the user data'],
+      ['empty-part', 'MIME part 2.3 (text/x-shellscript) of the user data'],
+    ]);
+  });
+
   it('unwraps the seed applied twice', () => {
     const twice = Buffer.concat([
       fixture('seed-block.txt'),
@@ -242,6 +295,72 @@ describe('migration from the seed script', () => {
       fixture('seed-over-shell.txt'),
     ]);
     expect(composeRaw(twice, SMALL_SCRIPT).parts[1]?.content.equals(fixture('shell.sh'))).toBe(true);
+  });
+
+  it('leaves a customer MIME without the seed block byte for byte (the same bytes, not a copy rewritten)', () => {
+    for (const name of ['mime-lf.txt', 'mime-crlf-nested.txt', 'mime-seed-parts.migrated.txt']) {
+      const composed = composeRaw(fixture(name), SMALL_SCRIPT);
+      expect(composed).toMatchObject({ origin: 'plain', migrations: [] });
+      expect(composed.parts[1]?.content.equals(fixture(name))).toBe(true);
+    }
+  });
+});
+
+describe('seed-script user data that cannot be migrated safely is refused, saying what to fix', () => {
+  const refused = (bytes: Buffer, message: RegExp) =>
+    expect(() => composeRaw(bytes, SMALL_SCRIPT)).toThrow(
+      expect.objectContaining({ name: 'UnsupportedUserDataError', message: expect.stringMatching(message) }),
+    );
+
+  it('a seed block edited by hand (a line added inside it): dropping the block would drop the line', () => {
+    const block = fixture('seed-block.txt').toString();
+    const edited = Buffer.from(
+      `${block.replace('fi\n\n# 2)', 'fi\ncurl -s https://example.com/hook\n\n# 2)')}\n${fixture('shell.sh')}`,
+    );
+    refused(
+      edited,
+      /the user data starts with the seed script's block .* edited by hand; move any lines you added/,
+    );
+    refused(applySeed(edited), /the user data after the seed script's block starts with .* edited by hand/);
+  });
+
+  it('our archive after the seed block, edited by hand', () => {
+    const archive = composeRaw(fixture('shell.sh'), SMALL_SCRIPT).archive.toString();
+    // Our gzip part no longer inflates.
+    const edited = Buffer.from(archive.replace(/(X-Asg-Patcher-Part: patch-script\n\n)H4sI/, '$1AAAA'));
+    expect(edited.toString()).not.toBe(archive);
+    refused(
+      applySeed(edited),
+      /edited by hand, in the user data after the seed script's block; restore the previous/,
+    );
+    refused(
+      applySeed(toCrlf(Buffer.from(archive))),
+      /edited by hand, in the user data after the seed script's block/,
+    );
+  });
+
+  it('a seed block in a part whose type cloud-init keeps (text/cloud-boothook): the rest would be read differently', () => {
+    const mime = Buffer.from(
+      `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/cloud-boothook\n\n${applySeed(fixture('shell.sh'))}\n--b--\n`,
+    );
+    refused(
+      mime,
+      /MIME part 1 \(text\/cloud-boothook\) of the user data starts with the seed script's block, and cloud-init reads a text\/cloud-boothook part as that type .*; move what follows/,
+    );
+  });
+
+  it('a seed block in a part followed by a MIME message, which cloud-init does not read inside a part', () => {
+    const mime = Buffer.from(
+      `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/x-shellscript\nContent-Transfer-Encoding: base64\n\n${applySeed(fixture('mime-lf.txt')).toString('base64')}\n--b--\n`,
+    );
+    refused(mime, /what follows it is a MIME message, which cloud-init does not read inside a part/);
+  });
+
+  it('text cloud-init ignores after the seed block (the seed ran it as bash; cloud-init alone would not)', () => {
+    refused(
+      applySeed(Buffer.from('echo no shebang\n')),
+      /text that cloud-init ignores .*, in what is left after dropping the seed script's block/,
+    );
   });
 });
 
