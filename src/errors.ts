@@ -250,6 +250,17 @@ export class GroupNotOptedInError extends AsgPatcherError {
   }
 }
 
+/** A per-group tag (asg-patcher:skip, asg-patcher:min-healthy-percentage, ...) holds a value its input field would refuse. */
+export class InvalidGroupTagError extends AsgPatcherError {
+  override readonly name = 'InvalidGroupTagError';
+  constructor(asgName: string, key: string, value: string, expected: string, options?: ErrorOptions) {
+    super(
+      `Auto Scaling group ${asgName} has tag ${key}=${JSON.stringify(value)}, which is not ${expected}; fix or remove the tag`,
+      options,
+    );
+  }
+}
+
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
@@ -270,4 +281,5 @@ export const ERROR_NAMES = [
   'TemplateNotPreparedError',
   'GroupChangedError',
   'GroupNotOptedInError',
+  'InvalidGroupTagError',
 ] as const;

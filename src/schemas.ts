@@ -149,10 +149,11 @@ export type GroupSpec = z.infer<typeof GroupSpec>;
 /**
  * `patch`: a source lacks today's script, so new versions are created and the group refreshed onto
  * them. `refreshOnly`: every source is current but some instances run an older version: refreshed
- * onto the sources, nothing created. `alreadyCurrent`: sources and instances are current. `refused`:
+ * onto the sources, nothing created. `alreadyCurrent`: sources and instances are current. `skipped`:
+ * the group's own `asg-patcher:skip=true` tag keeps it out of this run. `refused`:
  * a pre-flight check failed (see `refusal`); nothing about the group changes.
  */
-export const GroupAction = z.enum(['patch', 'refreshOnly', 'alreadyCurrent', 'refused']);
+export const GroupAction = z.enum(['patch', 'refreshOnly', 'alreadyCurrent', 'skipped', 'refused']);
 export type GroupAction = z.infer<typeof GroupAction>;
 
 export const PinResult = z.strictObject({
@@ -188,6 +189,8 @@ export const RefreshProgress = z.strictObject({
   percentageComplete: z.number().nonnegative(),
   /** Polls made so far. */
   pollCount: z.number().int().nonnegative(),
+  /** Polls before the run asks AWS to stop it: the run's, or the group's own asg-patcher:max-wait-seconds. */
+  maxPolls: z.number().int().positive(),
   /** Set when the refresh outlasted maxWaitSeconds and this run asked AWS to roll it back or cancel it. */
   stopRequested: z.enum(['rollback', 'cancel']).optional(),
   finishedAt: z.string().optional(),
@@ -204,6 +207,14 @@ export const RestoreResult = z.strictObject({
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 
+/** What a group's own tags override for it (asg-patcher:min-healthy-percentage, ...). */
+export const GroupPreferences = z.strictObject({
+  minHealthyPercentage: z.number().int().optional(),
+  instanceWarmup: z.number().int().optional(),
+  maxWaitSeconds: z.number().int().optional(),
+});
+export type GroupPreferences = z.infer<typeof GroupPreferences>;
+
 export const GroupRecord = z.strictObject({
   asgName: z.string().min(1),
   action: GroupAction,
@@ -214,6 +225,8 @@ export const GroupRecord = z.strictObject({
   specs: z.array(GroupSpec),
   /** AWS can roll this group's refresh back (no SSM-parameter AMI in any of its sources). */
   rollbackPossible: z.boolean(),
+  /** The group's own tag overrides, when it has any. */
+  preferences: GroupPreferences.optional(),
   pin: PinResult.optional(),
   pinError: CaughtError.optional(),
   refresh: RefreshProgress.optional(),
@@ -304,13 +317,14 @@ export const StartInstanceRefreshInput = z.strictObject({
   group: GroupRecord,
   templates: z.array(TemplateRecord),
   refreshPreferences: RefreshPreferences,
+  maxPolls: z.number().int().positive(),
+  pollIntervalSeconds: z.number().int().positive(),
 });
 export type StartInstanceRefreshInput = z.infer<typeof StartInstanceRefreshInput>;
 
 export const PollInstanceRefreshInput = z.strictObject({
   asgName: z.string().min(1),
   refresh: RefreshProgress,
-  maxPolls: z.number().int().positive(),
   pollIntervalSeconds: z.number().int().positive(),
 });
 export type PollInstanceRefreshInput = z.infer<typeof PollInstanceRefreshInput>;
@@ -337,9 +351,16 @@ export type SummarizeInput = z.infer<typeof SummarizeInput>;
 /**
  * A group's outcome. `succeeded`: patched versions were created and every instance now runs one.
  * `refreshed`: the sources already carried today's script and the refresh brought lagging instances
- * onto them. `alreadyCurrent`, `dryRun`, `failed` (with the stage and error).
+ * onto them. `alreadyCurrent`, `skipped` (its asg-patcher:skip tag), `dryRun`, `failed` (with the stage and error).
  */
-export const GroupStatus = z.enum(['succeeded', 'refreshed', 'alreadyCurrent', 'dryRun', 'failed']);
+export const GroupStatus = z.enum([
+  'succeeded',
+  'refreshed',
+  'alreadyCurrent',
+  'skipped',
+  'dryRun',
+  'failed',
+]);
 export type GroupStatus = z.infer<typeof GroupStatus>;
 
 export const GroupResult = z.strictObject({
@@ -397,6 +418,7 @@ export const Summary = z.strictObject({
     succeeded: z.number().int().nonnegative(),
     refreshed: z.number().int().nonnegative(),
     alreadyCurrent: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
     dryRun: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
   }),

@@ -22,7 +22,7 @@ export async function pollInstanceRefresh(
   const pollCount = input.refresh.pollCount + 1;
   let progress = observe(input, await describeRefresh(input, deps), pollCount);
   if (progress.terminal) return progress;
-  if (!progress.stopRequested && pollCount >= input.maxPolls) {
+  if (!progress.stopRequested && pollCount >= input.refresh.maxPolls) {
     const stopRequested = await stopRefresh(input.asgName, deps);
     progress = {
       ...observe(input, await describeRefresh(input, deps), pollCount),
@@ -30,12 +30,12 @@ export async function pollInstanceRefresh(
     };
     if (progress.terminal) return progress;
   }
-  if (progress.stopRequested && pollCount >= 2 * input.maxPolls) {
+  if (progress.stopRequested && pollCount >= 2 * input.refresh.maxPolls) {
     throw new RefreshTimedOutError(
       input.asgName,
       input.refresh.instanceRefreshId,
       progress.stopRequested,
-      input.maxPolls * input.pollIntervalSeconds,
+      input.refresh.maxPolls * input.pollIntervalSeconds,
     );
   }
   return progress;

@@ -57,6 +57,10 @@ export async function startInstanceRefresh(
     terminal: false,
     percentageComplete: 0,
     pollCount: 0,
+    // The group's own asg-patcher:max-wait-seconds, counted in polls like the run's.
+    maxPolls: record.preferences?.maxWaitSeconds
+      ? Math.ceil(record.preferences.maxWaitSeconds / input.pollIntervalSeconds)
+      : input.maxPolls,
   });
   try {
     const response = await deps.autoScaling.send(
@@ -64,7 +68,10 @@ export async function startInstanceRefresh(
         AutoScalingGroupName: record.asgName,
         Strategy: 'Rolling',
         DesiredConfiguration: configuration,
-        Preferences: toAwsPreferences(input.refreshPreferences, record.rollbackPossible),
+        Preferences: toAwsPreferences(
+          { ...input.refreshPreferences, ...tagged(record) },
+          record.rollbackPossible,
+        ),
       }),
     );
     if (!response.InstanceRefreshId)
@@ -78,6 +85,15 @@ export async function startInstanceRefresh(
     }
     throw new RefreshAlreadyActiveError(record.asgName, { cause: error });
   }
+}
+
+/** The refresh preferences the group's own tags set. */
+function tagged(record: GroupRecord): Partial<RefreshPreferences> {
+  const { minHealthyPercentage, instanceWarmup } = record.preferences ?? {};
+  return {
+    ...(minHealthyPercentage !== undefined ? { minHealthyPercentage } : {}),
+    ...(instanceWarmup !== undefined ? { instanceWarmup } : {}),
+  };
 }
 
 /** Per spec: the patched version of its source, or the source when the template has nothing new for it. */

@@ -15,6 +15,7 @@ export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Pr
     succeeded: 0,
     refreshed: 0,
     alreadyCurrent: 0,
+    skipped: 0,
     dryRun: 0,
     failed: 0,
   };
@@ -103,6 +104,7 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
   if (record.action === 'refused')
     return fail('LookupLaunchTemplate', record.refusal?.error ?? 'Refused', record.refusal?.message);
   if (record.action === 'alreadyCurrent') return done('alreadyCurrent');
+  if (record.action === 'skipped') return done('skipped');
   if (dryRun) return done('dryRun');
   if (record.pinError) return fail('PinAutoScalingGroup', record.pinError.Error, errorText(record.pinError));
   // A template this group needed could not be prepared or settled: say where, not only that the

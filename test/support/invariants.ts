@@ -184,7 +184,10 @@ export function checkInvariants(context: InvariantContext): string[] {
       violations.push(`I4 ${result.asgName}: failed after a Successful refresh without a note`);
     }
     const untouched =
-      result.status === 'alreadyCurrent' || result.status === 'dryRun' || result.action === 'refused';
+      result.status === 'alreadyCurrent' ||
+      result.status === 'dryRun' ||
+      result.status === 'skipped' ||
+      result.action === 'refused';
     if (untouched && was && !sameLaunch(before, was, after, group)) {
       violations.push(
         `I4 ${result.asgName}: reported ${result.status}/${result.action} but its launch template references or instances changed`,

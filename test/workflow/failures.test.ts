@@ -321,6 +321,7 @@ describe('a mixed fleet', () => {
       succeeded: 3,
       refreshed: 0,
       alreadyCurrent: 0,
+      skipped: 0,
       dryRun: 0,
       failed: 1,
     });

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../../src/fake/account.ts';
 import { accountFromScenario } from '../../src/fake/scenario.ts';
+import { PatchOptions } from '../../src/schemas.ts';
+import { composeUserData } from '../../src/userdata/compose.ts';
 import { runChecked } from '../support/run-checked.ts';
+import { applySeed } from '../userdata/fixtures/index.ts';
 import { b64, buildTemplateData, groupOf, resultOf, templateOf } from './helpers.ts';
 
 const FAST = { pollIntervalSeconds: 5, maxWaitSeconds: 60 };
@@ -16,11 +19,17 @@ const FAST = { pollIntervalSeconds: 5, maxWaitSeconds: 60 };
 function fleetOnOneTemplate(
   names: string[],
   reference = '$Default',
+  tags: Record<string, Record<string, string>> = {},
 ): { account: FakeAccount; templateId: string } {
   const account = new FakeAccount();
   const { id } = account.addLaunchTemplate({ name: 'shared-lt', versions: [{ data: buildTemplateData() }] });
-  for (const name of names)
-    account.addAutoScalingGroup({ name, launchTemplate: { LaunchTemplateId: id, Version: reference } });
+  for (const name of names) {
+    account.addAutoScalingGroup({
+      name,
+      launchTemplate: { LaunchTemplateId: id, Version: reference },
+      tags: tags[name] ?? {},
+    });
+  }
   return { account, templateId: id };
 }
 
@@ -424,5 +433,105 @@ describe('the demo scenario', () => {
     expect(created('api')).toHaveLength(1);
     expect(created('batch-gpu')).toEqual([{ sourceVersion: 1, newVersion: 2 }]);
     expect(result.summary?.groups.map((g) => g.asgName)).not.toContain('sandbox');
+  });
+});
+
+describe("a group's own tags", () => {
+  it('override the run for that group only: minimum healthy percentage, warmup and the maximum wait', async () => {
+    const { account } = fleetOnOneTemplate(['tuned', 'plain'], '$Default', {
+      tuned: { 'asg-patcher:min-healthy-percentage': '50', 'asg-patcher:instance-warmup': '30' },
+    });
+    account.addAutoScalingGroup({
+      name: 'slow',
+      launchTemplate: { LaunchTemplateName: 'shared-lt', Version: '1' },
+      refresh: 'stuck',
+      tags: { 'asg-patcher:max-wait-seconds': '60' },
+    });
+
+    const result = await runChecked(account, {
+      pollIntervalSeconds: 5,
+      maxWaitSeconds: 3600,
+      targets: { asgNames: ['tuned', 'plain', 'slow'] },
+    });
+
+    expect(result.violations).toEqual([]);
+    const preferences = (name: string) =>
+      account.snapshot().instanceRefreshes.find((r) => r.asgName === name)?.preferences;
+    expect(preferences('tuned')).toMatchObject({ MinHealthyPercentage: 50, InstanceWarmup: 30 });
+    expect(preferences('plain')).toMatchObject({ MinHealthyPercentage: 90, InstanceWarmup: 300 });
+    // 60 s at a 5 s interval: rolled back after 12 polls, not after the run's hour.
+    expect(resultOf(result, 'slow')).toMatchObject({ status: 'failed', error: 'RefreshTimedOutError' });
+    const polls = account.callsOf('DescribeInstanceRefreshes').filter((c) => {
+      const input = c.input as { AutoScalingGroupName?: string; InstanceRefreshIds?: string[] };
+      return input.AutoScalingGroupName === 'slow' && input.InstanceRefreshIds;
+    });
+    expect(polls.length).toBeLessThan(40);
+  });
+
+  it('asg-patcher:skip=true keeps the group out of the run (skipped), changing nothing of it', async () => {
+    const { account } = fleetOnOneTemplate(['kept-out'], '1', { 'kept-out': { 'asg-patcher:skip': 'true' } });
+
+    const result = await runChecked(account, { ...FAST, targets: { asgNames: ['kept-out'] } });
+
+    expect(result.violations).toEqual([]);
+    expect(resultOf(result, 'kept-out')).toMatchObject({ status: 'skipped', action: 'skipped' });
+    expect(result.mutations).toEqual({});
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    ['asg-patcher:min-healthy-percentage', '150'],
+    ['asg-patcher:instance-warmup', 'soon'],
+    ['asg-patcher:max-wait-seconds', '10'],
+    ['asg-patcher:skip', 'yes'],
+  ])('refuse the group when %s holds %s (InvalidGroupTagError), before any change', async (key, value) => {
+    const { account } = fleetOnOneTemplate(['mistagged'], '1', { mistagged: { [key]: value } });
+
+    const result = await runChecked(account, { ...FAST, targets: { asgNames: ['mistagged'] } });
+
+    expect(result.violations).toEqual([]);
+    expect(resultOf(result, 'mistagged')).toMatchObject({
+      status: 'failed',
+      stage: 'LookupLaunchTemplate',
+      error: 'InvalidGroupTagError',
+    });
+    expect(resultOf(result, 'mistagged').cause).toContain(`${key}="${value}"`);
+    expect(result.mutations).toEqual({});
+  });
+});
+
+describe('user data the seed script wrapped around our own archive', () => {
+  it('is migrated: the new version carries the customer content once, our script once, and a second run finds it current', async () => {
+    const account = new FakeAccount();
+    const customer = Buffer.from('#!/bin/bash\nsystemctl start my-app\n');
+    const ours = composeUserData(customer.toString('base64'), PatchOptions.parse({}));
+    // Someone ran the original one-shot script again over what asg-patcher had composed.
+    const wrapped = applySeed(ours.raw);
+    const { id } = account.addLaunchTemplate({
+      name: 'seeded-lt',
+      versions: [{ data: buildTemplateData({ UserData: wrapped.toString('base64') }) }],
+    });
+    account.addAutoScalingGroup({
+      name: 'seeded',
+      launchTemplate: { LaunchTemplateId: id, Version: '$Default' },
+    });
+
+    const first = await runChecked(
+      account,
+      { ...FAST, targets: { asgNames: ['seeded'] } },
+      { runId: 'first' },
+    );
+
+    expect(first.violations).toEqual([]);
+    expect(resultOf(first, 'seeded')).toMatchObject({ status: 'succeeded', action: 'patch' });
+    // Exactly what composing the customer's own content gives: no seed block, nothing stacked.
+    expect(account.versionData(id, 2)?.UserData).toBe(ours.base64);
+    const second = await runChecked(
+      account,
+      { ...FAST, targets: { asgNames: ['seeded'] } },
+      { runId: 'second' },
+    );
+    expect(resultOf(second, 'seeded')).toMatchObject({ status: 'alreadyCurrent' });
+    expect(second.mutations).toEqual({});
   });
 });

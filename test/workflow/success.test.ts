@@ -77,6 +77,7 @@ describe('a successful run', () => {
       succeeded: 1,
       refreshed: 0,
       alreadyCurrent: 0,
+      skipped: 0,
       dryRun: 0,
       failed: 0,
     });

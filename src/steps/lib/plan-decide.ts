@@ -18,6 +18,7 @@ import {
 } from '../../errors.ts';
 import type {
   GroupAction,
+  GroupPreferences,
   GroupRecord,
   GroupSpec,
   Refusal,
@@ -27,6 +28,7 @@ import type {
   TemplateSource,
 } from '../../schemas.ts';
 import { composeUserData } from '../../userdata/compose.ts';
+import { readGroupTags, SKIP_TAG } from './group-tags.ts';
 import { instanceVersions, isFloatingReference, readSpecs } from './launch-template-ref.ts';
 import type { PlanFacts } from './plan-facts.ts';
 
@@ -40,6 +42,9 @@ export interface PlanOptions {
 interface Draft {
   asgName: string;
   refusal?: Refusal;
+  /** The group's own asg-patcher:skip=true. */
+  skip?: boolean;
+  preferences?: GroupPreferences;
   specs: GroupSpec[];
   rollbackPossible: boolean;
   /** Instances whose version lacks today's script, as `<template>:<version>` labels. */
@@ -145,6 +150,10 @@ function draftGroup(
     if (group.LaunchConfigurationName) return refuse(new LaunchConfigurationNotSupportedError(asgName));
     return refuse(new LaunchTemplateNotFoundError(asgName, '(none: the group names no launch template)'));
   }
+  const tags = readGroupTags(group);
+  if ('error' in tags) return refuse(tags.error);
+  if (tags.skip) return { ...draft, skip: true };
+  if (Object.keys(tags.preferences).length > 0) draft.preferences = tags.preferences;
   if (group.SuspendedProcesses?.some((p) => p.ProcessName === 'InstanceRefresh')) {
     return refuse(new InstanceRefreshSuspendedError(asgName));
   }
@@ -207,6 +216,8 @@ function actionOf(
   templateRefusals: Map<string, Refusal>,
 ): { action: GroupAction; reason: string; refusal?: Refusal } {
   if (draft.refusal) return { action: 'refused', reason: draft.refusal.message, refusal: draft.refusal };
+  if (draft.skip)
+    return { action: 'skipped', reason: `its own ${SKIP_TAG}=true tag keeps it out of this run` };
   const stale = draft.specs.filter((s) => settings.force || !verdict(s.launchTemplateId, s.version).current);
   const blocked = stale.find((s) => templateRefusals.has(s.launchTemplateId));
   if (blocked) {
@@ -309,6 +320,7 @@ function buildPlan(
       ...(decided.refusal ? { refusal: decided.refusal } : {}),
       specs: draft.specs,
       rollbackPossible: draft.rollbackPossible,
+      ...(draft.preferences ? { preferences: draft.preferences } : {}),
     };
   });
 
