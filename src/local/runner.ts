@@ -181,8 +181,11 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
 
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const state of TASK_STATES) {
+    // Loaded once per run, like a warm Lambda container: every call then takes the same path.
+    let loaded: Promise<{ handler: LocalHandler }> | undefined;
     const real = async (input: unknown): Promise<unknown> => {
-      const { handler } = await HANDLER_MODULES[state]();
+      loaded ??= HANDLER_MODULES[state]();
+      const { handler } = await loaded;
       return handler(input, { functionName: state, awsRequestId: `${runId}-${state}` });
     };
     const override = options.handlerOverrides?.[state];
