@@ -152,9 +152,12 @@ describe('serverless package (offline, no credentials)', () => {
   });
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
-  it('lets the state machine role run the Distributed Map: start itself, describe and stop its own executions', () => {
-    const label = parseDefinition(readDefinitionText()).States.RefreshGroups?.Label;
-    expect(label).toBe('RefreshGroup');
+  it('lets the state machine role run the Distributed Maps: start itself, describe and stop its own executions', () => {
+    // Every distributed Map's children are <state machine>/<Label>:<id>.
+    const labels = Object.values(parseDefinition(readDefinitionText()).States)
+      .filter((state) => state.Type === 'Map' && state.Label !== undefined)
+      .map((state) => String(state.Label));
+    expect(labels).toEqual(['RefreshGroup', 'RestoreGroup']);
     const arn = (suffix: string) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${suffix}`,
     });
@@ -166,7 +169,10 @@ describe('serverless package (offline, no credentials)', () => {
       {
         Effect: 'Allow',
         Action: ['states:DescribeExecution', 'states:StopExecution'],
-        Resource: [arn('execution:asg-patcher-staging:*'), arn(`execution:asg-patcher-staging/${label}:*`)],
+        Resource: [
+          arn('execution:asg-patcher-staging:*'),
+          ...labels.map((label) => arn(`execution:asg-patcher-staging/${label}:*`)),
+        ],
       },
     ]);
     // Named by Fn::Sub from the fixed StateMachineName, not by Ref: no circular dependency.
