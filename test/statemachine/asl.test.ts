@@ -40,6 +40,8 @@ const LAMBDA_SERVICE_ERRORS = [
   // (Lambda.Unknown: out of memory, a runtime crash): the work may be done, and each step is safe to repeat.
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.Unknown',
+  // The Task's own timeout (the invoke outlived TimeoutSeconds or the function's): likewise a repeat.
+  'States.Timeout',
 ];
 /**
  * Throttling as the SDK names it when it gives up: Auto Scaling `Throttling` ("Rate exceeded"),
@@ -126,12 +128,14 @@ describe.each(aslFiles)('%s', (file) => {
     }
   });
 
-  it('never retries States.ALL, States.TaskFailed or one of our named errors (bad input is not retried), with one exception', () => {
+  it('never retries States.ALL, States.TaskFailed or one of our named errors (bad input is not retried), with one exception; States.Timeout only as a Lambda invoke error', () => {
     const ours = new Set<string>(ERROR_NAMES);
     for (const { name, state } of allStates(load(file))) {
       for (const retrier of state.Retry ?? []) {
         const bad = retrier.ErrorEquals.filter(
-          (e) => (e.startsWith('States.') || ours.has(e)) && !ALLOWED_RETRIED_NAMED_ERRORS[name]?.includes(e),
+          (e) =>
+            ((e.startsWith('States.') && e !== 'States.Timeout') || ours.has(e)) &&
+            !ALLOWED_RETRIED_NAMED_ERRORS[name]?.includes(e),
         );
         expect(bad, `${name} retries ${bad.join(', ')}`).toEqual([]);
       }
@@ -225,20 +229,30 @@ describe('statemachine/asg-patcher.asl.json', () => {
   // execution has its own history (an inline Map shares the parent's 25,000 events); Express children
   // stop after 5 minutes, and a refresh takes longer. Label: at most 40 characters, unique in the
   // definition, no whitespace, brackets, wildcards or the special characters AWS lists.
-  it('refreshes each group as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
-    const map = state('RefreshGroups');
-    expect((map.ItemProcessor as AslMachine).ProcessorConfig).toEqual({
-      Mode: 'DISTRIBUTED',
-      ExecutionType: 'STANDARD',
-    });
-    expect(map.Label).toBe('RefreshGroup');
-    expect(map.Label as string).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
-    // Every child ends with its group record (each stage catches into it), so a failed child is a
-    // defect: it fails the Map Run (States.ExceedToleratedFailureThreshold) and the run.
-    expect(map.ToleratedFailurePercentage).toBe(0);
-    expect(map).not.toHaveProperty('ResultWriter');
-    expect(map).not.toHaveProperty('ItemReader');
-    for (const { name, state: s } of located.filter(({ state: s }) => s.Type === 'Map' && s !== map))
+  it('runs each group of the waiting phases (refresh, restore) as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
+    const distributed = located.filter(
+      ({ state: s }) =>
+        s.Type === 'Map' && (s.ItemProcessor as AslMachine).ProcessorConfig?.Mode === 'DISTRIBUTED',
+    );
+    expect(distributed.map(({ name, state: s }) => [name, s.Label])).toEqual([
+      ['RefreshGroups', 'RefreshGroup'],
+      ['RestoreAutoScalingGroups', 'RestoreGroup'],
+    ]);
+    for (const { name, state: map } of distributed) {
+      expect((map.ItemProcessor as AslMachine).ProcessorConfig, name).toEqual({
+        Mode: 'DISTRIBUTED',
+        ExecutionType: 'STANDARD',
+      });
+      expect(map.Label as string, name).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+      // Every child ends with its group record (each stage catches into it), so a failed child is a
+      // defect: it fails the Map Run (States.ExceedToleratedFailureThreshold) and the run.
+      expect(map.ToleratedFailurePercentage, name).toBe(0);
+      expect(map, name).not.toHaveProperty('ResultWriter');
+      expect(map, name).not.toHaveProperty('ItemReader');
+    }
+    for (const { name, state: s } of located.filter(
+      ({ state: s }) => s.Type === 'Map' && !distributed.some((d) => d.state === s),
+    ))
       expect((s.ItemProcessor as AslMachine).ProcessorConfig, name).toEqual({ Mode: 'INLINE' });
   });
 
