@@ -96,7 +96,7 @@ function describeOutput(state: string, output: unknown): string {
           return `${t.launchTemplateName} (from ${from.join(', ')})`;
         });
       return [
-        `${groups.length} group(s): ${count('patch')} patch, ${count('refreshOnly')} refresh only, ${count('alreadyCurrent')} already current, ${count('refused')} refused`,
+        `${groups.length} group(s): ${count('patch')} patch, ${count('refreshOnly')} refresh only, ${count('alreadyCurrent')} already current, ${count('skipped')} skipped, ${count('refused')} refused`,
         changing.length > 0 ? `templates that change: ${changing.join(', ')}` : 'no template changes',
       ].join('; ');
     }
@@ -172,8 +172,8 @@ function describeOutput(state: string, output: unknown): string {
     case 'Summarize': {
       const parsed = Summary.safeParse(output);
       if (!parsed.success) return 'done';
-      const { total, succeeded, refreshed, alreadyCurrent, dryRun, failed } = parsed.data.counts;
-      return `${total} group(s): ${succeeded} succeeded, ${refreshed} refreshed, ${alreadyCurrent} already current, ${dryRun} dry run, ${failed} failed`;
+      const { total, succeeded, refreshed, alreadyCurrent, skipped, dryRun, failed } = parsed.data.counts;
+      return `${total} group(s): ${succeeded} succeeded, ${refreshed} refreshed, ${alreadyCurrent} already current, ${skipped} skipped, ${dryRun} dry run, ${failed} failed`;
     }
     default:
       return 'done';

@@ -151,6 +151,7 @@ describe('asg-patcher run on the demo scenario', () => {
       succeeded: 5,
       refreshed: 0,
       alreadyCurrent: 1,
+      skipped: 0,
       dryRun: 0,
       failed: 1,
     });

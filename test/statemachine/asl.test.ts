@@ -232,7 +232,9 @@ describe('statemachine/asg-patcher.asl.json', () => {
   it('runs each group of the waiting phases (refresh, restore) as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
     const distributed = located.filter(
       ({ state: s }) =>
-        s.Type === 'Map' && (s.ItemProcessor as AslMachine).ProcessorConfig?.Mode === 'DISTRIBUTED',
+        s.Type === 'Map' &&
+        ((s.ItemProcessor as AslMachine).ProcessorConfig as { Mode?: string } | undefined)?.Mode ===
+          'DISTRIBUTED',
     );
     expect(distributed.map(({ name, state: s }) => [name, s.Label])).toEqual([
       ['RefreshGroups', 'RefreshGroup'],

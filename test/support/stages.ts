@@ -4,7 +4,13 @@
  * states of statemachine/asg-patcher.asl.json do. Step tests use it to reach the state the step under
  * test starts from; test/workflow runs the real ASL.
  */
-import type { CaughtError, GroupRecord, RunPlan, RunSettings } from '../../src/schemas.ts';
+import type {
+  CaughtError,
+  GroupRecord,
+  RunPlan,
+  RunSettings,
+  StartInstanceRefreshInput,
+} from '../../src/schemas.ts';
 import { createPatchedVersion } from '../../src/steps/create-patched-version.ts';
 import { deleteUnusedVersions } from '../../src/steps/delete-unused-versions.ts';
 import { lookupLaunchTemplate } from '../../src/steps/lookup-launch-template.ts';
@@ -78,7 +84,13 @@ export async function refreshAll(run: RunPlan): Promise<RunPlan> {
       record = {
         ...record,
         refresh: await startInstanceRefresh(
-          { group, templates: run.templates, refreshPreferences: settings.refreshPreferences },
+          {
+            group,
+            templates: run.templates,
+            refreshPreferences: settings.refreshPreferences,
+            maxPolls: settings.maxPolls,
+            pollIntervalSeconds: settings.pollIntervalSeconds,
+          },
           deps,
         ),
       };
@@ -90,7 +102,6 @@ export async function refreshAll(run: RunPlan): Promise<RunPlan> {
             {
               asgName: group.asgName,
               refresh: record.refresh,
-              maxPolls: settings.maxPolls,
               pollIntervalSeconds: settings.pollIntervalSeconds,
             },
             deps,
@@ -168,6 +179,18 @@ export async function cleanUpAll(run: RunPlan): Promise<RunPlan> {
     }
   }
   return { ...run, templates };
+}
+
+/** StartInstanceRefresh's input for a group of the run, as the RefreshGroups Map hands it over. */
+export function startInput(run: RunPlan, asgName: string): StartInstanceRefreshInput {
+  const { settings } = run;
+  return {
+    group: groupRecord(run, asgName),
+    templates: run.templates,
+    refreshPreferences: settings.refreshPreferences,
+    maxPolls: settings.maxPolls,
+    pollIntervalSeconds: settings.pollIntervalSeconds,
+  };
 }
 
 /** Plan, pin and create: the state StartInstanceRefresh starts from. */

@@ -51,7 +51,7 @@ describe('run progress lines', () => {
 
     expect(lines.filter((l) => !l.includes('PollInstanceRefresh'))).toEqual([
       '(run) ResolveTargets 1 group(s): web-frontend-prod',
-      '(run) LookupLaunchTemplate 1 group(s): 1 patch, 0 refresh only, 0 already current, 0 refused; templates that change: web-frontend (from v3)',
+      '(run) LookupLaunchTemplate 1 group(s): 1 patch, 0 refresh only, 0 already current, 0 skipped, 0 refused; templates that change: web-frontend (from v3)',
       'web-frontend-prod PinAutoScalingGroup on version numbers already: nothing to pin',
       'web-frontend CreatePatchedVersion created v3 -> v4',
       expect.stringMatching(
@@ -60,7 +60,7 @@ describe('run progress lines', () => {
       'web-frontend PromoteDefaultVersion default -> v4',
       'web-frontend-prod RestoreAutoScalingGroup on v4',
       'web-frontend DeleteUnusedVersions nothing deleted',
-      '(run) Summarize 1 group(s): 1 succeeded, 0 refreshed, 0 already current, 0 dry run, 0 failed',
+      '(run) Summarize 1 group(s): 1 succeeded, 0 refreshed, 0 already current, 0 skipped, 0 dry run, 0 failed',
     ]);
     expect(lines.filter((l) => l.includes('PollInstanceRefresh')).at(-1)).toMatch(
       /^web-frontend-prod PollInstanceRefresh Successful 100% \(poll \d+\)$/,
@@ -95,7 +95,7 @@ describe('run progress lines', () => {
       'api CreatePatchedVersion created v2 -> v3',
     ]);
     expect(lines.at(-1)).toBe(
-      '(run) Summarize 2 group(s): 2 succeeded, 0 refreshed, 0 already current, 0 dry run, 0 failed',
+      '(run) Summarize 2 group(s): 2 succeeded, 0 refreshed, 0 already current, 0 skipped, 0 dry run, 0 failed',
     );
   });
 

@@ -37,7 +37,7 @@ const GPU_LT = 'lt-0000000000000000c';
 const SUMMARY: Summary = {
   runId: 'manual-web',
   dryRun: false,
-  counts: { total: 2, succeeded: 1, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 1 },
+  counts: { total: 2, succeeded: 1, refreshed: 0, alreadyCurrent: 0, skipped: 0, dryRun: 0, failed: 1 },
   groups: [
     {
       asgName: 'web-frontend-prod',

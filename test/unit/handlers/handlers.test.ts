@@ -106,7 +106,13 @@ describe('handlers', () => {
 
     // No group is planned to be refreshed: the step refuses before any call (TemplateNotPrepared).
     const error = await startInstanceRefresh(
-      { group: buildRecord(), templates: [buildTemplateRecord()], refreshPreferences: buildPreferences() },
+      {
+        group: buildRecord(),
+        templates: [buildTemplateRecord()],
+        refreshPreferences: buildPreferences(),
+        maxPolls: 5,
+        pollIntervalSeconds: 60,
+      },
       lambdaContext,
     ).catch((caught: unknown) => caught);
 

@@ -16,11 +16,11 @@ import {
   versionsOf,
 } from '../../support/builders.ts';
 import {
-  groupRecord,
   prepare,
   promoteAll,
   refreshed,
   restoreAll,
+  startInput,
   templateRecord,
 } from '../../support/stages.ts';
 
@@ -95,14 +95,7 @@ describe('deleteUnusedVersions', () => {
   it('keeps a version an active refresh of a follower rolls out (its wait failed, the restore has not stopped it yet)', async () => {
     const { templateId } = seedGroup(account(), 'web', { group: { refresh: ['Pending'] } });
     const run = await prepare(['web']);
-    const refresh = await startInstanceRefresh(
-      {
-        group: groupRecord(run, 'web'),
-        templates: run.templates,
-        refreshPreferences: run.settings.refreshPreferences,
-      },
-      deps,
-    );
+    const refresh = await startInstanceRefresh(startInput(run, 'web'), deps);
 
     const result = await deleteUnusedVersions(
       { template: templateRecord(run, templateId), runId: 'run-0001' },

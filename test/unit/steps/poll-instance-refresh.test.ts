@@ -5,7 +5,6 @@ import type { RefreshProgress } from '../../../src/schemas.ts';
 import { pollInstanceRefresh } from '../../../src/steps/poll-instance-refresh.ts';
 import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
 import {
-  buildPreferences,
   buildTemplateData,
   deps,
   instanceVersionsOf,
@@ -13,7 +12,7 @@ import {
   seedGroup,
   useFakeAccount,
 } from '../../support/builders.ts';
-import { groupRecord, prepare } from '../../support/stages.ts';
+import { prepare, startInput } from '../../support/stages.ts';
 
 describe('pollInstanceRefresh', () => {
   const account = useFakeAccount();
@@ -22,13 +21,11 @@ describe('pollInstanceRefresh', () => {
   async function started(script: RefreshScript, data = buildTemplateData()): Promise<RefreshProgress> {
     seedGroup(account(), 'web', { versions: [data], group: { refresh: script } });
     const run = await prepare(['web']);
-    return startInstanceRefresh(
-      { group: groupRecord(run, 'web'), templates: run.templates, refreshPreferences: buildPreferences() },
-      deps,
-    );
+    return startInstanceRefresh(startInput(run, 'web'), deps);
   }
+  /** One poll; `maxPolls` is the group's, carried in its refresh progress. */
   const poll = (refresh: RefreshProgress, maxPolls = 5) =>
-    pollInstanceRefresh({ asgName: 'web', refresh, maxPolls, pollIntervalSeconds: 60 }, deps);
+    pollInstanceRefresh({ asgName: 'web', refresh: { ...refresh, maxPolls }, pollIntervalSeconds: 60 }, deps);
 
   it('reports each status with the poll count until Successful, which is terminal and carries the end time', async () => {
     // Prepare
@@ -137,7 +134,7 @@ describe('pollInstanceRefresh', () => {
       };
 
       const error = await pollInstanceRefresh(
-        { asgName: 'api', refresh: stopped, maxPolls: 5, pollIntervalSeconds: 60 },
+        { asgName: 'api', refresh: { ...stopped, maxPolls: 5 }, pollIntervalSeconds: 60 },
         deps,
       ).catch((e: unknown) => e);
 

@@ -17,7 +17,15 @@ import {
   seedTemplate,
   useFakeAccount,
 } from '../../support/builders.ts';
-import { caught, groupRecord, prepare, promoteAll, refreshed, restoreAll } from '../../support/stages.ts';
+import {
+  caught,
+  groupRecord,
+  prepare,
+  promoteAll,
+  refreshed,
+  restoreAll,
+  startInput,
+} from '../../support/stages.ts';
 
 describe('restoreAutoScalingGroup', () => {
   const account = useFakeAccount();
@@ -215,10 +223,7 @@ describe('restoreAutoScalingGroup', () => {
       });
       const prepared = await prepare(['web']);
       const group = groupRecord(prepared, 'web');
-      const refresh = await startInstanceRefresh(
-        { group, templates: prepared.templates, refreshPreferences: prepared.settings.refreshPreferences },
-        deps,
-      );
+      const refresh = await startInstanceRefresh(startInput(prepared, 'web'), deps);
       const run = {
         ...prepared,
         groups: [{ ...group, refresh, refreshError: caught(new Error('Lambda.Unknown')) }],

@@ -20,17 +20,14 @@ import {
   seedTemplate,
   useFakeAccount,
 } from '../../support/builders.ts';
-import { caught, groupRecord, pinAll, plan, prepare } from '../../support/stages.ts';
+import { caught, pinAll, plan, prepare, startInput } from '../../support/stages.ts';
 
 describe('startInstanceRefresh', () => {
   const account = useFakeAccount();
   const refreshPreferences = buildPreferences();
 
   const start = (run: RunPlan, asgName: string, preferences = refreshPreferences) =>
-    startInstanceRefresh(
-      { group: groupRecord(run, asgName), templates: run.templates, refreshPreferences: preferences },
-      deps,
-    );
+    startInstanceRefresh({ ...startInput(run, asgName), refreshPreferences: preferences }, deps);
 
   it('rolls out the patched version by number, with the preference defaults in the API spelling', async () => {
     // Prepare
@@ -67,6 +64,8 @@ describe('startInstanceRefresh', () => {
       terminal: false,
       percentageComplete: 0,
       pollCount: 0,
+      // The group's own poll budget (settings.maxPolls unless its tag says otherwise).
+      maxPolls: 5,
     });
   });
 
@@ -234,9 +233,12 @@ describe('startInstanceRefresh', () => {
     it('AsgNotFoundError when the group is gone', async () => {
       const group = buildRecord({ asgName: 'gone', action: 'refreshOnly' });
 
-      await expect(startInstanceRefresh({ group, templates: [], refreshPreferences }, deps)).rejects.toThrow(
-        AsgNotFoundError,
-      );
+      await expect(
+        startInstanceRefresh(
+          { group, templates: [], refreshPreferences, maxPolls: 5, pollIntervalSeconds: 60 },
+          deps,
+        ),
+      ).rejects.toThrow(AsgNotFoundError);
       expect(account().mutatingCalls()).toEqual([]);
     });
   });

@@ -21,6 +21,7 @@ const refresh = (overrides: Partial<RefreshProgress> = {}): RefreshProgress => (
   terminal: true,
   percentageComplete: 100,
   pollCount: 3,
+  maxPolls: 5,
   finishedAt: '2026-01-05T03:12:34.000Z',
   ...overrides,
 });
@@ -36,7 +37,7 @@ describe('summarize', () => {
   const account = useFakeAccount();
 
   it('reports a whole run: each group once with its versions and outcome, each template with what the run did to it', async () => {
-    // Prepare: a patched group, a group whose refresh rolls back, a lagging one and a current one.
+    // Prepare: a patched group, a group whose refresh rolls back, a lagging one, a current one, a skipped one.
     const web = seedGroup(account(), 'web');
     const reports = seedGroup(account(), 'reports', { group: { refresh: 'rollback' } });
     const lagging = seedGroup(account(), 'lagging', {
@@ -45,7 +46,8 @@ describe('summarize', () => {
       group: { instances: [{ version: 1 }, { version: 2 }] },
     });
     seedGroup(account(), 'bastion', { versions: [buildCurrentTemplateData()] });
-    const run = await wholeRun(['web', 'reports', 'lagging', 'bastion']);
+    seedGroup(account(), 'legacy', { group: { tags: { 'asg-patcher:skip': 'true' } } });
+    const run = await wholeRun(['web', 'reports', 'lagging', 'bastion', 'legacy']);
 
     // Act
     const summary = await summarize(run, {});
@@ -53,10 +55,11 @@ describe('summarize', () => {
     // Assess
     expect(Summary.parse(summary)).toEqual(summary);
     expect(summary.counts).toEqual({
-      total: 4,
+      total: 5,
       succeeded: 1,
       refreshed: 1,
       alreadyCurrent: 1,
+      skipped: 1,
       dryRun: 0,
       failed: 1,
     });
@@ -65,6 +68,7 @@ describe('summarize', () => {
       ['reports', 'failed', 'PollInstanceRefresh', 'InstanceRefreshFailedError'],
       ['lagging', 'refreshed', undefined, undefined],
       ['bastion', 'alreadyCurrent', undefined, undefined],
+      ['legacy', 'skipped', undefined, undefined],
     ]);
     expect(summary.groups[0]).toMatchObject({
       action: 'patch',
@@ -263,7 +267,7 @@ describe('summarize', () => {
     expect(summary).toEqual({
       runId: 'run-0001',
       dryRun: false,
-      counts: { total: 0, succeeded: 0, refreshed: 0, alreadyCurrent: 0, dryRun: 0, failed: 0 },
+      counts: { total: 0, succeeded: 0, refreshed: 0, alreadyCurrent: 0, skipped: 0, dryRun: 0, failed: 0 },
       groups: [],
       launchTemplates: [],
     });
