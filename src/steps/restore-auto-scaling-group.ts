@@ -1,6 +1,6 @@
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AwsDeps } from '../clients.ts';
 import { RefreshStillActiveError } from '../errors.ts';
 import type { GroupResult, GroupTarget, RestoreAutoScalingGroupInput } from '../schemas.ts';
@@ -10,7 +10,7 @@ import { describeTemplateById } from './lib/launch-template-versions.ts';
 import { describeActiveRefresh } from './lib/refresh-status.ts';
 
 /** What a Lambda error's Cause holds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). */
-const LambdaErrorDocument = z.object({ errorType: z.string().optional(), errorMessage: z.string() });
+const LambdaErrorDocument = z.object({ errorType: z.optional(z.string()), errorMessage: z.string() });
 
 /**
  * The failure branch: undoes what this run changed on the group and never promotes. A pinned group

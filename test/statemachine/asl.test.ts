@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ERROR_NAMES } from '../../src/errors.ts';
 import {
   ASL_PATH,
@@ -149,10 +149,10 @@ describe('statemachine/asg-patcher.asl.json', () => {
       .map((k) => k.replace(/\.\$$/, ''))
       .sort();
   /** A template fits a strict schema: no field it does not know, every field it requires. */
-  const expectFits = (template: unknown, schema: z.ZodObject, label: string) => {
+  const expectFits = (template: unknown, schema: z.ZodMiniObject, label: string) => {
     const fields = fieldsOf(template);
     const required = Object.keys(schema.shape).filter(
-      (key) => !(schema.shape[key] as z.ZodType).safeParse(undefined).success,
+      (key) => !(schema.shape[key] as z.ZodMiniType).safeParse(undefined).success,
     );
     expect(
       fields.filter((f) => !(f in schema.shape)),
@@ -289,7 +289,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   // Handlers parse strictly: a Task's Parameters must name exactly its schema's fields.
-  const inputSchemas: Record<string, z.ZodObject> = {
+  const inputSchemas: Record<string, z.ZodMiniObject> = {
     ResolveTargets: schemas.ResolveTargetsInput,
     LookupLaunchTemplate: schemas.LookupLaunchTemplateInput,
     CreatePatchedVersion: schemas.CreatePatchedVersionInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import { core } from 'zod/mini';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
 import { handler as pinAutoScalingGroup } from '../../../src/handlers/pin-auto-scaling-group.ts';
@@ -62,7 +62,7 @@ describe('handlers', () => {
       const error = await handler(event, lambdaContext).catch((caught: unknown) => caught);
 
       // Assess
-      expect(error).toBeInstanceOf(ZodError);
+      expect(error).toBeInstanceOf(core.$ZodError);
       expect(account().calls).toEqual([]);
     },
   );
