@@ -146,8 +146,6 @@ export const GroupTarget = z.strictObject({
   resolvedVersion: integer(z.positive()),
   defaultVersion: integer(z.positive()),
   latestVersion: integer(z.positive()),
-  /** The resolved version's UserData (base64), absent when it has none. */
-  userData: z.optional(z.string()),
   /**
    * The group's MixedInstancesPolicy as DescribeAutoScalingGroups returned it (source
    * MixedInstancesPolicy only); StartInstanceRefresh sends it back with the version replaced.

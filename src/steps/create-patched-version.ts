@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
-import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplateVersionsCommand,
+} from '@aws-sdk/client-ec2';
 import type { AwsDeps } from '../clients.ts';
+import { LaunchTemplateNotFoundError } from '../errors.ts';
 import type { CreatePatchedVersionInput, CreatePatchedVersionOutput } from '../schemas.ts';
 import { composeUserData } from '../userdata/compose.ts';
+import { isLaunchTemplateNotFound } from './lib/aws-errors.ts';
 
 /** EC2's limit for VersionDescription (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html). */
 const MAX_DESCRIPTION = 255;
@@ -14,15 +19,17 @@ const MAX_DESCRIPTION = 255;
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html).
  * Creates nothing when the source already carries exactly what we compose (`alreadyCurrent`, unless
  * `force`) or on a dry run (`dryRun`: reports what it would create).
- * @throws WindowsUserDataError, UnsupportedUserDataError, UserDataTooLargeError (from composeUserData,
- *   before any AWS call)
+ * The source's user data is read here, never carried in the state: it is the customer's and may hold
+ * secrets, and Step Functions keeps every state's input and output in the execution history.
+ * @throws LaunchTemplateNotFoundError (the source version is gone); WindowsUserDataError,
+ *   UnsupportedUserDataError, UserDataTooLargeError (from composeUserData, before any change)
  */
 export async function createPatchedVersion(
   input: CreatePatchedVersionInput,
   deps: Pick<AwsDeps, 'ec2'>,
 ): Promise<CreatePatchedVersionOutput> {
   const { target, runId } = input;
-  const composed = composeUserData(target.userData, input.patch);
+  const composed = composeUserData(await sourceUserData(target, deps), input.patch);
   const sizes = { userDataBytesBefore: composed.bytesBefore, userDataBytesAfter: composed.bytesAfter };
 
   if (composed.alreadyCurrent && !input.force) {
@@ -60,6 +67,34 @@ export async function createPatchedVersion(
     ...sizes,
     summary: `created version ${newVersion} of ${target.launchTemplateName} from version ${target.resolvedVersion}\n${composed.summary}`,
   };
+}
+
+/** The source version's UserData (base64), undefined when it has none. */
+async function sourceUserData(
+  target: CreatePatchedVersionInput['target'],
+  deps: Pick<AwsDeps, 'ec2'>,
+): Promise<string | undefined> {
+  const label = `${target.launchTemplateName} (version ${target.resolvedVersion})`;
+  const response = await deps.ec2
+    .send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: target.launchTemplateId,
+        Versions: [String(target.resolvedVersion)],
+      }),
+    )
+    .catch((error: unknown) => {
+      // EC2's NotFound family is named; anything else (throttling) stays as is, for the retries.
+      if (isLaunchTemplateNotFound(error))
+        throw new LaunchTemplateNotFoundError(target.asgName, label, { cause: error });
+      throw error;
+    });
+  const version = response.LaunchTemplateVersions?.find((v) => v.VersionNumber === target.resolvedVersion);
+  if (!version) {
+    throw new LaunchTemplateNotFoundError(target.asgName, label, {
+      cause: new Error('DescribeLaunchTemplateVersions returned no such version'),
+    });
+  }
+  return version.LaunchTemplateData?.UserData;
 }
 
 /** Names the tool and the run, so a version in the console says where it came from. */

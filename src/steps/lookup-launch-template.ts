@@ -66,13 +66,8 @@ export async function lookupLaunchTemplate(
       : reference === '$Latest'
         ? LatestVersionNumber
         : Number(reference);
-  const version = await describeVersion(
-    asgName,
-    LaunchTemplateId,
-    resolvedVersion,
-    `${templateLabel}:${reference}`,
-    deps,
-  );
+  // The version must exist; its user data is not read here (CreatePatchedVersion reads it).
+  await describeVersion(asgName, LaunchTemplateId, resolvedVersion, `${templateLabel}:${reference}`, deps);
 
   return {
     asgName,
@@ -83,7 +78,6 @@ export async function lookupLaunchTemplate(
     resolvedVersion,
     defaultVersion: DefaultVersionNumber,
     latestVersion: LatestVersionNumber,
-    ...(version.LaunchTemplateData?.UserData ? { userData: version.LaunchTemplateData.UserData } : {}),
     // JSON copy: the state data carries it to StartInstanceRefresh, which sends it back.
     ...(ref.mixedInstancesPolicy ? { mixedInstancesPolicy: { ...ref.mixedInstancesPolicy } } : {}),
   };

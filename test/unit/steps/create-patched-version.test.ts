@@ -118,7 +118,7 @@ describe('createPatchedVersion', () => {
   it('dry run: reports the sizes of what it would create and creates nothing', async () => {
     const { templateId } = seedGroup(account());
     const target = await lookupLaunchTemplate({ asgName: 'web' }, deps);
-    const composed = composeUserData(target.userData, PATCH);
+    const composed = composeUserData(account().versionData(templateId, 2)?.UserData as string, PATCH);
 
     const output = await createPatchedVersion({ target, ...flags, dryRun: true }, deps);
 
