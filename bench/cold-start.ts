@@ -101,9 +101,13 @@ const CLIENT_PACKAGE = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//;
 
 /** One fresh `node` process importing `file`, as Lambda's init does. */
 function load(file: string): Load {
+  // Peak memory from /proc (VmHWM, this process image only): getrusage's maxRSS also counts the
+  // parent's pages from before exec, so a big parent (this bench) would raise every figure.
   const script =
-    'await import(process.argv[1]);' +
-    'process.stdout.write(JSON.stringify({ ms: performance.now(), maxRssKiB: process.resourceUsage().maxRSS }));';
+    'await import(process.argv[1]); const ms = performance.now();' +
+    "const { readFileSync } = await import('node:fs');" +
+    "const hwm = /VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));" +
+    'process.stdout.write(JSON.stringify({ ms, maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }));';
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
     encoding: 'utf8',
     env: {
