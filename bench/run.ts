@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measured figures for the README's "What a run costs".
- *  1. Lambda bundle sizes, from `npm run package`'s output (.serverless/*.zip) when present.
+ *  1. Lambda bundles, from `npm run package`'s output (.serverless/*.zip): sizes, and each one's cold
+ *     start (load time, peak memory) against its floor, as ratios (bench/cold-start.ts).
  *  2. State transitions per group, counted from local runs of the real state machine (the demo
  *     scenario, then fleets of N groups), and the Step Functions cost at $0.025 per 1,000.
  *  3. Execution history events (estimated from the same runs) against the 25,000-event limit: the
@@ -14,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { accountFromScenario } from '../src/fake/scenario.ts';
 import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
 import { printUserDataBench } from './userdata.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29,52 +31,73 @@ const usd = (n: number) => `$${n < 0.01 ? n.toFixed(5) : n.toFixed(4)}`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 // ---------------------------------------------------------------------------------------------
-// 1. Bundle sizes
+// 1. Bundle sizes and cold start
 // ---------------------------------------------------------------------------------------------
 
-function bundleSizes(): void {
-  console.log('## Lambda bundles (npm run package -> .serverless/*.zip)');
+const LOADS = 15;
+
+async function coldStarts(): Promise<boolean> {
+  console.log('## Lambda bundles (npm run package -> .serverless/*.zip): size and cold start');
   const dir = join(root, '.serverless');
-  const zips = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.zip')) : [];
-  if (zips.length === 0) {
+  const rows = existsSync(dir) ? await measureColdStarts(dir, LOADS) : [];
+  if (rows.length === 0) {
     console.log('No package output found: run `npm run package` first, then `npm run bench` again.\n');
-    return;
+    return true;
   }
   const table = new Table({
-    head: ['function', 'zip size', 'handler .mjs (unzipped)', 'source map (unzipped)'],
+    head: [
+      'function',
+      'zip',
+      '.mjs',
+      '.mjs.map',
+      'SDK clients (floor)',
+      'load ms',
+      'floor ms',
+      'time ratio',
+      'peak MiB',
+      'floor MiB',
+      'memory ratio',
+    ],
     style: tableStyle,
   });
-  let total = 0;
-  for (const zip of zips.sort()) {
-    const size = statSync(join(dir, zip)).size;
-    total += size;
-    const entries = zipEntries(readFileSync(join(dir, zip)));
-    const sizeOf = (suffix: string) =>
-      entries.filter((e) => e.name.endsWith(suffix)).reduce((sum, e) => sum + e.size, 0);
-    table.push([zip.replace(/\.zip$/, ''), kib(size), kib(sizeOf('.mjs')), kib(sizeOf('.mjs.map'))]);
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  const ratio = (r: number) => `${r.toFixed(2)}x${r > COLD_START_LIMIT ? ' (over!)' : ''}`;
+  for (const r of rows) {
+    table.push([
+      r.fn,
+      kib(r.zipBytes),
+      kib(r.mjsBytes),
+      kib(r.mapBytes),
+      r.clients.join(', ') || '(none: empty module)',
+      r.loadMs.toFixed(1),
+      r.floorMs.toFixed(1),
+      ratio(r.timeRatio),
+      mib(r.peakKiB),
+      mib(r.floorPeakKiB),
+      ratio(r.memoryRatio),
+    ]);
   }
-  table.push(['total', kib(total), '', '']);
+  table.push([
+    'total',
+    kib(rows.reduce((sum, r) => sum + r.zipBytes, 0)),
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+  ]);
   console.log(table.toString());
-  console.log(`Built ${statSync(join(dir, zips[0] ?? '')).mtime.toISOString()}\n`);
-}
-
-/** Names and uncompressed sizes from a zip's central directory (no zip64: bundles are small). */
-function zipEntries(zip: Buffer): { name: string; size: number }[] {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error('not a zip file');
-  const count = zip.readUInt16LE(eocd + 10);
-  let offset = zip.readUInt32LE(eocd + 16);
-  const entries: { name: string; size: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('bad zip central directory');
-    const size = zip.readUInt32LE(offset + 24);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    entries.push({ name: zip.toString('utf8', offset + 46, offset + 46 + nameLength), size });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
+  const built = statSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.zip')) ?? '')).mtime;
+  console.log(
+    `Median of ${LOADS} loads each, in fresh plain node processes, bundle and ` +
+      `floor alternating; the floor is the same esbuild options on only the bundle's SDK clients. ` +
+      `Target: every ratio at most ${COLD_START_LIMIT}. Package built ${built.toISOString()}.\n`,
+  );
+  return rows.every((r) => r.timeRatio <= COLD_START_LIMIT && r.memoryRatio <= COLD_START_LIMIT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,8 +276,12 @@ async function fleets(): Promise<void> {
   console.log(`Node ${process.version}, ${process.platform}/${process.arch}.`);
 }
 
-bundleSizes();
+const coldStartsWithinLimit = await coldStarts();
 await demoTransitions();
 await fleets();
 console.log('');
 printUserDataBench();
+if (!coldStartsWithinLimit) {
+  console.error(`A bundle loads over ${COLD_START_LIMIT}x its floor (time or memory): see the first table.`);
+  process.exitCode = 1;
+}

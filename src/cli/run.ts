@@ -8,8 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FakeAccount } from '../fake/account.ts';
-import { accountFromScenario } from '../fake/scenario.ts';
-import { type RunStateMachineResult, runStateMachine } from '../local/runner.ts';
+import type { RunStateMachineResult } from '../local/runner.ts';
 import { EXIT, type Output, UsageError } from './exit.ts';
 import { buildExecutionInput, errorText, isRecord, parseInputOption, readJsonFile } from './input.ts';
 import { createProgressFormatter, formatProgressHeader } from './progress.ts';
@@ -99,7 +98,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   if (options.live) return liveRunCommand(options, output);
   let loaded: LoadedScenario;
   try {
-    loaded = loadScenario(options);
+    loaded = await loadScenario(options);
   } catch (error) {
     output.error(`asg-patcher run: ${errorText(error)}`);
     return EXIT.usage;
@@ -200,6 +199,7 @@ async function runAndReport(
   output.log('');
   output.log(formatProgressHeader());
   const progress = createProgressFormatter();
+  const { runStateMachine } = await import('../local/runner.ts');
   const result = await runStateMachine({
     ...run,
     onEvent: (event) => {
@@ -246,7 +246,9 @@ interface LoadedScenario {
   description?: string;
 }
 
-function loadScenario(options: RunCommandOptions): LoadedScenario {
+// The simulated account and the local runner (aws-local-stepfunctions, the handlers, the SDK) load
+// when a run needs them, so `user-data` and `--help` start in about half the time.
+async function loadScenario(options: RunCommandOptions): Promise<LoadedScenario> {
   if (options.scenario === undefined) {
     throw new UsageError(
       "required option '--scenario <file>' not specified (a simulated account); or give --live to run against your own account",
@@ -270,6 +272,7 @@ function loadScenario(options: RunCommandOptions): LoadedScenario {
   const expectation = parseExpectation(expectBlock, options.scenario);
   let account: FakeAccount;
   try {
+    const { accountFromScenario } = await import('../fake/scenario.ts');
     account = accountFromScenario(scenario);
   } catch (error) {
     throw new UsageError(`${options.scenario}: ${errorText(error)}`);

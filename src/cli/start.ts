@@ -8,13 +8,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  paginateGetExecutionHistory,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Summary } from '../schemas.ts';
 import { EXIT, type Output, UsageError } from './exit.ts';
@@ -90,6 +84,8 @@ export async function startCommand(options: StartCommandOptions, output: Output)
     return EXIT.usage;
   }
 
+  // Loaded here, not at start-up: the other commands do not need the Step Functions client.
+  const { DescribeExecutionCommand, SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
   // Credentials from the default provider chain; the Region is the state machine's own.
   const sfn = new SFNClient({ region });
   let executionArn: string;
@@ -162,6 +158,7 @@ async function findSummary(
     if (summary) return summary;
   }
   try {
+    const { paginateGetExecutionHistory } = await import('@aws-sdk/client-sfn');
     const pages = paginateGetExecutionHistory(
       { client: sfn },
       { executionArn: execution.executionArn, reverseOrder: true, includeExecutionData: true },

@@ -12,7 +12,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { FakeAccount } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
 import { Summary } from '../schemas.ts';
@@ -217,7 +217,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   const events: StageEvent[] = [];
   let stateTransitions = 0;
   let summary: Summary | undefined;
-  let summaryError: z.ZodError | undefined;
+  let summaryError: z.core.$ZodError | undefined;
   const emit = (event: StageEvent): void => {
     events.push(event);
     options.onEvent?.(event);

@@ -15,6 +15,15 @@ import {
   TASK_STATES,
 } from '../../src/local/definition.ts';
 import { ExecutionInput } from '../../src/schemas.ts';
+import {
+  iamTable,
+  iamViolations,
+  markdownTable,
+  NO_RESOURCE_LEVEL_PERMISSION,
+  OPT_IN_TAG,
+  rolesOf,
+  actionsOf as statementActions,
+} from './iam.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -109,7 +118,9 @@ describe('serverless package (offline, no credentials)', () => {
       expect(props.FunctionName).toBe(`asg-patcher-staging-${camel(state)}`);
       expect(props.Role).toEqual(getAtt(`${state}Role`));
       // The bundles are minified: stack traces are mapped back to src/ through the source map.
-      expect(props.Environment).toEqual({ Variables: { NODE_OPTIONS: '--enable-source-maps' } });
+      expect((props.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS).toBe(
+        '--enable-source-maps',
+      );
     }
   });
 
@@ -236,6 +247,104 @@ describe('serverless package (offline, no credentials)', () => {
       const launchGrants = statements.flatMap(actionsOf).filter((a) => LAUNCH_PERMISSIONS.includes(a));
       expect(launchGrants.sort()).toEqual(launches ? [...LAUNCH_PERMISSIONS].sort() : []);
       for (const statement of statements) expect(statement.Effect).toBe('Allow');
+    });
+  });
+
+  // Least privilege, as rules over every role in the template (test/package/iam.ts), so a role that
+  // a new function brings, or a widened statement, fails here.
+  describe('IAM, every role', () => {
+    it('keeps every rule: no wildcard action, Resource "*" only where AWS allows nothing narrower, opt-in tag on changing Auto Scaling actions, launches only from this account\'s launch templates', () => {
+      expect(rolesOf(template).length).toBeGreaterThanOrEqual(TASK_STATES.length + 2);
+      expect(iamViolations(template)).toEqual([]);
+    });
+
+    it.each([
+      [
+        'a wildcard action',
+        (s: Statement) => Object.assign(s, { Action: 'autoscaling:*' }),
+        'wildcard action',
+      ],
+      [
+        'Resource "*" on a changing action',
+        (s: Statement) => Object.assign(s, { Resource: '*' }),
+        'Resource "*" on autoscaling:UpdateAutoScalingGroup',
+      ],
+      [
+        'a changing Auto Scaling action without the opt-in condition',
+        (s: Statement) => Object.assign(s, { Condition: undefined }),
+        'not conditioned on autoscaling:ResourceTag/asg-patcher',
+      ],
+    ])('fails a template with %s', (_name, widen, message) => {
+      const widened = structuredClone(template);
+      const statement = rolesOf(widened)
+        .flatMap(([, statements]) => statements)
+        .find((s) => statementActions(s).includes('autoscaling:UpdateAutoScalingGroup'));
+      if (!statement) throw new Error('no UpdateAutoScalingGroup statement');
+      widen(statement);
+      expect(iamViolations(widened).join('\n')).toContain(message);
+    });
+
+    it.each([
+      ['ec2:RunInstances', { Resource: '*', Condition: undefined }, 'Resource "*" on ec2:RunInstances'],
+      ['ec2:RunInstances', { Condition: undefined }, 'not limited to launches from a launch template'],
+      ['ec2:CreateTags', { Condition: undefined }, 'not limited to tagging while launching'],
+      ['iam:PassRole', { Condition: undefined }, 'not limited to passing roles to EC2'],
+      [
+        'ec2:CreateLaunchTemplateVersion',
+        { Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ec2:*:*:launch-template/*` } },
+        'not limited to launch templates of this account',
+      ],
+    ])('fails a template whose %s statement is widened to %j', (action, widening, message) => {
+      const widened = structuredClone(template);
+      const statement = rolesOf(widened)
+        .flatMap(([, statements]) => statements)
+        .find((s) => statementActions(s).includes(action));
+      if (!statement) throw new Error(`no ${action} statement`);
+      Object.assign(statement, widening);
+      expect(iamViolations(widened).join('\n')).toContain(message);
+    });
+
+    it('cites the AWS page for each action allowed on Resource "*", and allows "*" for no other', () => {
+      const starred = new Set(
+        rolesOf(template)
+          .flatMap(([, statements]) => statements)
+          .filter((s) => s.Resource === '*')
+          .flatMap(statementActions),
+      );
+      for (const action of starred) {
+        expect(NO_RESOURCE_LEVEL_PERMISSION[action], action).toMatch(
+          /^https:\/\/docs\.aws\.amazon\.com\/service-authorization\//,
+        );
+      }
+    });
+
+    it('gives the opt-in tag (the param) to exactly the functions that call Auto Scaling', () => {
+      for (const state of TASK_STATES) {
+        const variables = (
+          resource(`${state}LambdaFunction`).Properties.Environment as {
+            Variables: Record<string, string>;
+          }
+        ).Variables;
+        const callsAutoScaling = statementsOf(`${state}Role`)
+          .flatMap(actionsOf)
+          .some((a) => a.startsWith('autoscaling:'));
+        const { OPT_IN_TAG_KEY, OPT_IN_TAG_VALUE } = variables;
+        expect({ OPT_IN_TAG_KEY, OPT_IN_TAG_VALUE }, state).toEqual(
+          callsAutoScaling
+            ? { OPT_IN_TAG_KEY: OPT_IN_TAG.key, OPT_IN_TAG_VALUE: OPT_IN_TAG.value }
+            : { OPT_IN_TAG_KEY: undefined, OPT_IN_TAG_VALUE: undefined },
+        );
+      }
+    });
+
+    it('is what docs/iam.md lists, statement by statement', () => {
+      const doc = readFileSync(join(root, 'docs/iam.md'), 'utf8');
+      const expected = iamTable(template);
+      // On a difference, the expected rows are the template's: write them into docs/iam.md.
+      expect(
+        markdownTable(doc, '## Every statement'),
+        expected.map((r) => `| ${r.join(' | ')} |`).join('\n'),
+      ).toEqual(expected);
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import { core } from 'zod/mini';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
 import { handler as deleteUnusedVersions } from '../../../src/handlers/delete-unused-versions.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
@@ -79,7 +79,7 @@ describe('handlers', () => {
       const error = await handler(event, lambdaContext).catch((caught: unknown) => caught);
 
       // Assess
-      expect(error).toBeInstanceOf(ZodError);
+      expect(error).toBeInstanceOf(core.$ZodError);
       expect(account().calls).toEqual([]);
     },
   );
