@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PAYLOAD_LIMIT_BYTES } from '../../src/local/runner.ts';
-import { ExecutionInput } from '../../src/schemas.ts';
 import { MAX_TARGETS } from '../../src/steps/resolve-targets.ts';
 import { buildInput, FakeAccount, run, seedGroup, templateOf } from './helpers.ts';
 
