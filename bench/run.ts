@@ -14,7 +14,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { accountFromScenario } from '../src/fake/scenario.ts';
+import { ASL_PATH } from '../src/local/definition.ts';
 import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+import { MAX_TARGETS } from '../src/steps/resolve-targets.ts';
 import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
 import { printUserDataBench } from './userdata.ts';
 
@@ -117,6 +119,26 @@ async function coldStarts(): Promise<boolean> {
  * Event types: https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
  * Child executions: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
  */
+/** States inside a distributed Map, by name -> the Map's label: their events go to a child's history. */
+const DISTRIBUTED = (() => {
+  const definition = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as {
+    States: Record<string, DefinitionState>;
+  };
+  const found = new Map<string, string>();
+  for (const state of Object.values(definition.States)) {
+    const processor = state.ItemProcessor;
+    if (state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+      for (const name of Object.keys(processor.States)) found.set(name, state.Label ?? 'child');
+    }
+  }
+  return found;
+})();
+interface DefinitionState {
+  Type: string;
+  Label?: string;
+  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States: Record<string, unknown> };
+}
+
 function historyEvents(events: StageEvent[]): { parent: number; children: Map<string, number> } {
   let parent = 2;
   const children = new Map<string, number>();
@@ -131,8 +153,12 @@ function historyEvents(events: StageEvent[]): { parent: number; children: Map<st
     } else {
       continue;
     }
-    if (event.asgName === undefined) parent += count;
-    else children.set(event.asgName, (children.get(event.asgName) ?? 2) + count);
+    const label = DISTRIBUTED.get(event.state ?? '');
+    if (label === undefined || event.asgName === undefined) parent += count;
+    else {
+      const child = `${label}:${event.asgName}`;
+      children.set(child, (children.get(child) ?? 2) + count);
+    }
   }
   return { parent, children };
 }
@@ -248,7 +274,7 @@ async function fleets(): Promise<void> {
     [1, 30],
     [10, 30],
     [100, 30],
-    [300, 30],
+    [MAX_TARGETS, 30],
   ] as const) {
     const { result, wallMs, runLevel } = await measure(fleetScenario(groups, polls));
     if (result.status !== 'SUCCEEDED')
