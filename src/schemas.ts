@@ -3,30 +3,59 @@
  * (Parameters / ResultSelector / ResultPath) so its handler gets exactly its schema.
  * A schema and its type share a name.
  */
-import { z } from 'zod';
+
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini: the functional API, which tree-shakes (each bundle keeps the schemas its handler parses)
+// and loads in a fraction of the classic API's time. Unlike the classic API it sets no locale;
+// English messages, as the classic API gives.
+z.config(en());
+
+// Each helper below is marked free of side effects, as zod/mini's own functions are, so a bundler
+// that honours the marks can drop every schema a handler does not parse (a method call such as
+// `.check()` at the top level would keep them all).
+/** A string with checks. */
+// @__NO_SIDE_EFFECTS__
+const text = (...checks: z.core.$ZodCheck<string>[]) => z.string().check(...checks);
+/** A non-empty string. */
+// @__NO_SIDE_EFFECTS__
+const nonEmpty = () => text(z.minLength(1));
+/** A number with checks. */
+// @__NO_SIDE_EFFECTS__
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+/** An integer (as the classic API's `z.number().int()`) with checks. */
+// @__NO_SIDE_EFFECTS__
+const integer = (...checks: z.core.$ZodCheck<number>[]) => num(z.int(), ...checks);
+/** An array with checks on its length. */
+// @__NO_SIDE_EFFECTS__
+const list = <T extends z.core.SomeType>(item: T, ...checks: z.core.$ZodCheck<unknown[]>[]) =>
+  z.array(item).check(...checks);
 
 // ---------------------------------------------------------------------------------------------
 // Execution input (also what an operator pastes into the console). Strict: unknown keys are errors.
 // ---------------------------------------------------------------------------------------------
 
 export const TagFilter = z.strictObject({
-  key: z.string().min(1).max(128),
+  key: text(z.minLength(1), z.maxLength(128)),
   /** Any of these values; omit to match every group that carries the key. */
-  values: z.array(z.string().min(1).max(256)).min(1).optional(),
+  values: z.optional(list(text(z.minLength(1), z.maxLength(256)), z.minLength(1))),
 });
 export type TagFilter = z.infer<typeof TagFilter>;
 
 export const Targets = z.union([
-  z.strictObject({ asgNames: z.array(z.string().min(1).max(255)).min(1).max(500) }),
-  z.strictObject({ tags: z.array(TagFilter).min(1).max(10) }),
+  z.strictObject({
+    asgNames: list(text(z.minLength(1), z.maxLength(255)), z.minLength(1), z.maxLength(500)),
+  }),
+  z.strictObject({ tags: list(TagFilter, z.minLength(1), z.maxLength(10)) }),
 ]);
 export type Targets = z.infer<typeof Targets>;
 
 export const PatchOptions = z.strictObject({
   /** `security`: security updates only (the default); `all`: every available update. */
-  updates: z.enum(['security', 'all']).default('security'),
+  updates: z._default(z.enum(['security', 'all']), 'security'),
   /** Point chrony / timesyncd at the Amazon Time Sync Service (169.254.169.123). */
-  timeSync: z.boolean().default(true),
+  timeSync: z._default(z.boolean(), true),
 });
 export type PatchOptions = z.infer<typeof PatchOptions>;
 
@@ -34,30 +63,32 @@ const RefreshBehaviour = z.enum(['Refresh', 'Ignore', 'Wait']);
 
 /** Instance refresh preferences; names follow the AWS API with a lower-case first letter. */
 export const RefreshPreferences = z.strictObject({
-  minHealthyPercentage: z.number().int().min(0).max(100).default(90),
-  maxHealthyPercentage: z.number().int().min(100).max(200).optional(),
-  instanceWarmup: z.number().int().min(0).default(300),
-  checkpointPercentages: z.array(z.number().int().min(1).max(100)).min(1).optional(),
-  checkpointDelay: z.number().int().min(0).max(172800).optional(),
-  alarmSpecification: z.strictObject({ alarms: z.array(z.string().min(1)).min(1).max(10) }).optional(),
-  bakeTime: z.number().int().min(0).max(172800).optional(),
-  scaleInProtectedInstances: RefreshBehaviour.optional(),
+  minHealthyPercentage: z._default(integer(z.gte(0), z.lte(100)), 90),
+  maxHealthyPercentage: z.optional(integer(z.gte(100), z.lte(200))),
+  instanceWarmup: z._default(integer(z.gte(0)), 300),
+  checkpointPercentages: z.optional(list(integer(z.gte(1), z.lte(100)), z.minLength(1))),
+  checkpointDelay: z.optional(integer(z.gte(0), z.lte(172800))),
+  alarmSpecification: z.optional(
+    z.strictObject({ alarms: list(nonEmpty(), z.minLength(1), z.maxLength(10)) }),
+  ),
+  bakeTime: z.optional(integer(z.gte(0), z.lte(172800))),
+  scaleInProtectedInstances: z.optional(RefreshBehaviour),
   /** Standby instances take Terminate, not Refresh (API_RefreshPreferences: Terminate | Ignore | Wait). */
-  standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).optional(),
-  autoRollback: z.boolean().default(true),
-  skipMatching: z.boolean().default(true),
+  standbyInstances: z.optional(z.enum(['Terminate', 'Ignore', 'Wait'])),
+  autoRollback: z._default(z.boolean(), true),
+  skipMatching: z._default(z.boolean(), true),
 });
 export type RefreshPreferences = z.infer<typeof RefreshPreferences>;
 
 export const ExecutionInput = z.strictObject({
   targets: Targets,
   /** Compute and report what would change; change nothing. */
-  dryRun: z.boolean().default(false),
+  dryRun: z._default(z.boolean(), false),
   /** Create a new version and refresh even when the group already carries the current script. */
-  force: z.boolean().default(false),
+  force: z._default(z.boolean(), false),
   // prefault: an omitted object is parsed as {}, so its fields take their own defaults.
-  patch: PatchOptions.prefault({}),
-  refreshPreferences: RefreshPreferences.prefault({}),
+  patch: z.prefault(PatchOptions, {}),
+  refreshPreferences: z.prefault(RefreshPreferences, {}),
   /**
    * Groups outside `targets` that follow a planned launch template through `$Default` or `$Latest`
    * would launch the new version without being refreshed. `refuse` (the default): that template is
@@ -65,18 +96,15 @@ export const ExecutionInput = z.strictObject({
    * followers. `include`: they join the run as targets. `accept`: they are left as they are and will
    * launch the new version once it exists (`$Latest`) or becomes the default (`$Default`).
    */
-  untargetedSharers: z.enum(['refuse', 'include', 'accept']).default('refuse'),
+  untargetedSharers: z._default(z.enum(['refuse', 'include', 'accept']), 'refuse'),
   /** How many groups are patched at once. */
-  maxConcurrency: z.number().int().min(1).max(40).default(5),
+  maxConcurrency: z._default(integer(z.gte(1), z.lte(40)), 5),
   /** Seconds between two DescribeInstanceRefreshes of one refresh. */
-  pollIntervalSeconds: z.number().int().min(5).max(3600).default(60),
+  pollIntervalSeconds: z._default(integer(z.gte(5), z.lte(3600)), 60),
   /** Past this, the refresh is rolled back (or cancelled) and the group fails. */
-  maxWaitSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .default(4 * 3600),
+  // 7 days at most, 4 hours by default; literals, not 7 * 24 * 3600: esbuild keeps an unused schema whose
+  // arguments hold arithmetic (it cannot prove it free of side effects).
+  maxWaitSeconds: z._default(integer(z.gte(60), z.lte(604_800)), 14_400),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
@@ -90,42 +118,42 @@ export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
 /** What every state may read about the run; produced once by ResolveTargets. */
 export const RunSettings = z.strictObject({
-  runId: z.string().min(1),
+  runId: nonEmpty(),
   dryRun: z.boolean(),
   force: z.boolean(),
   patch: PatchOptions,
   refreshPreferences: RefreshPreferences,
   untargetedSharers: z.enum(['refuse', 'include', 'accept']),
-  maxConcurrency: z.number().int().positive(),
-  pollIntervalSeconds: z.number().int().positive(),
-  maxWaitSeconds: z.number().int().positive(),
+  maxConcurrency: integer(z.positive()),
+  pollIntervalSeconds: integer(z.positive()),
+  maxWaitSeconds: integer(z.positive()),
   /** ceil(maxWaitSeconds / pollIntervalSeconds): the poll loop counts polls, not clock time. */
-  maxPolls: z.number().int().positive(),
+  maxPolls: integer(z.positive()),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
 export const ResolveTargetsInput = z.strictObject({
   /** The raw execution input; validated here so a bad run fails at the first state. */
   input: z.unknown(),
-  runId: z.string().min(1),
+  runId: nonEmpty(),
 });
 export type ResolveTargetsInput = z.infer<typeof ResolveTargetsInput>;
 
 export const ResolveTargetsOutput = z.strictObject({
   settings: RunSettings,
-  asgNames: z.array(z.string().min(1)),
+  asgNames: z.array(nonEmpty()),
 });
 export type ResolveTargetsOutput = z.infer<typeof ResolveTargetsOutput>;
 
-export const VersionReference = z.string().regex(/^(\$Default|\$Latest|[1-9]\d*)$/);
-const VersionNumber = z.number().int().positive();
+export const VersionReference = text(z.regex(/^(\$Default|\$Latest|[1-9]\d*)$/));
+const VersionNumber = integer(z.positive());
 
 /** The Catch output of Step Functions: `Cause` is the Lambda's JSON error document. */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 export type CaughtError = z.infer<typeof CaughtError>;
 
 /** A named error of ours, as the plan records it (the group is refused, nothing was changed). */
-export const Refusal = z.strictObject({ error: z.string().min(1), message: z.string().min(1) });
+export const Refusal = z.strictObject({ error: nonEmpty(), message: nonEmpty() });
 export type Refusal = z.infer<typeof Refusal>;
 
 /**
@@ -133,12 +161,12 @@ export type Refusal = z.infer<typeof Refusal>;
  * policy's `LaunchTemplateSpecification`), or override `n` of the mixed-instances policy that carries
  * its own `LaunchTemplateSpecification`.
  */
-export const SpecSlot = z.union([z.literal('main'), z.number().int().nonnegative()]);
+export const SpecSlot = z.union([z.literal('main'), integer(z.nonnegative())]);
 export type SpecSlot = z.infer<typeof SpecSlot>;
 
 export const GroupSpec = z.strictObject({
   slot: SpecSlot,
-  launchTemplateId: z.string().startsWith('lt-'),
+  launchTemplateId: text(z.startsWith('lt-')),
   /** The group's reference as it was: `$Default`, `$Latest` or a number. */
   reference: VersionReference,
   /** That reference resolved to a number when the run planned: what the group is pinned to. */
@@ -178,22 +206,22 @@ export type RefreshStatus = z.infer<typeof RefreshStatus>;
 
 /** The group's refresh as StartInstanceRefresh began it and each PollInstanceRefresh saw it. */
 export const RefreshProgress = z.strictObject({
-  instanceRefreshId: z.string().min(1),
+  instanceRefreshId: nonEmpty(),
   startedAt: z.string(),
   /** Per spec slot: the version the refresh rolls out. */
   desired: z.array(z.strictObject({ slot: SpecSlot, launchTemplateId: z.string(), version: VersionNumber })),
   status: RefreshStatus,
   /** True once the status is one the refresh ends in. */
   terminal: z.boolean(),
-  statusReason: z.string().optional(),
-  percentageComplete: z.number().nonnegative(),
+  statusReason: z.optional(z.string()),
+  percentageComplete: num(z.nonnegative()),
   /** Polls made so far. */
-  pollCount: z.number().int().nonnegative(),
+  pollCount: integer(z.nonnegative()),
   /** Polls before the run asks AWS to stop it: the run's, or the group's own asg-patcher:max-wait-seconds. */
-  maxPolls: z.number().int().positive(),
+  maxPolls: integer(z.positive()),
   /** Set when the refresh outlasted maxWaitSeconds and this run asked AWS to roll it back or cancel it. */
-  stopRequested: z.enum(['rollback', 'cancel']).optional(),
-  finishedAt: z.string().optional(),
+  stopRequested: z.optional(z.enum(['rollback', 'cancel'])),
+  finishedAt: z.optional(z.string()),
 });
 export type RefreshProgress = z.infer<typeof RefreshProgress>;
 
@@ -209,30 +237,30 @@ export type RestoreResult = z.infer<typeof RestoreResult>;
 
 /** What a group's own tags override for it (asg-patcher:min-healthy-percentage, ...). */
 export const GroupPreferences = z.strictObject({
-  minHealthyPercentage: z.number().int().optional(),
-  instanceWarmup: z.number().int().optional(),
-  maxWaitSeconds: z.number().int().optional(),
+  minHealthyPercentage: z.optional(integer()),
+  instanceWarmup: z.optional(integer()),
+  maxWaitSeconds: z.optional(integer()),
 });
 export type GroupPreferences = z.infer<typeof GroupPreferences>;
 
 export const GroupRecord = z.strictObject({
-  asgName: z.string().min(1),
+  asgName: nonEmpty(),
   action: GroupAction,
   /** Why the plan chose the action, in a sentence. */
   reason: z.string(),
-  refusal: Refusal.optional(),
+  refusal: z.optional(Refusal),
   /** Every launch template the group launches from (empty when refused before they were read). */
   specs: z.array(GroupSpec),
   /** AWS can roll this group's refresh back (no SSM-parameter AMI in any of its sources). */
   rollbackPossible: z.boolean(),
   /** The group's own tag overrides, when it has any. */
-  preferences: GroupPreferences.optional(),
-  pin: PinResult.optional(),
-  pinError: CaughtError.optional(),
-  refresh: RefreshProgress.optional(),
-  refreshError: CaughtError.optional(),
-  restore: RestoreResult.optional(),
-  restoreError: CaughtError.optional(),
+  preferences: z.optional(GroupPreferences),
+  pin: z.optional(PinResult),
+  pinError: z.optional(CaughtError),
+  refresh: z.optional(RefreshProgress),
+  refreshError: z.optional(CaughtError),
+  restore: z.optional(RestoreResult),
+  restoreError: z.optional(CaughtError),
 });
 export type GroupRecord = z.infer<typeof GroupRecord>;
 
@@ -242,7 +270,7 @@ export const TemplateSource = z.strictObject({
   /** `create`: a patched version is made from it; `current`: it already carries today's script. */
   action: z.enum(['create', 'current']),
   /** Dry runs: what the new version would hold, in a few lines (parts and sizes); never the user data itself. */
-  summary: z.string().optional(),
+  summary: z.optional(z.string()),
 });
 export type TemplateSource = z.infer<typeof TemplateSource>;
 
@@ -253,7 +281,7 @@ export const PromoteResult = z.strictObject({
   /** The template's default after the run. */
   defaultVersion: VersionNumber,
   moved: z.boolean(),
-  note: z.string().optional(),
+  note: z.optional(z.string()),
 });
 export type PromoteResult = z.infer<typeof PromoteResult>;
 
@@ -265,8 +293,8 @@ export const CleanupResult = z.strictObject({
 export type CleanupResult = z.infer<typeof CleanupResult>;
 
 export const TemplateRecord = z.strictObject({
-  launchTemplateId: z.string().startsWith('lt-'),
-  launchTemplateName: z.string().min(1),
+  launchTemplateId: text(z.startsWith('lt-')),
+  launchTemplateName: nonEmpty(),
   /** The default and latest numbers when the run planned. */
   defaultVersion: VersionNumber,
   latestVersion: VersionNumber,
@@ -280,13 +308,13 @@ export const TemplateRecord = z.strictObject({
   /** Untargeted groups that follow it through `$Default`/`$Latest` and were accepted (`accept`). */
   acceptedSharers: z.array(z.string()),
   /** The template's changes refused for the run (UntargetedSharersError, ...). */
-  refusal: Refusal.optional(),
-  created: z.array(CreatedVersion).optional(),
-  createError: CaughtError.optional(),
-  promotion: PromoteResult.optional(),
-  promoteError: CaughtError.optional(),
-  cleanup: CleanupResult.optional(),
-  cleanupError: CaughtError.optional(),
+  refusal: z.optional(Refusal),
+  created: z.optional(z.array(CreatedVersion)),
+  createError: z.optional(CaughtError),
+  promotion: z.optional(PromoteResult),
+  promoteError: z.optional(CaughtError),
+  cleanup: z.optional(CleanupResult),
+  cleanupError: z.optional(CaughtError),
 });
 export type TemplateRecord = z.infer<typeof TemplateRecord>;
 
@@ -300,7 +328,7 @@ export type RunPlan = z.infer<typeof RunPlan>;
 
 export const LookupLaunchTemplateInput = z.strictObject({
   settings: RunSettings,
-  asgNames: z.array(z.string().min(1)),
+  asgNames: z.array(nonEmpty()),
 });
 export type LookupLaunchTemplateInput = z.infer<typeof LookupLaunchTemplateInput>;
 
@@ -317,15 +345,15 @@ export const StartInstanceRefreshInput = z.strictObject({
   group: GroupRecord,
   templates: z.array(TemplateRecord),
   refreshPreferences: RefreshPreferences,
-  maxPolls: z.number().int().positive(),
-  pollIntervalSeconds: z.number().int().positive(),
+  maxPolls: integer(z.positive()),
+  pollIntervalSeconds: integer(z.positive()),
 });
 export type StartInstanceRefreshInput = z.infer<typeof StartInstanceRefreshInput>;
 
 export const PollInstanceRefreshInput = z.strictObject({
-  asgName: z.string().min(1),
+  asgName: nonEmpty(),
   refresh: RefreshProgress,
-  pollIntervalSeconds: z.number().int().positive(),
+  pollIntervalSeconds: integer(z.positive()),
 });
 export type PollInstanceRefreshInput = z.infer<typeof PollInstanceRefreshInput>;
 
@@ -335,13 +363,13 @@ export type PromoteDefaultVersionInput = z.infer<typeof PromoteDefaultVersionInp
 export const RestoreAutoScalingGroupInput = z.strictObject({
   group: GroupRecord,
   templates: z.array(TemplateRecord),
-  runId: z.string().min(1),
+  runId: nonEmpty(),
 });
 export type RestoreAutoScalingGroupInput = z.infer<typeof RestoreAutoScalingGroupInput>;
 
 export const DeleteUnusedVersionsInput = z.strictObject({
   template: TemplateRecord,
-  runId: z.string().min(1),
+  runId: nonEmpty(),
 });
 export type DeleteUnusedVersionsInput = z.infer<typeof DeleteUnusedVersionsInput>;
 
@@ -364,7 +392,7 @@ export const GroupStatus = z.enum([
 export type GroupStatus = z.infer<typeof GroupStatus>;
 
 export const GroupResult = z.strictObject({
-  asgName: z.string().min(1),
+  asgName: nonEmpty(),
   status: GroupStatus,
   /** What the plan decided, and why. */
   action: GroupAction,
@@ -375,21 +403,21 @@ export const GroupResult = z.strictObject({
       slot: SpecSlot,
       launchTemplateId: z.string(),
       fromVersion: VersionNumber,
-      toVersion: VersionNumber.optional(),
-      reference: VersionReference.optional(),
+      toVersion: z.optional(VersionNumber),
+      reference: z.optional(VersionReference),
     }),
   ),
-  instanceRefreshId: z.string().optional(),
-  refreshStatus: RefreshStatus.optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  durationSeconds: z.number().nonnegative().optional(),
+  instanceRefreshId: z.optional(z.string()),
+  refreshStatus: z.optional(RefreshStatus),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  durationSeconds: z.optional(num(z.nonnegative())),
   /** For failures: the state that failed, the error name and its message. */
-  stage: z.string().optional(),
-  error: z.string().optional(),
-  cause: z.string().optional(),
+  stage: z.optional(z.string()),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
   /** Anything the operator should know (a group left on a number and why, a default not moved). */
-  note: z.string().optional(),
+  note: z.optional(z.string()),
 });
 export type GroupResult = z.infer<typeof GroupResult>;
 
@@ -400,10 +428,10 @@ export const PlanReport = z.strictObject({
       launchTemplateId: z.string(),
       launchTemplateName: z.string(),
       /** The versions it would create, each from its source. */
-      creates: z.array(z.strictObject({ sourceVersion: VersionNumber, summary: z.string().optional() })),
+      creates: z.array(z.strictObject({ sourceVersion: VersionNumber, summary: z.optional(z.string()) })),
       followers: z.array(z.string()),
       acceptedSharers: z.array(z.string()),
-      refusal: Refusal.optional(),
+      refusal: z.optional(Refusal),
     }),
   ),
   groups: z.array(z.strictObject({ asgName: z.string(), action: GroupAction, reason: z.string() })),
@@ -414,13 +442,13 @@ export const Summary = z.strictObject({
   runId: z.string(),
   dryRun: z.boolean(),
   counts: z.strictObject({
-    total: z.number().int().nonnegative(),
-    succeeded: z.number().int().nonnegative(),
-    refreshed: z.number().int().nonnegative(),
-    alreadyCurrent: z.number().int().nonnegative(),
-    skipped: z.number().int().nonnegative(),
-    dryRun: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
+    total: integer(z.nonnegative()),
+    succeeded: integer(z.nonnegative()),
+    refreshed: integer(z.nonnegative()),
+    alreadyCurrent: integer(z.nonnegative()),
+    skipped: integer(z.nonnegative()),
+    dryRun: integer(z.nonnegative()),
+    failed: integer(z.nonnegative()),
   }),
   groups: z.array(GroupResult),
   /** Per template: what the run did to it (versions created, default, versions deleted or kept). */
@@ -429,12 +457,12 @@ export const Summary = z.strictObject({
       launchTemplateId: z.string(),
       launchTemplateName: z.string(),
       created: z.array(CreatedVersion),
-      defaultVersion: VersionNumber.optional(),
+      defaultVersion: z.optional(VersionNumber),
       defaultMoved: z.boolean(),
       deleted: z.array(VersionNumber),
-      note: z.string().optional(),
+      note: z.optional(z.string()),
     }),
   ),
-  plan: PlanReport.optional(),
+  plan: z.optional(PlanReport),
 });
 export type Summary = z.infer<typeof Summary>;

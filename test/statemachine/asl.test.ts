@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ERROR_NAMES } from '../../src/errors.ts';
 import {
   ASL_PATH,
@@ -266,7 +266,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   it('writes each per-item stage’s result into its record and catches States.ALL into the record’s <stage>Error, then a Pass that outputs the record', () => {
-    const recordSchemas: Record<string, z.ZodObject> = {
+    const recordSchemas: Record<string, z.ZodMiniObject> = {
       group: schemas.GroupRecord,
       template: schemas.TemplateRecord,
     };
@@ -288,7 +288,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
       expect(catchRecord, stage).toBe(record);
       expect(errorField, stage).toMatch(/Error$/);
       // The record's schema takes a caught error there (ResultPath into a field it does not know would fail the next stage).
-      const errorSchema = schema?.shape[errorField] as z.ZodType | undefined;
+      const errorSchema = schema?.shape[errorField] as z.ZodMiniType | undefined;
       expect(
         errorSchema?.safeParse({ Error: 'X', Cause: '{}' }).success,
         `${stage}: ${record}.${errorField}`,
@@ -409,7 +409,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   // Handlers parse strictly: a Task's Parameters must name exactly its schema's fields.
-  const inputSchemas: Record<TaskStateName, z.ZodObject> = {
+  const inputSchemas: Record<TaskStateName, z.ZodMiniObject> = {
     ResolveTargets: schemas.ResolveTargetsInput,
     LookupLaunchTemplate: schemas.LookupLaunchTemplateInput,
     PinAutoScalingGroup: schemas.PinAutoScalingGroupInput,

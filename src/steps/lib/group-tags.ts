@@ -5,14 +5,14 @@
  * changes.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidGroupTagError } from '../../errors.ts';
 import { ExecutionInput, type GroupPreferences, RefreshPreferences } from '../../schemas.ts';
 
 export const SKIP_TAG = 'asg-patcher:skip';
 
 /** Tag key -> the preference it sets and the input field whose rules it follows. */
-const NUMERIC_TAGS: Record<string, { field: keyof GroupPreferences; schema: z.ZodType<unknown> }> = {
+const NUMERIC_TAGS: Record<string, { field: keyof GroupPreferences; schema: z.ZodMiniType<number> }> = {
   'asg-patcher:min-healthy-percentage': {
     field: 'minHealthyPercentage',
     schema: RefreshPreferences.shape.minHealthyPercentage,
