@@ -1,5 +1,5 @@
 import type { AutoScalingGroup, Filter } from '@aws-sdk/client-auto-scaling';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { AwsDeps } from '../clients.ts';
 import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../errors.ts';
 import {
