@@ -14,6 +14,7 @@ import {
   type InstanceRefreshSnapshot,
   type LaunchTemplateData,
   type LaunchTemplateSnapshot,
+  type MixedInstancesPolicyShape,
 } from '../../src/fake/account.ts';
 import type { CommandInput, FakeCommandName } from '../../src/fake/commands.ts';
 import { installFakeAccount } from '../../src/fake/install.ts';
@@ -224,4 +225,31 @@ export function refreshesOf(account: FakeAccount, name: string): InstanceRefresh
 /** The inputs the account received for one command, in order, typed as the SDK types them. */
 export function inputsOf<K extends FakeCommandName>(account: FakeAccount, command: K): CommandInput<K>[] {
   return account.callsOf(command).map((call) => call.input as CommandInput<K>);
+}
+
+/**
+ * A mixed-instances policy with two instance types: `t3.micro` from the main template and
+ * `g5.xlarge` from an override template of its own, each at the given reference.
+ */
+export function gpuMixedPolicy(
+  mainId: string,
+  mainVersion: string,
+  gpuId: string,
+  gpuVersion: string,
+  distribution: Record<string, unknown>,
+  options: { weighted?: boolean } = {},
+): MixedInstancesPolicyShape {
+  return {
+    LaunchTemplate: {
+      LaunchTemplateSpecification: { LaunchTemplateId: mainId, Version: mainVersion },
+      Overrides: [
+        { InstanceType: 't3.micro', ...(options.weighted ? { WeightedCapacity: '1' } : {}) },
+        {
+          InstanceType: 'g5.xlarge',
+          LaunchTemplateSpecification: { LaunchTemplateId: gpuId, Version: gpuVersion },
+        },
+      ],
+    },
+    InstancesDistribution: distribution,
+  };
 }

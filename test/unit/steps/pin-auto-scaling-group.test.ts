@@ -5,6 +5,7 @@ import {
   buildRecord,
   buildTemplateData,
   deps,
+  gpuMixedPolicy,
   groupOf,
   instanceVersionsOf,
   refreshesOf,
@@ -87,19 +88,9 @@ describe('pinAutoScalingGroup', () => {
     const distribution = { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' };
     account().addAutoScalingGroup({
       name: 'mixed',
-      mixedInstancesPolicy: {
-        LaunchTemplate: {
-          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
-          Overrides: [
-            { InstanceType: 't3.micro', WeightedCapacity: '1' },
-            {
-              InstanceType: 'g5.xlarge',
-              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Latest' },
-            },
-          ],
-        },
-        InstancesDistribution: distribution,
-      },
+      mixedInstancesPolicy: gpuMixedPolicy(main.id, '$Default', gpu.id, '$Latest', distribution, {
+        weighted: true,
+      }),
     });
     const group = groupRecord(await plan(['mixed']), 'mixed');
 

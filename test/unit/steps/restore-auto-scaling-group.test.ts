@@ -9,6 +9,7 @@ import {
   buildRecord,
   buildTemplateData,
   deps,
+  gpuMixedPolicy,
   groupOf,
   inputsOf,
   instanceVersionsOf,
@@ -135,19 +136,7 @@ describe('restoreAutoScalingGroup', () => {
     const distribution = { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' };
     account().addAutoScalingGroup({
       name: 'mixed',
-      mixedInstancesPolicy: {
-        LaunchTemplate: {
-          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
-          Overrides: [
-            { InstanceType: 't3.micro' },
-            {
-              InstanceType: 'g5.xlarge',
-              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Default' },
-            },
-          ],
-        },
-        InstancesDistribution: distribution,
-      },
+      mixedInstancesPolicy: gpuMixedPolicy(main.id, '$Default', gpu.id, '$Default', distribution),
     });
     const run = await promoteAll(await refreshed(['mixed']));
 

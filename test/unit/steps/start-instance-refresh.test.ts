@@ -14,6 +14,7 @@ import {
   buildRecord,
   buildTemplateData,
   deps,
+  gpuMixedPolicy,
   inputsOf,
   refreshesOf,
   seedGroup,
@@ -107,19 +108,9 @@ describe('startInstanceRefresh', () => {
     const distribution = { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' };
     account().addAutoScalingGroup({
       name: 'mixed',
-      mixedInstancesPolicy: {
-        LaunchTemplate: {
-          LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '$Default' },
-          Overrides: [
-            { InstanceType: 't3.micro', WeightedCapacity: '1' },
-            {
-              InstanceType: 'g5.xlarge',
-              LaunchTemplateSpecification: { LaunchTemplateId: gpu.id, Version: '$Latest' },
-            },
-          ],
-        },
-        InstancesDistribution: distribution,
-      },
+      mixedInstancesPolicy: gpuMixedPolicy(main.id, '$Default', gpu.id, '$Latest', distribution, {
+        weighted: true,
+      }),
     });
     const run = await prepare(['mixed']);
 
