@@ -20,6 +20,24 @@ export class InputValidationError extends AsgPatcherError {
   }
 }
 
+/**
+ * A Task's event breaks its state's contract (src/contracts): a bug between states, never an
+ * operator's input, which ResolveTargets checks first (InputValidationError).
+ */
+export class StateInputError extends AsgPatcherError {
+  override readonly name = 'StateInputError';
+  constructor(
+    readonly state: string,
+    readonly issues: string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${state} got an input that breaks its contract: ${issues.join('; ')}. This is a bug in asg-patcher, not in the execution input; report it with the execution's history`,
+      options,
+    );
+  }
+}
+
 export class NoTargetsFoundError extends AsgPatcherError {
   override readonly name = 'NoTargetsFoundError';
   constructor(description: string, options?: ErrorOptions) {
@@ -264,6 +282,7 @@ export class InvalidGroupTagError extends AsgPatcherError {
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
+  'StateInputError',
   'NoTargetsFoundError',
   'TooManyTargetsError',
   'AsgNotFoundError',

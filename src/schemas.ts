@@ -61,11 +61,18 @@ export type PatchOptions = z.infer<typeof PatchOptions>;
 
 const RefreshBehaviour = z.enum(['Refresh', 'Ignore', 'Wait']);
 
+// The rules of the three fields a group's own tags may also set (GroupTagValues): one definition each.
+const MinHealthyPercentage = integer(z.gte(0), z.lte(100));
+const InstanceWarmup = integer(z.gte(0));
+// 7 days at most; literals, not 7 * 24 * 3600: esbuild keeps an unused schema whose arguments hold
+// arithmetic (it cannot prove it free of side effects).
+const MaxWaitSeconds = integer(z.gte(60), z.lte(604_800));
+
 /** Instance refresh preferences; names follow the AWS API with a lower-case first letter. */
 export const RefreshPreferences = z.strictObject({
-  minHealthyPercentage: z._default(integer(z.gte(0), z.lte(100)), 90),
+  minHealthyPercentage: z._default(MinHealthyPercentage, 90),
   maxHealthyPercentage: z.optional(integer(z.gte(100), z.lte(200))),
-  instanceWarmup: z._default(integer(z.gte(0)), 300),
+  instanceWarmup: z._default(InstanceWarmup, 300),
   checkpointPercentages: z.optional(list(integer(z.gte(1), z.lte(100)), z.minLength(1))),
   checkpointDelay: z.optional(integer(z.gte(0), z.lte(172800))),
   alarmSpecification: z.optional(
@@ -101,10 +108,8 @@ export const ExecutionInput = z.strictObject({
   maxConcurrency: z._default(integer(z.gte(1), z.lte(40)), 5),
   /** Seconds between two DescribeInstanceRefreshes of one refresh. */
   pollIntervalSeconds: z._default(integer(z.gte(5), z.lte(3600)), 60),
-  /** Past this, the refresh is rolled back (or cancelled) and the group fails. */
-  // 7 days at most, 4 hours by default; literals, not 7 * 24 * 3600: esbuild keeps an unused schema whose
-  // arguments hold arithmetic (it cannot prove it free of side effects).
-  maxWaitSeconds: z._default(integer(z.gte(60), z.lte(604_800)), 14_400),
+  /** Past this, the refresh is rolled back (or cancelled) and the group fails. 4 hours by default. */
+  maxWaitSeconds: z._default(MaxWaitSeconds, 14_400),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
@@ -242,6 +247,14 @@ export const GroupPreferences = z.strictObject({
   maxWaitSeconds: z.optional(integer()),
 });
 export type GroupPreferences = z.infer<typeof GroupPreferences>;
+
+/** The values a group's tags give, held to the rules of the input fields they stand for. */
+export const GroupTagValues = z.strictObject({
+  minHealthyPercentage: z.optional(MinHealthyPercentage),
+  instanceWarmup: z.optional(InstanceWarmup),
+  maxWaitSeconds: z.optional(MaxWaitSeconds),
+});
+export type GroupTagValues = z.infer<typeof GroupTagValues>;
 
 export const GroupRecord = z.strictObject({
   asgName: nonEmpty(),

@@ -1,10 +1,15 @@
-/** Lambda entry of the CreatePatchedVersion state: parse the event with its schema (strict), run the step. */
+/** Lambda entry of the CreatePatchedVersion state: check the event against its contract (src/contracts), run the step. */
 import middy from '@middy/core';
 import { autoScaling } from '../clients/auto-scaling.ts';
 import { ec2 } from '../clients/ec2.ts';
-import { CreatePatchedVersionInput } from '../schemas.ts';
+import { parseInput } from '../contracts/parse-input.ts';
+import * as contracts from '../contracts/validators.generated.mjs';
+import type { CreatePatchedVersionInput } from '../schemas.ts';
 import { createPatchedVersion } from '../steps/create-patched-version.ts';
 
 export const handler = middy().handler(async (event: unknown) =>
-  createPatchedVersion(CreatePatchedVersionInput.parse(event), { autoScaling, ec2 }),
+  createPatchedVersion(
+    parseInput<CreatePatchedVersionInput>('CreatePatchedVersion', contracts.CreatePatchedVersionInput, event),
+    { autoScaling, ec2 },
+  ),
 );

@@ -1,8 +1,10 @@
-/** Lambda entry of the LookupLaunchTemplate state: parse the event with its schema (strict), run the step. */
+/** Lambda entry of the LookupLaunchTemplate state: check the event against its contract (src/contracts), run the step. */
 import middy from '@middy/core';
 import { autoScaling } from '../clients/auto-scaling.ts';
 import { ec2 } from '../clients/ec2.ts';
-import { LookupLaunchTemplateInput } from '../schemas.ts';
+import { parseInput } from '../contracts/parse-input.ts';
+import * as contracts from '../contracts/validators.generated.mjs';
+import type { LookupLaunchTemplateInput } from '../schemas.ts';
 import { lookupLaunchTemplate } from '../steps/lookup-launch-template.ts';
 
 /**
@@ -18,7 +20,7 @@ function optInTag(): { key: string; value: string } | undefined {
 
 export const handler = middy().handler(async (event: unknown) =>
   lookupLaunchTemplate(
-    LookupLaunchTemplateInput.parse(event),
+    parseInput<LookupLaunchTemplateInput>('LookupLaunchTemplate', contracts.LookupLaunchTemplateInput, event),
     { autoScaling, ec2 },
     { optInTag: optInTag() },
   ),

@@ -1,9 +1,13 @@
-/** Lambda entry of the ResolveTargets state: parse the event with its schema (strict), run the step. */
+/** Lambda entry of the ResolveTargets state: check the event against its contract (src/contracts), run the step. */
 import middy from '@middy/core';
 import { autoScaling } from '../clients/auto-scaling.ts';
-import { ResolveTargetsInput } from '../schemas.ts';
+import { parseInput } from '../contracts/parse-input.ts';
+import * as contracts from '../contracts/validators.generated.mjs';
+import type { ResolveTargetsInput } from '../schemas.ts';
 import { resolveTargets } from '../steps/resolve-targets.ts';
 
 export const handler = middy().handler(async (event: unknown) =>
-  resolveTargets(ResolveTargetsInput.parse(event), { autoScaling }),
+  resolveTargets(parseInput<ResolveTargetsInput>('ResolveTargets', contracts.ResolveTargetsInput, event), {
+    autoScaling,
+  }),
 );
