@@ -1,7 +1,8 @@
 import { DescribeInstanceRefreshesCommand, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import type { AwsDeps } from '../clients.ts';
+import * as checks from '../contracts/validators.generated.mjs';
 import { InstanceRefreshFailedError, RefreshTimedOutError } from '../errors.ts';
-import { type PollInstanceRefreshInput, type RefreshProgress, RefreshStatus } from '../schemas.ts';
+import type { PollInstanceRefreshInput, RefreshProgress, RefreshStatus } from '../schemas.ts';
 import { TERMINAL_REFRESH_STATUSES } from './lib/refresh-status.ts';
 import { stopRefresh } from './lib/stop-refresh.ts';
 
@@ -46,7 +47,7 @@ function observe(
   refresh: InstanceRefresh,
   pollCount: number,
 ): RefreshProgress {
-  const status = RefreshStatus.parse(refresh.Status);
+  const status = refreshStatus(refresh.Status);
   const terminal = TERMINAL_REFRESH_STATUSES.includes(status);
   const { statusReason: _previous, finishedAt: _unfinished, ...rest } = input.refresh;
   return {
@@ -83,4 +84,10 @@ async function describeRefresh(
     );
   }
   return refresh;
+}
+
+/** The status AWS reported, one of those the API reference lists (a new one fails the poll, loudly). */
+function refreshStatus(status: string | undefined): RefreshStatus {
+  if (checks.RefreshStatus(status)) return status as RefreshStatus;
+  throw new Error(`DescribeInstanceRefreshes reported the status ${status}, which asg-patcher does not know`);
 }

@@ -3,8 +3,11 @@
  * Rendering is a pure function of the options (no dates, no random values), so composing the same
  * user data twice gives the same bytes and an unchanged launch template stays "already current".
  */
+
+import { issuesOf } from '../contracts/parse-input.ts';
+import * as checks from '../contracts/validators.generated.mjs';
 import { InputValidationError } from '../errors.ts';
-import { PatchOptions } from '../schemas.ts';
+import type { PatchOptions } from '../schemas.ts';
 import { PATCH_SH } from './patch-sh.generated.ts';
 
 /** The script's second line (after the shebang): identifies our part and its version. */
@@ -103,15 +106,16 @@ function stripForUserData(script: string): string {
  * @throws InputValidationError when the options do not match the PatchOptions schema
  */
 export function renderPatchScript(options: PatchOptions): string {
-  const parsed = PatchOptions.safeParse(options);
-  if (!parsed.success) {
+  // A copy: the check fills in defaults, and the caller's options stay as they were.
+  const parsed = structuredClone(options);
+  if (!checks.PatchOptions(parsed)) {
     throw new InputValidationError(
-      parsed.error.issues.map((issue) => `patch.${issue.path.join('.')}: ${issue.message}`),
+      issuesOf(checks.PatchOptions, '').map((issue) => `patch${issue.replaceAll('/', '.')}`),
     );
   }
   const values: Record<string, string> = {
-    '@@UPDATES@@': parsed.data.updates,
-    '@@TIME_SYNC@@': parsed.data.timeSync ? 'true' : 'false',
+    '@@UPDATES@@': parsed.updates,
+    '@@TIME_SYNC@@': parsed.timeSync ? 'true' : 'false',
   };
   return stripForUserData(PATCH_SH).replace(PLACEHOLDER, (placeholder) => {
     const value = values[placeholder];

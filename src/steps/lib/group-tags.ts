@@ -5,20 +5,21 @@
  * changes.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import type * as z from 'zod/mini';
+import { issuesOf } from '../../contracts/parse-input.ts';
+import * as checks from '../../contracts/validators.generated.mjs';
 import { InvalidGroupTagError } from '../../errors.ts';
-import { ExecutionInput, type GroupPreferences, RefreshPreferences } from '../../schemas.ts';
+import type { GroupPreferences } from '../../schemas.ts';
 
 export const SKIP_TAG = 'asg-patcher:skip';
 
-/** Tag key -> the preference it sets and the input field whose rules it follows. */
-const NUMERIC_TAGS: Record<string, { field: keyof GroupPreferences; schema: z.ZodMiniType<number> }> = {
-  'asg-patcher:min-healthy-percentage': {
-    field: 'minHealthyPercentage',
-    schema: RefreshPreferences.shape.minHealthyPercentage,
-  },
-  'asg-patcher:instance-warmup': { field: 'instanceWarmup', schema: RefreshPreferences.shape.instanceWarmup },
-  'asg-patcher:max-wait-seconds': { field: 'maxWaitSeconds', schema: ExecutionInput.shape.maxWaitSeconds },
+/**
+ * Tag key -> the preference it sets. GroupTagValues (src/schemas.ts) holds each to the rules of the
+ * input field of the same name.
+ */
+const NUMERIC_TAGS: Record<string, keyof GroupPreferences> = {
+  'asg-patcher:min-healthy-percentage': 'minHealthyPercentage',
+  'asg-patcher:instance-warmup': 'instanceWarmup',
+  'asg-patcher:max-wait-seconds': 'maxWaitSeconds',
 };
 
 export type GroupTags = { skip: boolean; preferences: GroupPreferences } | { error: InvalidGroupTagError };
@@ -35,21 +36,16 @@ export function readGroupTags(group: AutoScalingGroup): GroupTags {
       skip = value.toLowerCase() === 'true';
       continue;
     }
-    const rule = key ? NUMERIC_TAGS[key] : undefined;
-    if (!key || !rule) continue;
-    const parsed = /^\d+$/.test(value) ? rule.schema.safeParse(Number(value)) : undefined;
-    if (!parsed?.success) {
-      const why = parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'a whole number';
+    const field = key ? NUMERIC_TAGS[key] : undefined;
+    if (!key || !field) continue;
+    const whole = /^\d+$/.test(value);
+    if (!whole || !checks.GroupTagValues({ [field]: Number(value) })) {
+      const why = whole ? issuesOf(checks.GroupTagValues).join('; ') : 'a whole number';
       return {
-        error: new InvalidGroupTagError(
-          asgName,
-          key,
-          value,
-          `what "${rule.field}" takes in the input (${why})`,
-        ),
+        error: new InvalidGroupTagError(asgName, key, value, `what "${field}" takes in the input (${why})`),
       };
     }
-    preferences[rule.field] = parsed.data as number;
+    preferences[field] = Number(value);
   }
   return { skip, preferences };
 }
