@@ -166,7 +166,21 @@ function scriptPart(script: Buffer, encoding: ScriptEncoding): { text: Buffer; p
   // cloud-init hands an inflated part on as a str, which Python's email package re-encodes with
   // raw-unicode-escape: only ASCII survives that unchanged (kinds.ts, the `inflated` kind).
   if (!isAscii(script)) throw new Error('the patch script must be ASCII to be carried gzipped');
-  return leafPart('patch-script', 'application/x-gzip', deterministicGzip(script), SCRIPT_FILENAME);
+  return leafPart('patch-script', 'application/x-gzip', gzippedScript(script), SCRIPT_FILENAME);
+}
+
+/**
+ * The last script gzipped, kept: one run composes the same script for every template, often twice
+ * (to see whether it is current, then to write it), and level 9 over 16 KB is most of a compose.
+ */
+let lastScript: { script: Buffer; gzipped: Buffer } | undefined;
+
+function gzippedScript(script: Buffer): Buffer {
+  if (!lastScript?.script.equals(script)) {
+    lastScript = { script: Buffer.from(script), gzipped: deterministicGzip(script) };
+  }
+  // A copy: a caller may change the bytes it is given, and the next compose must not see it.
+  return Buffer.from(lastScript.gzipped);
 }
 
 /**

@@ -9,6 +9,7 @@
  * - the data is MIME when `mime-version:` occurs (any case) in its first 4096 bytes;
  * - otherwise its type comes from how it starts, after leading whitespace, case-insensitively.
  */
+import { isAscii as bufferIsAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { UnsupportedUserDataError, WindowsUserDataError } from '../errors.ts';
 
@@ -47,9 +48,12 @@ export function gunzip(bytes: Uint8Array): Buffer {
   }
 }
 
-/** True when every byte is ASCII. */
+/**
+ * True when every byte is ASCII. Node's own check (native, vectorised): a JavaScript loop over each
+ * byte took a fifth of the composer's time on 16 KB of user data.
+ */
 export function isAscii(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b < 0x80);
+  return bufferIsAscii(bytes);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
