@@ -36,7 +36,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 // 1. Bundle sizes and cold start
 // ---------------------------------------------------------------------------------------------
 
-const LOADS = 15;
+const LOADS = 21;
 
 async function coldStarts(): Promise<boolean> {
   console.log('## Lambda bundles (npm run package -> .serverless/*.zip): size and cold start');
