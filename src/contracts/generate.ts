@@ -10,9 +10,10 @@
  * zod stays the one source of the contract and its types; test/unit/contracts.test.ts holds the two
  * to the same verdicts and holds this file to what the schemas generate.
  *
- * The operator's execution input stays with zod: ResolveTargets checks only its envelope here
- * (`input` is unknown), and its step parses `input` with ExecutionInput, whose messages name each
- * bad field for a person (InputValidationError) and whose nested defaults (`prefault`) zod applies.
+ * The operator's execution input is checked here too (ExecutionInput), and only a refusal loads zod:
+ * ResolveTargets then parses the input again with zod, whose messages name each bad field for a
+ * person (InputValidationError). test/unit/contracts.test.ts holds both to the same verdict and the
+ * same defaults, nested `prefault` objects included.
  *
  * Run: npm run generate:validators
  */
@@ -45,6 +46,8 @@ export const CHECKS = {
   GroupTagValues: schemas.GroupTagValues,
   PatchOptions: schemas.PatchOptions,
   RefreshStatus: schemas.RefreshStatus,
+  // ResolveTargets' verdict on the operator's input; zod is loaded only to word a refusal.
+  ExecutionInput: schemas.ExecutionInput,
 } as const;
 export type CheckName = keyof typeof CHECKS;
 

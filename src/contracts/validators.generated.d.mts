@@ -13,3 +13,4 @@ export declare const SummarizeInput: GeneratedValidator;
 export declare const GroupTagValues: GeneratedValidator;
 export declare const PatchOptions: GeneratedValidator;
 export declare const RefreshStatus: GeneratedValidator;
+export declare const ExecutionInput: GeneratedValidator;

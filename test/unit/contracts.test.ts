@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  CHECKS,
+  type CheckName,
   CONTRACTS,
   type ContractName,
   declarationsSource,
@@ -19,7 +21,8 @@ import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
 import { type HandlerOverride, runStateMachine } from '../../src/local/runner.ts';
 
 const dir = join(import.meta.dirname, '../../src/contracts');
-const validators = generated as unknown as Record<ContractName, GeneratedValidator>;
+const validators = generated as unknown as Record<ContractName | CheckName, GeneratedValidator>;
+const SCHEMAS = { ...CONTRACTS, ...CHECKS };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
@@ -59,11 +62,48 @@ function replacements(node: Json): Json[] {
 }
 
 /** Both verdicts on `data`, and what each parse gives when both accept. */
-function verdicts(name: ContractName, data: Json) {
-  const zodResult = CONTRACTS[name].safeParse(structuredClone(data));
+function verdicts(name: ContractName | CheckName, data: Json) {
+  const zodResult = SCHEMAS[name].safeParse(structuredClone(data));
   const ajvData = structuredClone(data);
   const ajvOk = validators[name](ajvData);
   return { zod: zodResult.success, ajv: ajvOk, zodValue: zodResult.data, ajvValue: ajvData };
+}
+
+/**
+ * zod's and Ajv's verdicts on every mutation of each sample: each node retyped or pushed to an edge,
+ * each field removed, an unknown key added to each object. Where both accept, the values must match.
+ */
+function compareOnMutations(samples: { name: ContractName | CheckName; event: Json }[]) {
+  let tried = 0;
+  let rejected = 0;
+  const disagreements: string[] = [];
+  for (const { name, event } of samples) {
+    for (const path of pathsOf(event)) {
+      const node = path.reduce<Json>((at, key) => (at as Record<string | number, Json>)[key] as Json, event);
+      const mutants: Json[] = replacements(node).map((wrong) =>
+        mutate(event, path, (parent, key) => {
+          parent[key] = wrong;
+        }),
+      );
+      if (path.length > 0 && typeof path.at(-1) === 'string')
+        mutants.push(mutate(event, path, (parent, key) => delete parent[key]));
+      if (node && typeof node === 'object' && !Array.isArray(node))
+        mutants.push(
+          mutate(event, [...path, 'unexpectedKey'], (parent, key) => {
+            parent[key] = 1;
+          }),
+        );
+      for (const mutant of mutants) {
+        tried += 1;
+        const v = verdicts(name, mutant);
+        if (!v.zod) rejected += 1;
+        if (v.zod !== v.ajv)
+          disagreements.push(`${name} ${JSON.stringify(path)}: zod ${v.zod}, ajv ${v.ajv}`);
+        else if (v.zod) expect(v.ajvValue, `${name} ${JSON.stringify(path)}`).toEqual(v.zodValue);
+      }
+    }
+  }
+  return { tried, rejected, disagreements };
 }
 
 describe('the generated validators', () => {
@@ -103,41 +143,10 @@ describe('the generated validators', () => {
     });
 
     it("give zod's verdict on every mutation of them: a field removed, retyped, pushed to an edge, or an unknown key added", () => {
-      let tried = 0;
-      let rejected = 0;
-      const disagreements: string[] = [];
-      for (const [state, events] of inputs) {
-        const name: ContractName = `${state}Input`;
-        for (const event of events.slice(0, 2)) {
-          for (const path of pathsOf(event)) {
-            const node = path.reduce<Json>(
-              (at, key) => (at as Record<string | number, Json>)[key] as Json,
-              event,
-            );
-            const mutants: Json[] = replacements(node).map((wrong) =>
-              mutate(event, path, (parent, key) => {
-                parent[key] = wrong;
-              }),
-            );
-            if (path.length > 0 && typeof path.at(-1) === 'string')
-              mutants.push(mutate(event, path, (parent, key) => delete parent[key]));
-            if (node && typeof node === 'object' && !Array.isArray(node))
-              mutants.push(
-                mutate(event, [...path, 'unexpectedKey'], (parent, key) => {
-                  parent[key] = 1;
-                }),
-              );
-            for (const mutant of mutants) {
-              tried += 1;
-              const v = verdicts(name, mutant);
-              if (!v.zod) rejected += 1;
-              if (v.zod !== v.ajv)
-                disagreements.push(`${name} ${JSON.stringify(path)}: zod ${v.zod}, ajv ${v.ajv}`);
-              else if (v.zod) expect(v.ajvValue, `${name} ${JSON.stringify(path)}`).toEqual(v.zodValue);
-            }
-          }
-        }
-      }
+      const samples = [...inputs].flatMap(([state, events]) =>
+        events.slice(0, 2).map((event) => ({ name: `${state}Input` as ContractName, event })),
+      );
+      const { tried, rejected, disagreements } = compareOnMutations(samples);
       expect(disagreements).toEqual([]);
       // The mutations are real tests of the contract: most are rejected, some are accepted.
       expect(tried).toBeGreaterThan(1000);
@@ -165,6 +174,59 @@ describe('the generated validators', () => {
       expect(ajvValue).toMatchObject({
         refreshPreferences: { minHealthyPercentage: 90, autoRollback: true, skipMatching: true },
       });
+    });
+  });
+
+  describe('on execution inputs (ResolveTargets decides with the generated one, words a refusal with zod)', () => {
+    const full: Json = {
+      targets: { tags: [{ key: 'asg-patcher', values: ['enabled'] }, { key: 'team' }] },
+      dryRun: true,
+      force: false,
+      patch: { updates: 'all', timeSync: false },
+      refreshPreferences: {
+        minHealthyPercentage: 50,
+        maxHealthyPercentage: 150,
+        instanceWarmup: 60,
+        checkpointPercentages: [20, 100],
+        checkpointDelay: 600,
+        alarmSpecification: { alarms: ['high-5xx'] },
+        bakeTime: 300,
+        scaleInProtectedInstances: 'Wait',
+        standbyInstances: 'Terminate',
+        autoRollback: false,
+        skipMatching: false,
+      },
+      untargetedSharers: 'include',
+      maxConcurrency: 40,
+      pollIntervalSeconds: 30,
+      maxWaitSeconds: 3600,
+    };
+    const byNames: Json = { targets: { asgNames: ['web-a', 'web-b'] } };
+
+    it('fill in every default zod applies, nested prefault objects included', () => {
+      const { zod, ajv, zodValue, ajvValue } = verdicts('ExecutionInput', byNames);
+      expect({ zod, ajv }).toEqual({ zod: true, ajv: true });
+      expect(ajvValue).toEqual(zodValue);
+      expect(ajvValue).toMatchObject({
+        dryRun: false,
+        patch: { updates: 'security', timeSync: true },
+        refreshPreferences: { minHealthyPercentage: 90, instanceWarmup: 300, autoRollback: true },
+        untargetedSharers: 'refuse',
+        maxConcurrency: 5,
+        pollIntervalSeconds: 60,
+        maxWaitSeconds: 14_400,
+      });
+    });
+
+    it("give zod's verdict on every mutation of an input by names and of one that sets every field", () => {
+      const { tried, rejected, disagreements } = compareOnMutations([
+        { name: 'ExecutionInput', event: full },
+        { name: 'ExecutionInput', event: byNames },
+      ]);
+      expect(disagreements).toEqual([]);
+      expect(tried).toBeGreaterThan(150);
+      expect(rejected).toBeGreaterThan(tried / 2);
+      expect(rejected).toBeLessThan(tried);
     });
   });
 });
