@@ -87,6 +87,19 @@ export const RefreshPreferences = z.strictObject({
 });
 export type RefreshPreferences = z.infer<typeof RefreshPreferences>;
 
+/**
+ * Pruning of the launch-template versions this tool created (any run's, recognised by the version
+ * description it writes), done by DeleteUnusedVersions on each template the run changes. The newest
+ * `keep` of them stay; an older one is deleted unless something uses it (the default, `$Latest`, a
+ * group's reference, an instance, an active refresh). Versions anyone else created are never pruned.
+ * A template holds at most 10,000 versions.
+ */
+export const PruneVersions = z.strictObject({
+  /** How many of this tool's versions stay per template, newest first (1 to 1000). */
+  keep: integer(z.gte(1), z.lte(1000)),
+});
+export type PruneVersions = z.infer<typeof PruneVersions>;
+
 export const ExecutionInput = z.strictObject({
   targets: Targets,
   /** Compute and report what would change; change nothing. */
@@ -110,6 +123,8 @@ export const ExecutionInput = z.strictObject({
   pollIntervalSeconds: z._default(integer(z.gte(5), z.lte(3600)), 60),
   /** Past this, the refresh is rolled back (or cancelled) and the group fails. 4 hours by default. */
   maxWaitSeconds: z._default(MaxWaitSeconds, 14_400),
+  /** Prune older versions this tool created, keeping the newest `keep` per template. Off when omitted. */
+  pruneVersions: z.optional(PruneVersions),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
@@ -134,6 +149,8 @@ export const RunSettings = z.strictObject({
   maxWaitSeconds: integer(z.positive()),
   /** ceil(maxWaitSeconds / pollIntervalSeconds): the poll loop counts polls, not clock time. */
   maxPolls: integer(z.positive()),
+  /** Absent: no pruning (only the run's own unused versions are deleted). */
+  pruneVersions: z.optional(PruneVersions),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -299,9 +316,14 @@ export const PromoteResult = z.strictObject({
 export type PromoteResult = z.infer<typeof PromoteResult>;
 
 export const CleanupResult = z.strictObject({
+  /** This run's versions deleted because nothing uses them. */
   deleted: z.array(VersionNumber),
   /** Versions this run created that stay, each with why. */
   kept: z.array(z.strictObject({ version: VersionNumber, why: z.string() })),
+  /** With `pruneVersions`: older versions this tool created (earlier runs') deleted by the pruning. */
+  pruned: z.optional(z.array(VersionNumber)),
+  /** With `pruneVersions`: this tool's versions older than the newest `keep` that stay, each with why. */
+  pruneKept: z.optional(z.array(z.strictObject({ version: VersionNumber, why: z.string() }))),
 });
 export type CleanupResult = z.infer<typeof CleanupResult>;
 
@@ -382,7 +404,7 @@ export type RestoreAutoScalingGroupInput = z.infer<typeof RestoreAutoScalingGrou
 
 export const DeleteUnusedVersionsInput = z.strictObject({
   template: TemplateRecord,
-  runId: nonEmpty(),
+  settings: RunSettings,
 });
 export type DeleteUnusedVersionsInput = z.infer<typeof DeleteUnusedVersionsInput>;
 
@@ -473,6 +495,8 @@ export const Summary = z.strictObject({
       defaultVersion: z.optional(VersionNumber),
       defaultMoved: z.boolean(),
       deleted: z.array(VersionNumber),
+      /** Present when the run pruned (`pruneVersions`): older versions of this tool's that it deleted. */
+      pruned: z.optional(z.array(VersionNumber)),
       note: z.optional(z.string()),
     }),
   ),

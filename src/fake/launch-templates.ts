@@ -166,10 +166,19 @@ export class LaunchTemplates {
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
   // Versions may hold numbers, `$Latest` and `$Default`; an unknown number is
   // InvalidLaunchTemplateId.VersionNotFound.
+  // MaxResults: "This value can be between 1 and 200" (same page). AWS's error for a value out of
+  // range is not documented; the fake answers InvalidParameterValue, EC2's code for a bad value
+  // (errors-overview.html), so a caller that asks for bigger pages fails in tests instead of passing.
   describeLaunchTemplateVersions(
     input: CommandInput<'DescribeLaunchTemplateVersions'>,
   ): CommandOutput<'DescribeLaunchTemplateVersions'> {
     const t = this.orThrow(input);
+    if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 200))
+      throw awsError(
+        'ec2',
+        'InvalidParameterValue',
+        `Value (${input.MaxResults}) for parameter MaxResults is invalid. Expecting a value between 1 and 200.`,
+      );
     const requested = strings(input.Versions);
     let numbers: number[];
     if (requested) {
@@ -269,17 +278,30 @@ export class LaunchTemplates {
   // "You can't delete the default version of a launch template"; failures are reported per version in
   // UnsuccessfullyDeletedLaunchTemplateVersions with a ResponseError code
   // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResponseError.html), not thrown.
+  // "You can delete up to 200 launch template versions in a single request" (same page). The page
+  // does not say what AWS answers for more; the fake refuses the whole call with
+  // InvalidParameterValue (errors-overview.html) and deletes nothing, so a caller that does not batch
+  // fails in tests. Deleting a version that a group names or an instance runs is allowed, as AWS
+  // checks neither (the group then fails at its next launch; the fake does not model that failure,
+  // so test/support/invariants.ts checks that no version in use disappears).
   deleteLaunchTemplateVersions(
     input: CommandInput<'DeleteLaunchTemplateVersions'>,
   ): CommandOutput<'DeleteLaunchTemplateVersions'> {
     const t = this.orThrow(input);
+    const requested = strings(input.Versions) ?? [];
+    if (requested.length > 200)
+      throw awsError(
+        'ec2',
+        'InvalidParameterValue',
+        `You can specify up to 200 launch template versions per request; the request has ${requested.length}.`,
+      );
     const out: Required<
       Pick<
         CommandOutput<'DeleteLaunchTemplateVersions'>,
         'SuccessfullyDeletedLaunchTemplateVersions' | 'UnsuccessfullyDeletedLaunchTemplateVersions'
       >
     > = { SuccessfullyDeletedLaunchTemplateVersions: [], UnsuccessfullyDeletedLaunchTemplateVersions: [] };
-    for (const v of strings(input.Versions) ?? []) {
+    for (const v of requested) {
       const n = Number(v);
       const item = { LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: n };
       if (!isNumbered(v) || !t.versions.has(n)) {

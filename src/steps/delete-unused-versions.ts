@@ -2,16 +2,16 @@ import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { AwsDeps } from '../clients.ts';
 import type { CleanupResult, DeleteUnusedVersionsInput } from '../schemas.ts';
 import { chunk } from './lib/describe-group.ts';
+import { DELETE_BATCH, pruneToolVersions } from './lib/version-pruning.ts';
 import { readVersionUsage } from './lib/version-usage.ts';
-
-/** "You can specify up to 200 launch template version numbers" per call (API_DeleteLaunchTemplateVersions). */
-const DELETE_BATCH = 200;
 
 /**
  * Deletes the versions this run created (found by their description) that nothing uses once the
  * groups are settled: not the default, not named by any group, run by no instance, rolled out by
  * no active refresh. A retry after a lost answer finds them gone: `launchTemplateVersionDoesNotExist`
  * for a version this run just asked to delete is reported as deleted, not as a failure.
+ * With `pruneVersions` in the settings it then prunes the older versions this tool created in
+ * earlier runs, keeping the newest `keep` and every version something uses (lib/version-pruning.ts).
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplateVersions.html
  * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
  */
@@ -19,9 +19,22 @@ export async function deleteUnusedVersions(
   input: DeleteUnusedVersionsInput,
   deps: AwsDeps,
 ): Promise<CleanupResult> {
-  const { template, runId } = input;
+  const { template, settings } = input;
+  const { runId, pruneVersions } = settings;
   const usage = await readVersionUsage(template, runId, deps);
-  if (!usage) return { deleted: [], kept: [] };
+  const pruning = async (): Promise<Pick<CleanupResult, 'pruned' | 'pruneKept'>> =>
+    pruneVersions
+      ? pruneToolVersions(
+          {
+            launchTemplateId: template.launchTemplateId,
+            runId,
+            keep: pruneVersions.keep,
+            followers: [...new Set(template.followers.map((f) => f.asgName))],
+          },
+          deps,
+        )
+      : {};
+  if (!usage) return { deleted: [], kept: [], ...(pruneVersions ? { pruned: [], pruneKept: [] } : {}) };
   const deleted: number[] = [];
   const kept: CleanupResult['kept'] = [];
   for (const batch of chunk(usage.unused, DELETE_BATCH)) {
@@ -55,5 +68,10 @@ export async function deleteUnusedVersions(
     // The default is kept by design; the rest is worth a line in the summary.
     if (why && version !== usage.defaultVersion) kept.push({ version, why });
   }
-  return { deleted: deleted.sort((a, b) => a - b), kept: kept.sort((a, b) => a.version - b.version) };
+  return {
+    deleted: deleted.sort((a, b) => a - b),
+    kept: kept.sort((a, b) => a.version - b.version),
+    // After the run's own: what they leave decides which are the newest and what $Latest is.
+    ...(await pruning()),
+  };
 }

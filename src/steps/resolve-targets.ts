@@ -50,6 +50,7 @@ export async function resolveTargets(
     pollIntervalSeconds: execution.pollIntervalSeconds,
     maxWaitSeconds: execution.maxWaitSeconds,
     maxPolls: Math.ceil(execution.maxWaitSeconds / execution.pollIntervalSeconds),
+    ...(execution.pruneVersions ? { pruneVersions: execution.pruneVersions } : {}),
   };
 
   const { targets } = execution;

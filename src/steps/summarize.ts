@@ -27,8 +27,9 @@ export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Pr
       t.promotion?.note,
       t.promoteError && `settling its default failed: ${t.promoteError.Error}`,
       ...(t.cleanup?.kept ?? []).map((k) => `version ${k.version} kept: ${k.why}`),
+      ...(t.cleanup?.pruneKept ?? []).map((k) => `version ${k.version} not pruned: ${k.why}`),
       t.cleanupError &&
-        `deleting its unused versions failed: ${t.cleanupError.Error}; delete this run's versions that nothing uses by hand`,
+        `deleting its unused versions failed: ${t.cleanupError.Error}; delete this run's versions that nothing uses by hand${settings.pruneVersions ? ' (the pruning of older ones resumes on the next run that changes the template)' : ''}`,
     ].filter((n): n is string => Boolean(n));
     return {
       launchTemplateId: t.launchTemplateId,
@@ -37,6 +38,7 @@ export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Pr
       defaultVersion: t.promotion?.defaultVersion ?? t.defaultVersion,
       defaultMoved: t.promotion?.moved ?? false,
       deleted: t.cleanup?.deleted ?? [],
+      ...(t.cleanup?.pruned ? { pruned: t.cleanup.pruned } : {}),
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     };
   });

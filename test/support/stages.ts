@@ -171,7 +171,7 @@ export async function cleanUpAll(run: RunPlan): Promise<RunPlan> {
       try {
         templates.push({
           ...template,
-          cleanup: await deleteUnusedVersions({ template, runId: run.settings.runId }, deps),
+          cleanup: await deleteUnusedVersions({ template, settings: run.settings }, deps),
         });
       } catch (error) {
         templates.push({ ...template, cleanupError: caught(error) });

@@ -200,6 +200,7 @@ describe('the generated validators', () => {
       maxConcurrency: 40,
       pollIntervalSeconds: 30,
       maxWaitSeconds: 3600,
+      pruneVersions: { keep: 5 },
     };
     const byNames: Json = { targets: { asgNames: ['web-a', 'web-b'] } };
 

@@ -20,10 +20,20 @@ export function versionDescription(runId: string, sourceVersion: number): string
   return `asg-patcher run ${runId} (from version ${sourceVersion})`.slice(0, MAX_DESCRIPTION);
 }
 
+const DESCRIPTION = /^asg-patcher run (.+) \(from version (\d+)\)$/;
+
 /** The source a description of this run names, or undefined for any other version. */
 export function sourceOfRunVersion(runId: string, description: string | undefined): number | undefined {
-  const match = /^asg-patcher run (.+) \(from version (\d+)\)$/.exec(description ?? '');
+  const match = DESCRIPTION.exec(description ?? '');
   return match && match[1] === runId ? Number(match[2]) : undefined;
+}
+
+/**
+ * The run a description written by this tool names (any run), or undefined for a version someone
+ * else created: what `pruneVersions` goes by, since only this tool's own versions are pruned.
+ */
+export function runOfToolVersion(description: string | undefined): string | undefined {
+  return DESCRIPTION.exec(description ?? '')?.[1];
 }
 
 /**

@@ -6,6 +6,7 @@ import { deleteUnusedVersions } from '../../../src/steps/delete-unused-versions.
 import { versionDescription } from '../../../src/steps/lib/run-versions.ts';
 import { startInstanceRefresh } from '../../../src/steps/start-instance-refresh.ts';
 import {
+  buildSettings,
   buildTemplateData,
   buildTemplateRecord,
   deps,
@@ -26,6 +27,7 @@ import {
 
 describe('deleteUnusedVersions', () => {
   const account = useFakeAccount();
+  const settings = buildSettings();
 
   /** `web` on `reference`, run through every phase before the cleanup. */
   async function settled(reference: string, refresh: RefreshScript = 'succeed') {
@@ -44,7 +46,7 @@ describe('deleteUnusedVersions', () => {
     expect(versionsOf(account(), templateId)).toEqual([1, 2, 3]);
 
     // Act
-    const result = await deleteUnusedVersions({ template, runId: 'run-0001' }, deps);
+    const result = await deleteUnusedVersions({ template, settings }, deps);
 
     // Assess
     expect(result).toEqual({ deleted: [3], kept: [] });
@@ -58,7 +60,7 @@ describe('deleteUnusedVersions', () => {
   it('keeps the run’s version that became the default, silently, and deletes nothing', async () => {
     const { templateId, template } = await settled('$Default');
 
-    const result = await deleteUnusedVersions({ template, runId: 'run-0001' }, deps);
+    const result = await deleteUnusedVersions({ template, settings }, deps);
 
     expect(result).toEqual({ deleted: [], kept: [] });
     expect(account().callsOf('DeleteLaunchTemplateVersions')).toEqual([]);
@@ -69,7 +71,7 @@ describe('deleteUnusedVersions', () => {
     // web is on $Latest (2): its patched version 3 is not the default (1), but web runs it.
     const { templateId, template } = await settled('$Latest');
 
-    const result = await deleteUnusedVersions({ template, runId: 'run-0001' }, deps);
+    const result = await deleteUnusedVersions({ template, settings }, deps);
 
     expect(result).toEqual({ deleted: [], kept: [{ version: 3, why: 'instances of web run it' }] });
     expect(versionsOf(account(), templateId)).toEqual([1, 2, 3]);
@@ -86,7 +88,7 @@ describe('deleteUnusedVersions', () => {
       }),
     );
 
-    const result = await deleteUnusedVersions({ template, runId: 'run-0001' }, deps);
+    const result = await deleteUnusedVersions({ template, settings }, deps);
 
     expect(result.deleted).toEqual([3]);
     expect(versionsOf(account(), templateId)).toEqual([1, 2, 4]);
@@ -97,10 +99,7 @@ describe('deleteUnusedVersions', () => {
     const run = await prepare(['web']);
     const refresh = await startInstanceRefresh(startInput(run, 'web'), deps);
 
-    const result = await deleteUnusedVersions(
-      { template: templateRecord(run, templateId), runId: 'run-0001' },
-      deps,
-    );
+    const result = await deleteUnusedVersions({ template: templateRecord(run, templateId), settings }, deps);
 
     expect(result).toEqual({
       deleted: [],
@@ -125,7 +124,7 @@ describe('deleteUnusedVersions', () => {
       users: [],
     });
 
-    const result = await deleteUnusedVersions({ template: record, runId: 'run-0001' }, deps);
+    const result = await deleteUnusedVersions({ template: record, settings }, deps);
 
     expect(inputsOf(account(), 'DeleteLaunchTemplateVersions').map((i) => i.Versions?.length)).toEqual([
       200, 1,
@@ -137,7 +136,7 @@ describe('deleteUnusedVersions', () => {
   it('a template that no longer exists: nothing to do', async () => {
     const template = buildTemplateRecord({ launchTemplateId: 'lt-0000000000000abcd' });
 
-    expect(await deleteUnusedVersions({ template, runId: 'run-0001' }, deps)).toEqual({
+    expect(await deleteUnusedVersions({ template, settings }, deps)).toEqual({
       deleted: [],
       kept: [],
     });
