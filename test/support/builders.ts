@@ -24,6 +24,7 @@ import {
   type RunSettings,
   type TemplateRecord,
 } from '../../src/schemas.ts';
+import { versionDescription } from '../../src/steps/lib/run-versions.ts';
 import { composeUserData } from '../../src/userdata/compose.ts';
 
 /** The module-scope clients, as the handlers use them; the fake account replaces their `send`. */
@@ -133,6 +134,27 @@ export function seedTemplate(
   return account.addLaunchTemplate({
     name,
     versions: versions.map((data) => ({ data })),
+    ...(defaultVersion ? { defaultVersion } : {}),
+  });
+}
+
+/**
+ * A launch template `<name>` whose versions were made, in order, by this tool (`ours`: each by an
+ * earlier run of its own, `asg-patcher run old-<n> (from version 1)`, as CreatePatchedVersion
+ * describes them) or by the customer (`theirs`: described `made by hand`). Version 1 comes first.
+ */
+export function seedVersionHistory(
+  account: FakeAccount,
+  name: string,
+  makers: readonly ('ours' | 'theirs')[],
+  defaultVersion?: number,
+): { id: string; name: string } {
+  return account.addLaunchTemplate({
+    name,
+    versions: makers.map((maker, index) => ({
+      data: buildTemplateData(),
+      description: maker === 'ours' ? versionDescription(`old-${index + 1}`, 1) : 'made by hand',
+    })),
     ...(defaultVersion ? { defaultVersion } : {}),
   });
 }
