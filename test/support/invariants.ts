@@ -23,7 +23,12 @@ export interface InvariantContext {
   acceptUntargeted?: boolean;
   patch?: Partial<PatchOptions>;
   runId?: string;
+  /** The input's `pruneVersions.keep`; undefined when the run was not asked to prune. */
+  pruneKeep?: number;
 }
+
+/** The description this tool writes on every version it creates (CreatePatchedVersion), any run. */
+const TOOL_VERSION = /^asg-patcher run (.+) \(from version \d+\)$/;
 
 interface Spec {
   slot: string;
@@ -128,22 +133,66 @@ export function checkInvariants(context: InvariantContext): string[] {
     }
     for (const version of created) {
       const n = version.versionNumber;
-      const used =
-        template.defaultVersion === n ||
-        after.autoScalingGroups.some(
-          (g) =>
-            specsOf(g).some(
-              ({ ref }) => templateIdOf(after, ref) === template.id && ref.Version === String(n),
-            ) ||
-            g.instances.some(
-              (i) =>
-                i.launchTemplate?.LaunchTemplateId === template.id && i.launchTemplate.Version === String(n),
-            ),
-        ) ||
-        after.instanceRefreshes.some(
-          (r) => ACTIVE.has(r.status) && namesVersion(r.desiredConfiguration, template.id, n),
+      if (!usedAfter(after, template.id, n))
+        violations.push(`I3 ${template.name}: version ${n} survives but nothing uses it`);
+    }
+  }
+
+  // I7: a version that existed before the run is deleted only by pruneVersions, only if this tool
+  // made it, only beyond the newest `keep` of this tool's versions, and only if nothing uses it
+  // after the run (a group's number, an instance, an active refresh). Where the summary says the
+  // pruning ran, nothing prunable is left; what it lists as pruned is gone.
+  for (const template of after.launchTemplates) {
+    const was = before.launchTemplates.find((t) => t.id === template.id);
+    if (!was) continue;
+    const exists = new Set(template.versions.map((v) => v.versionNumber));
+    const gone = was.versions.filter((v) => !exists.has(v.versionNumber));
+    const tools = template.versions
+      .filter((v) => TOOL_VERSION.test(v.description ?? ''))
+      .map((v) => v.versionNumber)
+      .sort((a, b) => b - a);
+    const keep = context.pruneKeep;
+    for (const version of gone) {
+      const n = version.versionNumber;
+      if (keep === undefined) {
+        violations.push(
+          `I7 ${template.name}: version ${n} existed before the run and was deleted without pruneVersions`,
         );
-      if (!used) violations.push(`I3 ${template.name}: version ${n} survives but nothing uses it`);
+        continue;
+      }
+      if (!TOOL_VERSION.test(version.description ?? ''))
+        violations.push(
+          `I7 ${template.name}: version ${n} (not this tool's: "${version.description ?? ''}") was deleted`,
+        );
+      const newer = tools.filter((v) => v > n).length;
+      if (newer < keep)
+        violations.push(
+          `I7 ${template.name}: version ${n} pruned, but only ${newer} newer version(s) of this tool's are left (keep ${keep})`,
+        );
+      if (usedAfter(after, template.id, n, { byReference: true }))
+        violations.push(
+          `I7 ${template.name}: version ${n} was pruned but a group, an instance or an active refresh uses it`,
+        );
+    }
+    const reported = summary?.launchTemplates.find((t) => t.launchTemplateId === template.id)?.pruned;
+    for (const n of reported ?? []) {
+      if (!gone.some((v) => v.versionNumber === n))
+        violations.push(
+          `I7 ${template.name}: reported version ${n} pruned, but it was not a version from before the run that is now gone`,
+        );
+    }
+    if (keep === undefined || reported === undefined) continue;
+    const createdNow = new Set(
+      template.versions
+        .filter((v) => !was.versions.some((w) => w.versionNumber === v.versionNumber))
+        .map((v) => v.versionNumber),
+    );
+    for (const n of tools.slice(keep)) {
+      if (createdNow.has(n) || n === template.defaultVersion || n === template.latestVersion) continue;
+      if (!usedAfter(after, template.id, n, { byReference: true }))
+        violations.push(
+          `I7 ${template.name}: version ${n} is older than this tool's newest ${keep} and unused, but was not pruned`,
+        );
     }
   }
 
@@ -239,6 +288,37 @@ export function checkInvariants(context: InvariantContext): string[] {
     }
   }
   return violations;
+}
+
+/**
+ * Whether anything uses version `n` of the template after the run: the default, a group's number
+ * (with `byReference`, also what a group's `$Default`/`$Latest` resolves to), an instance, or the
+ * desired configuration of an active refresh.
+ */
+function usedAfter(
+  after: AccountSnapshot,
+  templateId: string,
+  n: number,
+  options: { byReference?: boolean } = {},
+): boolean {
+  const template = after.launchTemplates.find((t) => t.id === templateId);
+  return (
+    template?.defaultVersion === n ||
+    after.autoScalingGroups.some(
+      (g) =>
+        specsOf(g).some(
+          ({ ref }) =>
+            templateIdOf(after, ref) === templateId &&
+            (ref.Version === String(n) || (options.byReference === true && resolve(after, ref) === n)),
+        ) ||
+        g.instances.some(
+          (i) => i.launchTemplate?.LaunchTemplateId === templateId && i.launchTemplate.Version === String(n),
+        ),
+    ) ||
+    after.instanceRefreshes.some(
+      (r) => ACTIVE.has(r.status) && namesVersion(r.desiredConfiguration, templateId, n),
+    )
+  );
 }
 
 /** The spec an instance launched from: the override with its own template for its type, else main. */

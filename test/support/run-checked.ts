@@ -42,6 +42,7 @@ export async function runChecked(
     targets,
     acceptUntargeted: field(input, 'untargetedSharers') === 'accept',
     ...(isObject(field(input, 'patch')) ? { patch: field(input, 'patch') as Record<string, unknown> } : {}),
+    ...pruneKeepOf(input),
   });
   return {
     ...result,
@@ -49,6 +50,13 @@ export async function runChecked(
     mutations: count(calls.filter((c) => c.mutating)),
     callsByCommand: count(calls),
   };
+}
+
+/** The input's `pruneVersions.keep`, when it asks for pruning (a bad value fails the run before any change). */
+export function pruneKeepOf(input: unknown): { pruneKeep?: number } {
+  const prune = field(input, 'pruneVersions');
+  const keep = isObject(prune) ? prune.keep : undefined;
+  return typeof keep === 'number' ? { pruneKeep: keep } : {};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

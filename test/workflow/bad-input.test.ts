@@ -42,6 +42,15 @@ const CASES: [description: string, input: unknown, field: string][] = [
   ['null', null, '(input)'],
   ['a number', 42, '(input)'],
   ['an unknown untargetedSharers mode', { targets: web, untargetedSharers: 'ignore' }, 'untargetedSharers'],
+  ['pruneVersions keeping none', { targets: web, pruneVersions: { keep: 0 } }, 'pruneVersions.keep'],
+  ['pruneVersions over 1000', { targets: web, pruneVersions: { keep: 1001 } }, 'pruneVersions.keep'],
+  ['pruneVersions without keep', { targets: web, pruneVersions: {} }, 'pruneVersions.keep'],
+  ['pruneVersions as a number', { targets: web, pruneVersions: 5 }, 'pruneVersions'],
+  [
+    'a misspelt pruneVersions field',
+    { targets: web, pruneVersions: { keep: 2, newest: 2 } },
+    'pruneVersions.newest',
+  ],
 ];
 
 describe('bad input', () => {

@@ -43,6 +43,19 @@ describe('resolveTargets', () => {
     expect(account().mutatingCalls()).toEqual([]);
   });
 
+  it('pruneVersions reaches the settings as given; left out, the settings have none (no pruning)', async () => {
+    seedGroup(account(), 'web');
+
+    const on = await resolveTargets(
+      { input: { targets: { asgNames: ['web'] }, pruneVersions: { keep: 3 } }, runId: 'r' },
+      deps,
+    );
+    const off = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
+
+    expect(on.settings.pruneVersions).toEqual({ keep: 3 });
+    expect(off.settings).not.toHaveProperty('pruneVersions');
+  });
+
   it('default wait: 4 hours at one poll a minute is 240 polls', async () => {
     seedGroup(account(), 'web');
     const output = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
