@@ -2,7 +2,7 @@
  * `npm run soak -- --runs N --seed S [--faults KINDS] [--rate R] [--replay RUNSEED]`
  *
  * Runs N seeded executions of random fleets with faults on every call kind (see
- * test/support/soak.ts) and checks invariants I1 to I6 after each. Prints the runs, the faults by
+ * test/support/soak.ts) and checks invariants I1 to I7 after each. Prints the runs, the faults by
  * kind and by API, the SDK's and the state machine's retries, and the violations by invariant; for
  * each violation, the run's seed and its exact fault plan, which `--replay <run seed>` reruns.
  * Exits 1 when any invariant was violated.
@@ -60,6 +60,9 @@ const failing: SoakRun[] = [];
 let sdkRetries = 0;
 let machineRetries = 0;
 let faultsTotal = 0;
+let pruningRuns = 0;
+let pruned = 0;
+let reportedPruned = 0;
 const statuses = new Map<string, number>();
 for (let index = 0; index < runs; index++) {
   const run = await soakRun({ seed: runSeed(seed, index), faults, faultRate });
@@ -68,6 +71,9 @@ for (let index = 0; index < runs; index++) {
     byApi.set(fault.at, (byApi.get(fault.at) ?? 0) + 1);
   }
   faultsTotal += run.faults.length;
+  if (run.pruning) pruningRuns += 1;
+  pruned += run.pruned;
+  reportedPruned += run.reportedPruned;
   sdkRetries += run.sdkRetries;
   machineRetries += run.machineRetries;
   for (const group of run.result.summary?.groups ?? [])
@@ -96,6 +102,9 @@ console.log(`faults: ${faultsTotal} (${(faultsTotal / runs).toFixed(2)} per run)
 console.log(`faults by API or state: ${table(byApi)}`);
 console.log(
   `SDK retries (calls answered with an injected fault): ${sdkRetries}; state-machine retries: ${machineRetries}`,
+);
+console.log(
+  `pruneVersions: on in ${pruningRuns} run(s); ${pruned} older version(s) pruned, ${reportedPruned} of them in the summaries (a retried invocation lists only what it deleted itself)`,
 );
 console.log(`violations: ${failing.length} run(s); by invariant: ${table(byInvariant)}`);
 process.exit(failing.length > 0 ? 1 : 0);

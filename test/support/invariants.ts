@@ -1,5 +1,5 @@
 /**
- * The run invariants of DESIGN.md (I1 to I6), checked on the simulated account's end state against
+ * The run invariants of DESIGN.md (I1 to I6) and I7 (pruneVersions, docs/how-a-run-works.md), checked on the simulated account's end state against
  * its state before the run and the run's summary. Every workflow test and the fault-injection
  * suite call `checkInvariants` and expect no violation.
  */

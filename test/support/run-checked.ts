@@ -1,5 +1,5 @@
 /**
- * Runs the real state machine against a fake account and checks invariants I1 to I6 on the end
+ * Runs the real state machine against a fake account and checks invariants I1 to I7 on the end
  * state: what every workflow test does before asserting its own outcome.
  */
 import type { FakeAccount } from '../../src/fake/account.ts';

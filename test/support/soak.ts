@@ -1,8 +1,9 @@
 /**
  * The seeded fault-injection suite: random fleets (shared templates, override templates, every
- * reference style, random refresh endings) run through the real state machine, handlers and fake
+ * reference style, random refresh endings, this tool's versions from earlier runs and, in half the
+ * runs, pruneVersions) run through the real state machine, handlers and fake
  * account, with faults at random on every AWS call and Lambda errors after the work; after each run
- * invariants I1 to I6 are checked on the end state. Everything random comes from the run's seed, so
+ * invariants I1 to I7 are checked on the end state. Everything random comes from the run's seed, so
  * `--replay <seed>` runs it again exactly: the same calls, faults, event order and end state.
  */
 import type { AccountSnapshot, FakeCommandName, FaultKind } from '../../src/fake/account.ts';
@@ -11,8 +12,10 @@ import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
 import type { HandlerOverride, RunStateMachineResult } from '../../src/local/runner.ts';
 import { runStateMachine } from '../../src/local/runner.ts';
 import { PatchOptions } from '../../src/schemas.ts';
+import { versionDescription } from '../../src/steps/lib/run-versions.ts';
 import { composeUserData } from '../../src/userdata/compose.ts';
 import { checkInvariants } from './invariants.ts';
+import { pruneKeepOf } from './run-checked.ts';
 
 export const FAULT_KINDS = ['throttle', 'fail-before', 'lose-response', 'lambda-error-after'] as const;
 export type SoakFaultKind = (typeof FAULT_KINDS)[number];
@@ -57,6 +60,12 @@ export interface SoakRun {
   machineRetries: number;
   before: AccountSnapshot;
   after: AccountSnapshot;
+  /** Whether the input asked for pruneVersions. */
+  pruning: boolean;
+  /** Versions from before the run that are gone after it (only pruneVersions deletes them: I7). */
+  pruned: number;
+  /** Versions the summary reports pruned. */
+  reportedPruned: number;
 }
 
 /** A number in [0, 1) from the seed and the parts: the same parts, the same number. */
@@ -108,6 +117,8 @@ export function buildFleet(seed: number): {
 } {
   const rng = generator(seed);
   const account = new FakeAccount();
+  // Half the runs prune, keeping 1 to 3 of this tool's versions per template.
+  const prune = chance(seed, 'prune') < 0.5 ? { keep: 1 + Math.floor(chance(seed, 'keep') * 3) } : undefined;
   const templates = Array.from({ length: rng.int(1, 3) }, (_, t) => {
     const versions = Array.from({ length: rng.int(1, 3) }, (_, v) => ({
       data: {
@@ -126,11 +137,23 @@ export function buildFleet(seed: number): {
         ...userData(rng.next(), `#!/bin/bash\necho template ${t} version ${v + 1}\n`),
       },
     }));
-    const { id, name } = account.addLaunchTemplate({
-      name: `lt-${t}`,
-      versions,
-      defaultVersion: rng.int(1, versions.length),
-    });
+    const defaultVersion = rng.int(1, versions.length);
+    // This tool's versions from earlier runs (by their description), and with pruning on a few more
+    // of them on top: what pruneVersions may delete. Drawn with `chance`, not `rng`, so the rest of
+    // the fleet is what the same seed gave before pruning was soaked.
+    const described = versions.map((version, v) => ({
+      ...version,
+      ...(chance(seed, 'ours', t, v) < 0.4 ? { description: versionDescription(`old-${t}-${v}`, 1) } : {}),
+    }));
+    const extra = prune ? Math.floor(chance(seed, 'extra', t) * 4) : 0;
+    const last = versions.at(-1);
+    for (let e = 0; last && e < extra; e++) {
+      described.push({
+        data: { ...last.data },
+        description: versionDescription(`old-${t}-x${e}`, versions.length),
+      });
+    }
+    const { id, name } = account.addLaunchTemplate({ name: `lt-${t}`, versions: described, defaultVersion });
     return { id, name, versions: versions.length };
   });
   const reference = (versions: number): string => {
@@ -198,6 +221,7 @@ export function buildFleet(seed: number): {
     maxConcurrency: rng.pick([1, 2, 5]),
     pollIntervalSeconds: 5,
     maxWaitSeconds: 60,
+    ...(prune ? { pruneVersions: prune } : {}),
   };
   return { account, input, targets };
 }
@@ -251,10 +275,33 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     summary: result.summary,
     targets,
     acceptUntargeted: input.untargetedSharers === 'accept',
+    ...pruneKeepOf(input),
   });
   const sdkRetries = account.calls.filter((call) => call.fault !== undefined).length;
   const machineRetries = result.events.filter((event) => event.type === 'retried').length;
-  return { seed, result, violations, faults, sdkRetries, machineRetries, before, after };
+  const pruned = before.launchTemplates
+    .flatMap((t) => t.versions.map((v) => `${t.id}:${v.versionNumber}`))
+    .filter(
+      (key) =>
+        !after.launchTemplates.some((t) => t.versions.some((v) => `${t.id}:${v.versionNumber}` === key)),
+    ).length;
+  const reportedPruned = (result.summary?.launchTemplates ?? []).reduce(
+    (sum, t) => sum + (t.pruned?.length ?? 0),
+    0,
+  );
+  return {
+    seed,
+    result,
+    violations,
+    faults,
+    sdkRetries,
+    machineRetries,
+    before,
+    after,
+    pruning: input.pruneVersions !== undefined,
+    pruned,
+    reportedPruned,
+  };
 }
 
 /** The seed of run `index` of a suite started with `seed`. */

@@ -1,7 +1,7 @@
 /**
  * Every changing call may have worked even when it failed: a Lambda that times out after its AWS
  * call took effect, a poll that fails for good. Each stage is idempotent or reads the truth before
- * acting, so the run ends exactly as a run without the fault would have, and keeps I1 to I6
+ * acting, so the run ends exactly as a run without the fault would have, and keeps I1 to I7
  * (`run` checks them on every end state).
  */
 import { describe, expect, it } from 'vitest';

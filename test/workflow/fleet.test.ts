@@ -1,7 +1,7 @@
 /**
  * Fleets that share launch templates, run through the real state machine, handlers and fake
  * account: the run plans per template, refreshes per group and settles per template, and every
- * run keeps invariants I1 to I6 (test/support/invariants.ts).
+ * run keeps invariants I1 to I7 (test/support/invariants.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

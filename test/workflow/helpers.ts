@@ -27,7 +27,7 @@ export function buildInput(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 /**
- * Runs the real state machine and checks invariants I1 to I6 on the end state (every workflow
+ * Runs the real state machine and checks invariants I1 to I7 on the end state (every workflow
  * test does), then hands the result back for the test's own assertions.
  */
 export async function run(
@@ -36,7 +36,7 @@ export async function run(
   options: Partial<RunStateMachineOptions> & { targets?: string[] } = {},
 ): Promise<RunStateMachineResult> {
   const checked = await runChecked(account, input, options);
-  expect(checked.violations, 'invariants I1-I6 on the end state').toEqual([]);
+  expect(checked.violations, 'invariants I1-I7 on the end state').toEqual([]);
   return checked;
 }
 
