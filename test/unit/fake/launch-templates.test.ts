@@ -7,6 +7,7 @@ import {
   EC2Client,
   EC2ServiceException,
   ModifyLaunchTemplateCommand,
+  paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { FakeAccount } from '../../../src/fake/account.ts';
@@ -142,6 +143,29 @@ describe('DescribeLaunchTemplateVersions (https://docs.aws.amazon.com/AWSEC2/lat
     expect(byName.LaunchTemplateVersions?.[0]?.LaunchTemplateId).toBe(templateId);
   });
 
+  test('pages of at most 200 (MaxResults "between 1 and 200"), every version once, through the SDK paginator', async () => {
+    const busy = account.addLaunchTemplate({
+      name: 'busy',
+      versions: Array.from({ length: 450 }, () => ({ data: source })),
+    }).id;
+
+    const pages = [];
+    for await (const page of paginateDescribeLaunchTemplateVersions(
+      { client: ec2, pageSize: 200 },
+      { LaunchTemplateId: busy },
+    ))
+      pages.push(page.LaunchTemplateVersions?.map((v) => v.VersionNumber) ?? []);
+    const tooBig = await failure(
+      ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: busy, MaxResults: 201 })),
+    );
+
+    expect(pages.map((p) => p.length)).toEqual([200, 200, 50]);
+    expect(pages.flat().sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 450 }, (_, i) => i + 1),
+    );
+    expect(tooBig.name).toBe('InvalidParameterValue');
+  });
+
   test('an unknown id is InvalidLaunchTemplateId.NotFound, an unknown name InvalidLaunchTemplateName.NotFoundException', async () => {
     const byId = await failure(
       ec2.send(
@@ -206,6 +230,35 @@ describe('ModifyLaunchTemplate and DeleteLaunchTemplateVersions', () => {
       [8, 'launchTemplateVersionDoesNotExist'],
     ]);
     expect(account.snapshot().launchTemplates[0]?.versions.map((v) => v.versionNumber)).toEqual([1]);
+  });
+
+  test('at most 200 versions per call: a bigger request is refused whole and deletes nothing (same page: "up to 200")', async () => {
+    // Prepare: 250 more versions (3 to 252).
+    for (let n = 0; n < 250; n++)
+      await ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: templateId,
+          SourceVersion: '1',
+          LaunchTemplateData: {},
+        }),
+      );
+    const versions = Array.from({ length: 201 }, (_, i) => String(i + 2));
+
+    // Act
+    const error = await failure(
+      ec2.send(new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: versions })),
+    );
+    const ok = await ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({
+        LaunchTemplateId: templateId,
+        Versions: versions.slice(0, 200),
+      }),
+    );
+
+    // Assess
+    expect(error.name).toBe('InvalidParameterValue');
+    expect(ok.SuccessfullyDeletedLaunchTemplateVersions).toHaveLength(200);
+    expect(account.snapshot().launchTemplates[0]?.versions).toHaveLength(52);
   });
 
   test('version numbers are never reused after a deletion, and $Latest follows the highest remaining', async () => {
