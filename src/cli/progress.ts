@@ -167,7 +167,10 @@ function describeOutput(state: string, output: unknown): string {
         cleanup.deleted.length > 0
           ? `deleted ${cleanup.deleted.map((v) => `v${v}`).join(', ')}`
           : 'nothing deleted';
-      return [deleted, ...cleanup.kept.map((k) => `kept v${k.version} (${k.why})`)].join('; ');
+      const pruned = cleanup.pruned?.length
+        ? [`pruned ${cleanup.pruned.map((v) => `v${v}`).join(', ')}`]
+        : [];
+      return [deleted, ...cleanup.kept.map((k) => `kept v${k.version} (${k.why})`), ...pruned].join('; ');
     }
     case 'Summarize': {
       const parsed = Summary.safeParse(output);

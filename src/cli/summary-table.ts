@@ -76,7 +76,7 @@ function summaryFootnotes(summary: Summary): string[] {
 
 /**
  * What the run did to each launch template, one line each: the versions it created (from their
- * source), where the default ended, what it deleted; its note on the next line. A dry run has no
+ * source), where the default ended, what it deleted (and pruned); its note on the next line. A dry run has no
  * such section (nothing was done), and neither does a template the run left alone.
  */
 function templateLines(summary: Summary): string[] {
@@ -93,7 +93,14 @@ function templateLines(summary: Summary): string[] {
     const moved = t.defaultMoved ? `default -> ${defaultVersion}` : `default stays ${defaultVersion}`;
     const deleted =
       t.deleted.length > 0 ? `deleted ${t.deleted.map((v) => `v${v}`).join(', ')}` : 'deleted none';
-    lines.push(`  ${t.launchTemplateName} (${t.launchTemplateId}): ${created}; ${moved}; ${deleted}`);
+    // Only when the run was asked to prune (pruneVersions).
+    const pruned =
+      t.pruned === undefined
+        ? ''
+        : `; ${t.pruned.length > 0 ? `pruned ${t.pruned.map((v) => `v${v}`).join(', ')}` : 'pruned none'}`;
+    lines.push(
+      `  ${t.launchTemplateName} (${t.launchTemplateId}): ${created}; ${moved}; ${deleted}${pruned}`,
+    );
     if (t.note) lines.push(`    ${t.note.split('\n')[0]}`);
   }
   return lines;
