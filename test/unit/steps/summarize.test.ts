@@ -11,6 +11,7 @@ import {
   seedGroup,
   useFakeAccount,
 } from '../../support/builders.ts';
+import { NO_LEDGER } from '../../support/ledger.ts';
 import { caught, plan, wholeRun } from '../../support/stages.ts';
 
 const refresh = (overrides: Partial<RefreshProgress> = {}): RefreshProgress => ({
@@ -50,7 +51,7 @@ describe('summarize', () => {
     const run = await wholeRun(['web', 'reports', 'lagging', 'bastion', 'legacy']);
 
     // Act
-    const summary = await summarize(run, {});
+    const summary = await summarize(run, NO_LEDGER);
 
     // Assess
     expect(Summary.parse(summary)).toEqual(summary);
@@ -125,7 +126,7 @@ describe('summarize', () => {
     const web = seedGroup(account(), 'web');
     const run = await plan(['web'], buildSettings({ dryRun: true }));
 
-    const summary = await summarize(run, {});
+    const summary = await summarize(run, NO_LEDGER);
 
     expect(summary.groups.map((g) => g.status)).toEqual(['dryRun']);
     expect(summary.counts).toMatchObject({ total: 1, dryRun: 1 });
@@ -191,7 +192,7 @@ describe('summarize', () => {
           groups: [record],
           templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
         }),
-        {},
+        NO_LEDGER,
       );
 
       expect(summary.groups).toEqual([
@@ -205,7 +206,7 @@ describe('summarize', () => {
 
       const summary = await summarize(
         runOf({ groups: [buildRecord({ pin: { pinned: true } })], templates: [template] }),
-        {},
+        NO_LEDGER,
       );
 
       expect(summary.groups[0]).toMatchObject({
@@ -232,7 +233,7 @@ describe('summarize', () => {
       cleanup: { deleted: [], kept: [{ version: 2, why: 'instances of web run it' }] },
     });
 
-    const summary = await summarize(runOf({ groups: [group], templates: [template] }), {});
+    const summary = await summarize(runOf({ groups: [group], templates: [template] }), NO_LEDGER);
 
     expect(summary.groups[0]).toMatchObject({
       status: 'succeeded',
@@ -255,14 +256,14 @@ describe('summarize', () => {
         groups: [group],
         templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
       }),
-      {},
+      NO_LEDGER,
     );
 
     expect(summary.groups[0]).not.toHaveProperty('durationSeconds');
   });
 
   it('no groups at all: zero counts, still a Summary', async () => {
-    const summary = await summarize(runOf(), {});
+    const summary = await summarize(runOf(), NO_LEDGER);
 
     expect(summary).toEqual({
       runId: 'run-0001',
