@@ -279,6 +279,37 @@ export class InvalidGroupTagError extends AsgPatcherError {
   }
 }
 
+/**
+ * Another run holds the group's lock in the run ledger (a second run started while the first still
+ * patches the group): this run leaves the group alone, before anything about it changes.
+ */
+export class GroupLockedError extends AsgPatcherError {
+  override readonly name = 'GroupLockedError';
+  constructor(
+    readonly lock: { asgName: string; heldBy?: string; acquiredAt?: string; expiresAt?: string },
+    options?: ErrorOptions,
+  ) {
+    const { asgName, heldBy, acquiredAt, expiresAt } = lock;
+    super(
+      heldBy
+        ? `Auto Scaling group ${asgName} is held by run ${heldBy} (locked at ${acquiredAt}, until ${expiresAt}), so this run left it alone; re-run for it once run ${heldBy} has ended. If that run is no longer running (its execution in Step Functions has ended), delete the group's lock from the ledger table (pk GROUP#${asgName}, sk LOCK) or wait until ${expiresAt}`
+        : `Auto Scaling group ${asgName} is being locked by other runs (its lock changed hands while this run tried to take it), so this run left it alone; re-run for it once they have ended`,
+      options,
+    );
+  }
+}
+
+/** A step needs the run ledger, but no table name was given (LEDGER_TABLE_NAME). */
+export class LedgerNotConfiguredError extends AsgPatcherError {
+  override readonly name = 'LedgerNotConfiguredError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'The run ledger has no table: LEDGER_TABLE_NAME is not set. A deployed function gets it from serverless.yml; for asg-patcher run --live, pass --ledger-table NAME (the stack output LedgerTableName) or set ASG_PATCHER_LEDGER_TABLE',
+      options,
+    );
+  }
+}
+
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
@@ -301,4 +332,6 @@ export const ERROR_NAMES = [
   'GroupChangedError',
   'GroupNotOptedInError',
   'InvalidGroupTagError',
+  'GroupLockedError',
+  'LedgerNotConfiguredError',
 ] as const;

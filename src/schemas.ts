@@ -206,6 +206,16 @@ export type GroupSpec = z.infer<typeof GroupSpec>;
 export const GroupAction = z.enum(['patch', 'refreshOnly', 'alreadyCurrent', 'skipped', 'refused']);
 export type GroupAction = z.infer<typeof GroupAction>;
 
+/** The group's lock in the run ledger, as LockAutoScalingGroup took it (held until Summarize). */
+export const LockResult = z.strictObject({
+  acquiredAt: z.string(),
+  /** When the lock lapses unless released first (src/ledger/lock-lifetime.ts). */
+  expiresAt: z.string(),
+  /** The run whose lapsed lock this one replaced, and when that lapsed. */
+  tookOverFrom: z.optional(z.strictObject({ runId: nonEmpty(), expiredAt: z.string() })),
+});
+export type LockResult = z.infer<typeof LockResult>;
+
 export const PinResult = z.strictObject({
   /** True when the group referred to `$Default`/`$Latest` and now names the numbers they resolved to. */
   pinned: z.boolean(),
@@ -285,6 +295,8 @@ export const GroupRecord = z.strictObject({
   rollbackPossible: z.boolean(),
   /** The group's own tag overrides, when it has any. */
   preferences: z.optional(GroupPreferences),
+  lock: z.optional(LockResult),
+  lockError: z.optional(CaughtError),
   pin: z.optional(PinResult),
   pinError: z.optional(CaughtError),
   refresh: z.optional(RefreshProgress),
@@ -366,6 +378,14 @@ export const LookupLaunchTemplateInput = z.strictObject({
   asgNames: z.array(nonEmpty()),
 });
 export type LookupLaunchTemplateInput = z.infer<typeof LookupLaunchTemplateInput>;
+
+export const LockAutoScalingGroupInput = z.strictObject({
+  group: GroupRecord,
+  settings: RunSettings,
+  /** How many groups the run has: the lock's lifetime covers the waves they are refreshed in. */
+  groupCount: integer(z.positive()),
+});
+export type LockAutoScalingGroupInput = z.infer<typeof LockAutoScalingGroupInput>;
 
 export const PinAutoScalingGroupInput = z.strictObject({ group: GroupRecord });
 export type PinAutoScalingGroupInput = z.infer<typeof PinAutoScalingGroupInput>;

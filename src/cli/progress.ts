@@ -100,6 +100,13 @@ function describeOutput(state: string, output: unknown): string {
         changing.length > 0 ? `templates that change: ${changing.join(', ')}` : 'no template changes',
       ].join('; ');
     }
+    case 'LockAutoScalingGroup': {
+      const parsed = GroupRecord.safeParse(data.group);
+      const lock = parsed.success ? parsed.data.lock : undefined;
+      if (!lock) return 'done';
+      const took = lock.tookOverFrom ? ` (took over run ${lock.tookOverFrom.runId}'s lapsed lock)` : '';
+      return `locked for this run until ${lock.expiresAt}${took}`;
+    }
     case 'PinAutoScalingGroup': {
       const parsed = GroupRecord.safeParse(output);
       if (!parsed.success) return 'done';

@@ -32,6 +32,8 @@ export interface RunCommandOptions {
   checkExpected?: boolean;
   /** Milliseconds each WaitForRefresh pauses (default 0 for a scenario; live: the definition's wait). */
   waitMs?: number;
+  /** With `live`: the deployed run ledger's table (else ASG_PATCHER_LEDGER_TABLE); a scenario run has its own. */
+  ledgerTable?: string;
 }
 
 /** What the scenario says the run should end as: the groups that fail (none when omitted). */
@@ -64,6 +66,12 @@ export function registerRunCommand(program: Command, output: Output, exit: (code
       'with --live: patch the groups carrying a tag: KEY, KEY=VALUE or KEY=V1,V2',
     )
     .option('--dry-run', 'with --live: report what would change; change nothing')
+    .addOption(
+      new Option(
+        '--ledger-table <name>',
+        'with --live: the run ledger table of your deployment (its LedgerTableName output), where each group is locked for the run; default $ASG_PATCHER_LEDGER_TABLE. A scenario run starts a local one',
+      ).conflicts('scenario'),
+    )
     .option('--yes', 'with --live: go ahead with a run that changes the account (not needed for --dry-run)')
     .option(
       '--out <file>',
@@ -142,6 +150,7 @@ async function liveRunCommand(options: RunCommandOptions, output: Output): Promi
     return EXIT.usage;
   }
   const dryRun = input.dryRun === true;
+  const ledgerTable = options.ledgerTable ?? (process.env.ASG_PATCHER_LEDGER_TABLE || undefined);
   if (dryRun) {
     output.log(`Live dry run in Region ${region}: reads only, changes nothing.`);
   } else {
@@ -154,12 +163,18 @@ async function liveRunCommand(options: RunCommandOptions, output: Output): Promi
       );
       return EXIT.usage;
     }
+    if (!ledgerTable) {
+      output.error(
+        "asg-patcher run: a live run that is not a dry run locks each group in the run ledger: pass --ledger-table NAME (your stack's LedgerTableName output) or set ASG_PATCHER_LEDGER_TABLE",
+      );
+      return EXIT.usage;
+    }
     const accountId = await credentialsAccountId();
     output.log(
       `WARNING: this changes launch templates and refreshes instances in ${accountId ? `account ${accountId}` : 'the account of your AWS credentials'}, Region ${region}.`,
     );
   }
-  const result = await runAndReport({ input, waitMs: options.waitMs }, options.out, output);
+  const result = await runAndReport({ input, waitMs: options.waitMs, ledgerTable }, options.out, output);
   return result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
 }
 
@@ -191,7 +206,12 @@ async function credentialsAccountId(): Promise<string | undefined> {
  * verdict; `out` gets the result (and the simulated account's end state).
  */
 async function runAndReport(
-  run: { input: unknown; account?: FakeAccount; waitMs?: number | undefined },
+  run: {
+    input: unknown;
+    account?: FakeAccount;
+    waitMs?: number | undefined;
+    ledgerTable?: string | undefined;
+  },
   out: string | undefined,
   output: Output,
 ): Promise<RunStateMachineResult> {

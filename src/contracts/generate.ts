@@ -27,6 +27,7 @@ import * as schemas from '../schemas.ts';
 export const CONTRACTS = {
   ResolveTargetsInput: schemas.ResolveTargetsInput,
   LookupLaunchTemplateInput: schemas.LookupLaunchTemplateInput,
+  LockAutoScalingGroupInput: schemas.LockAutoScalingGroupInput,
   PinAutoScalingGroupInput: schemas.PinAutoScalingGroupInput,
   CreatePatchedVersionInput: schemas.CreatePatchedVersionInput,
   StartInstanceRefreshInput: schemas.StartInstanceRefreshInput,

@@ -2,6 +2,7 @@
 import type { GeneratedValidator } from './parse-input.ts';
 export declare const ResolveTargetsInput: GeneratedValidator;
 export declare const LookupLaunchTemplateInput: GeneratedValidator;
+export declare const LockAutoScalingGroupInput: GeneratedValidator;
 export declare const PinAutoScalingGroupInput: GeneratedValidator;
 export declare const CreatePatchedVersionInput: GeneratedValidator;
 export declare const StartInstanceRefreshInput: GeneratedValidator;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const TASK_STATES = [
   'ResolveTargets',
   'LookupLaunchTemplate',
+  'LockAutoScalingGroup',
   'PinAutoScalingGroup',
   'CreatePatchedVersion',
   'StartInstanceRefresh',
@@ -30,6 +31,7 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
  * (`pinError`, `createError`, ...), so one group's or template's failure never stops another.
  */
 export const PER_ITEM_STAGES = [
+  'LockAutoScalingGroup',
   'PinAutoScalingGroup',
   'CreatePatchedVersion',
   'StartInstanceRefresh',

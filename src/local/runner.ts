@@ -17,6 +17,7 @@ import type { FakeAccount } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
 import { Summary } from '../schemas.ts';
 import { allStates, readLocalDefinition, TASK_STATES, type TaskStateName } from './definition.ts';
+import type { LocalLedger } from './ledger.ts';
 
 /** A Lambda handler as the runner calls it (a middy handler fits). */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -86,6 +87,17 @@ export interface RunStateMachineOptions {
    * without this tag are refused. Omitted: no boundary (the simulated account's default).
    */
   optInTag?: { key: string; value: string };
+  /**
+   * With an `account`, the run ledger is local (dynalite, src/local/ledger.ts): by default the
+   * runner starts one for the run and stops it after; pass one (startLocalLedger) to share it
+   * between runs, as two runs of one account share the deployed table. The caller stops it.
+   */
+  localLedger?: LocalLedger;
+  /**
+   * Without an `account`: the deployed ledger table's name (the stack output LedgerTableName), in
+   * the DynamoDB of the default credentials. The handlers get it as LEDGER_TABLE_NAME, as deployed.
+   */
+  ledgerTable?: string;
 }
 
 export interface RunStateMachineResult {
@@ -110,6 +122,7 @@ type Json = Parameters<StateMachine['run']>[0];
 const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandler }>> = {
   ResolveTargets: () => import('../handlers/resolve-targets.ts'),
   LookupLaunchTemplate: () => import('../handlers/lookup-launch-template.ts'),
+  LockAutoScalingGroup: () => import('../handlers/lock-auto-scaling-group.ts'),
   CreatePatchedVersion: () => import('../handlers/create-patched-version.ts'),
   PinAutoScalingGroup: () => import('../handlers/pin-auto-scaling-group.ts'),
   DeleteUnusedVersions: () => import('../handlers/delete-unused-versions.ts'),
@@ -231,8 +244,18 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     options.onEvent?.(event);
   };
 
+  // A simulated account gets a local ledger, which the run starts and stops unless it was given one.
+  const ownLedger = options.account && !options.localLedger;
+  const localLedger = options.account
+    ? (options.localLedger ?? (await (await import('./ledger.ts')).startLocalLedger()))
+    : undefined;
+  const { restore: restoreLedger } = localLedger ? localLedger.route() : { restore: () => {} };
   const { restore } = options.account ? installFakeAccount(options.account) : { restore: () => {} };
-  const restoreEnvironment = withOptInTag(options.optInTag);
+  const restoreEnvironment = withEnvironment({
+    OPT_IN_TAG_KEY: options.optInTag?.key,
+    OPT_IN_TAG_VALUE: options.optInTag?.value,
+    LEDGER_TABLE_NAME: localLedger?.tableName ?? options.ledgerTable,
+  });
   try {
     const input = asLambdaPayload(options.input);
     const execution = machine.run(input, {
@@ -318,21 +341,24 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   } finally {
     restoreEnvironment();
     restore();
+    restoreLedger();
+    if (ownLedger) await localLedger?.stop();
   }
 }
 
-/** Sets the handlers' opt-in variables as the deployment would, for the run's duration only. */
-function withOptInTag(tag: { key: string; value: string } | undefined): () => void {
-  const saved = { key: process.env.OPT_IN_TAG_KEY, value: process.env.OPT_IN_TAG_VALUE };
-  const set = (name: 'OPT_IN_TAG_KEY' | 'OPT_IN_TAG_VALUE', value: string | undefined): void => {
+/**
+ * Sets the handlers' variables as the deployment would (the opt-in tag, the ledger's table), for
+ * the run's duration only; an undefined value is unset.
+ */
+function withEnvironment(values: Record<string, string | undefined>): () => void {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const set = (name: string, value: string | undefined): void => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   };
-  set('OPT_IN_TAG_KEY', tag?.key);
-  set('OPT_IN_TAG_VALUE', tag?.value);
+  for (const [name, value] of Object.entries(values)) set(name, value);
   return () => {
-    set('OPT_IN_TAG_KEY', saved.key);
-    set('OPT_IN_TAG_VALUE', saved.value);
+    for (const [name, value] of Object.entries(saved)) set(name, value);
   };
 }
 

@@ -1,15 +1,21 @@
-import type { AwsDeps } from '../clients.ts';
+import type { LedgerDeps } from '../ledger/table.ts';
 import type { GroupRecord, GroupResult, PlanReport, RunPlan, Summary, TemplateRecord } from '../schemas.ts';
+import { settleLedger } from './lib/settle-ledger.ts';
 
 /**
  * Every targeted group exactly once, with its outcome as its record shows it, plus what the run
  * did to each template; for a dry run, also the plan. The state machine fails the execution after
- * this when `counts.failed > 0`.
+ * this when `counts.failed > 0`. In the run ledger, for every group this run holds: its last
+ * patched versions when its refresh ended Successful, then its lock released (a ledger failure is
+ * a note on the group, not a failure of the report).
  * @throws nothing
  */
-export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Promise<Summary> {
+export async function summarize(input: RunPlan, deps: LedgerDeps): Promise<Summary> {
   const { settings } = input;
-  const groups = input.groups.map((record) => groupResult(record, input.templates, settings.dryRun));
+  const ledgerNotes = await settleLedger(settings.runId, input.groups, deps);
+  const groups = input.groups.map((record) =>
+    groupResult(record, input.templates, settings.dryRun, ledgerNotes.get(record.asgName) ?? []),
+  );
   const counts = {
     total: groups.length,
     succeeded: 0,
@@ -52,7 +58,12 @@ export async function summarize(input: RunPlan, _deps: Pick<AwsDeps, never>): Pr
   };
 }
 
-function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: boolean): GroupResult {
+function groupResult(
+  record: GroupRecord,
+  templates: TemplateRecord[],
+  dryRun: boolean,
+  ledgerNotes: string[],
+): GroupResult {
   const { refresh } = record;
   const succeeded = refresh?.status === 'Successful';
   const result: GroupResult = {
@@ -88,6 +99,7 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
     const note = templates.find((t) => t.launchTemplateId === spec.launchTemplateId)?.promotion?.note;
     if (note && !notes.includes(note)) notes.push(note);
   }
+  notes.push(...ledgerNotes);
 
   const fail = (stage: string, error: string, cause?: string): GroupResult => ({
     ...result,
@@ -108,6 +120,8 @@ function groupResult(record: GroupRecord, templates: TemplateRecord[], dryRun: b
   if (record.action === 'alreadyCurrent') return done('alreadyCurrent');
   if (record.action === 'skipped') return done('skipped');
   if (dryRun) return done('dryRun');
+  if (record.lockError)
+    return fail('LockAutoScalingGroup', record.lockError.Error, errorText(record.lockError));
   if (record.pinError) return fail('PinAutoScalingGroup', record.pinError.Error, errorText(record.pinError));
   // A template this group needed could not be prepared or settled: say where, not only that the
   // refresh could not start (or that the group was left on a number).

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from '../../src/ledger/table.ts';
 import {
   listPlaceholders,
   parseDefinition,
@@ -197,6 +198,23 @@ describe('serverless package (offline, no credentials)', () => {
     ]);
   });
 
+  // The keys the code writes (src/ledger/table.ts, also what local runs create in dynalite), on
+  // demand, with the TTL on the attribute the locks and run items carry.
+  it('creates the run ledger table with the keys the code uses, on demand, with its TTL, and outputs its name', () => {
+    const table = resource('LedgerTable');
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    const local = ledgerTableDefinition('asg-patcher-staging-ledger');
+    expect(table.Properties).toEqual({
+      TableName: local.TableName,
+      BillingMode: local.BillingMode,
+      AttributeDefinitions: local.AttributeDefinitions,
+      KeySchema: local.KeySchema,
+      TimeToLiveSpecification: { AttributeName: LEDGER_TTL_ATTRIBUTE, Enabled: true },
+    });
+    const outputs = (template as unknown as { Outputs: Record<string, { Value: Json }> }).Outputs;
+    expect(outputs.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
+  });
+
   it('schedules the state machine with the stage expression, the CLI timezone and a valid tag input', () => {
     const schedule = resource('PatchSchedule');
     expect(schedule.Type).toBe('AWS::Scheduler::Schedule');
@@ -304,6 +322,26 @@ describe('serverless package (offline, no credentials)', () => {
       expect(iamViolations(widened).join('\n')).toContain(message);
     });
 
+    it.each([
+      [{ Resource: '*' }, 'Resource "*" on dynamodb:PutItem'],
+      [
+        {
+          Resource: {
+            'Fn::Sub': `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/*`,
+          },
+        },
+        'not limited to the ledger table',
+      ],
+    ])('fails a template whose ledger statement is widened to %j', (widening, message) => {
+      const widened = structuredClone(template);
+      const statement = rolesOf(widened)
+        .flatMap(([, statements]) => statements)
+        .find((s) => statementActions(s).includes('dynamodb:PutItem'));
+      if (!statement) throw new Error('no dynamodb:PutItem statement');
+      Object.assign(statement, widening);
+      expect(iamViolations(widened).join('\n')).toContain(message);
+    });
+
     it('cites the AWS page for each action allowed on Resource "*", and allows "*" for no other', () => {
       const starred = new Set(
         rolesOf(template)
@@ -335,6 +373,25 @@ describe('serverless package (offline, no credentials)', () => {
             : { OPT_IN_TAG_KEY: undefined, OPT_IN_TAG_VALUE: undefined },
         );
       }
+    });
+
+    it('gives the ledger table (LEDGER_TABLE_NAME) to exactly the functions whose role may use it', () => {
+      for (const state of TASK_STATES) {
+        const variables = (
+          resource(`${state}LambdaFunction`).Properties.Environment as { Variables: Record<string, Json> }
+        ).Variables;
+        const usesLedger = statementsOf(`${state}Role`)
+          .flatMap(actionsOf)
+          .some((a) => a.startsWith('dynamodb:'));
+        expect(variables.LEDGER_TABLE_NAME, state).toEqual(usesLedger ? { Ref: 'LedgerTable' } : undefined);
+      }
+      expect(
+        TASK_STATES.filter((state) =>
+          statementsOf(`${state}Role`)
+            .flatMap(actionsOf)
+            .some((a) => a.startsWith('dynamodb:')),
+        ),
+      ).toEqual(['LockAutoScalingGroup', 'Summarize']);
     });
 
     it('is what docs/iam.md lists, statement by statement', () => {
@@ -439,6 +496,7 @@ const LAUNCH_PERMISSIONS = ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'
 const SDK_CLIENT_SERVICES: Record<string, string> = {
   'client-auto-scaling': 'autoscaling',
   'client-ec2': 'ec2',
+  'client-dynamodb': 'dynamodb',
 };
 
 /**

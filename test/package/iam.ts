@@ -42,6 +42,8 @@ const REGION_ARN = `arn:\${AWS::Partition}:\${Service}:\${AWS::Region}:`;
 const ASG_ARN = sub(
   `arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*`,
 );
+/** The run ledger's table (serverless.yml `LedgerTable`): the only resource a ledger action may name. */
+export const LEDGER_TABLE_ARN = { 'Fn::GetAtt': ['LedgerTable', 'Arn'] };
 const LAUNCH_TEMPLATE_ARN = sub(
   `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/*`,
 );
@@ -141,6 +143,8 @@ export function iamViolations(template: Template): string[] {
           if (!same(statement.Resource, sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*`)))
             fail('iam:PassRole is not limited to the instanceRoleNamePattern roles of this account');
         }
+        if (service === 'dynamodb' && !same(statement.Resource, LEDGER_TABLE_ARN))
+          fail(`${action} is not limited to the ledger table (LedgerTable.Arn)`);
         if (service === 'logs' && !resources.every((r) => same(Object.keys(r ?? {}), ['Fn::GetAtt'])))
           fail(`${action} is not limited to a log group of this stack`);
       }

@@ -334,7 +334,40 @@ describe('statemachine/asg-patcher.asl.json', () => {
     }
   });
 
-  it('refreshes only groups that take part and were pinned, and creates only for templates that change', () => {
+  it('locks every group that takes part before pinning it, the lock lasting the run (its settings and group count)', () => {
+    expect(state('ShouldPin')).toMatchObject({
+      Choices: [expect.objectContaining({ Next: 'LockAutoScalingGroup' })],
+      Default: 'PinSkipped',
+    });
+    expect(state('LockAutoScalingGroup')).toMatchObject({
+      Parameters: { 'group.$': '$.group', 'settings.$': '$.settings', 'groupCount.$': '$.groupCount' },
+      ResultPath: '$.group.lock',
+      Next: 'PinAutoScalingGroup',
+    });
+    expect(state('PinAutoScalingGroups').ItemSelector).toEqual({
+      'group.$': '$$.Map.Item.Value',
+      'settings.$': '$.settings',
+      'groupCount.$': 'States.ArrayLength($.groups)',
+    });
+    // A group another run holds is neither pinned, nor refreshed, nor restored: only held groups go on.
+    const held = { Variable: '$.group.lock', IsPresent: true };
+    expect(state('ShouldRestore').Choices).toEqual([
+      {
+        And: [
+          {
+            Or: [
+              { Variable: '$.group.action', StringEquals: 'patch' },
+              { Variable: '$.group.action', StringEquals: 'refreshOnly' },
+            ],
+          },
+          held,
+        ],
+        Next: 'RestoreAutoScalingGroup',
+      },
+    ]);
+  });
+
+  it('refreshes only groups that take part, that this run holds and pinned, and creates only for templates that change', () => {
     expect(state('ShouldRefresh').Choices).toEqual([
       {
         And: [
@@ -344,6 +377,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
               { Variable: '$.group.action', StringEquals: 'refreshOnly' },
             ],
           },
+          { Variable: '$.group.lock', IsPresent: true },
           { Not: { Variable: '$.group.pinError', IsPresent: true } },
         ],
         Next: 'StartInstanceRefresh',
@@ -412,6 +446,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   const inputSchemas: Record<TaskStateName, z.ZodMiniObject> = {
     ResolveTargets: schemas.ResolveTargetsInput,
     LookupLaunchTemplate: schemas.LookupLaunchTemplateInput,
+    LockAutoScalingGroup: schemas.LockAutoScalingGroupInput,
     PinAutoScalingGroup: schemas.PinAutoScalingGroupInput,
     CreatePatchedVersion: schemas.CreatePatchedVersionInput,
     StartInstanceRefresh: schemas.StartInstanceRefreshInput,

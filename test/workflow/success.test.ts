@@ -25,6 +25,7 @@ const DEFAULT_PATCH = { updates: 'security', timeSync: true } as const;
 // The states that carry the group's record; the plan and the per-template states are run-level.
 const HAPPY_PATH = [
   'ShouldPin',
+  'LockAutoScalingGroup',
   'PinAutoScalingGroup',
   'ShouldRefresh',
   'StartInstanceRefresh',

@@ -5,7 +5,10 @@
  * `--wait-ms 0` only shortens WaitForRefresh; a live run without it waits pollIntervalSeconds.
  */
 import { describe, expect, it } from 'vitest';
+import { readLastPatched } from '../../../src/ledger/last-patched.ts';
+import { readGroupLock } from '../../../src/ledger/lock-item.ts';
 import { buildTemplateData, seedGroup, useFakeAccount } from '../../support/builders.ts';
+import { useLocalLedger } from '../../support/ledger.ts';
 import { cli, type Ran, useAwsEnv } from './support.ts';
 
 /** Printed lines (the table is printed as one multi-line string). */
@@ -16,6 +19,9 @@ useAwsEnv({ AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '111122223333' });
 
 describe('asg-patcher run --live', () => {
   const account = useFakeAccount();
+  // Standing in for the deployed ledger table as the fake stands in for the account: every
+  // DynamoDBClient is routed to a local dynalite, and the run is told the table's name.
+  const ledger = useLocalLedger();
 
   it('patches the targeted group end to end and leaves the other one alone', async () => {
     const threeVersions = [buildTemplateData(), buildTemplateData(), buildTemplateData()];
@@ -23,7 +29,17 @@ describe('asg-patcher run --live', () => {
     seedGroup(account(), 'other');
     const before = account().snapshot();
 
-    const run = await cli('run', '--live', '--asg-name', 'web', '--yes', '--wait-ms', '0');
+    const run = await cli(
+      'run',
+      '--live',
+      '--asg-name',
+      'web',
+      '--yes',
+      '--wait-ms',
+      '0',
+      '--ledger-table',
+      ledger().local.tableName,
+    );
 
     expect(run.stderr).toEqual([]);
     expect(run.code).toBe(0);
@@ -55,6 +71,24 @@ describe('asg-patcher run --live', () => {
     );
     expect(lines(run).some((l) => /^│ web +│ v2 -> v4 +│ \S+ +│ succeeded +│/.test(l))).toBe(true);
     expect(run.stdout.at(-1)).toMatch(/^Execution SUCCEEDED \(run local-/);
+    // The ledger table named on the command line: the lock released, the patched version recorded.
+    expect(await readGroupLock(ledger().deps.ledger, 'web')).toBeUndefined();
+    expect(await readLastPatched(ledger().deps.ledger, 'web')).toMatchObject({
+      runId: expect.stringMatching(/^local-/),
+      launchTemplates: [{ slot: 'main', launchTemplateId: web.templateId, version: 4 }],
+    });
+  });
+
+  it('refuses a run that changes the account without a ledger table: exit 2, no AWS call', async () => {
+    seedGroup(account(), 'web');
+
+    const run = await cli('run', '--live', '--asg-name', 'web', '--yes');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toEqual([
+      "asg-patcher run: a live run that is not a dry run locks each group in the run ledger: pass --ledger-table NAME (your stack's LedgerTableName output) or set ASG_PATCHER_LEDGER_TABLE",
+    ]);
+    expect(account().calls).toEqual([]);
   });
 
   it('refuses a run that is not a dry run without --yes: exit 2, the Region named, no AWS call', async () => {

@@ -52,6 +52,9 @@ describe('run progress lines', () => {
     expect(lines.filter((l) => !l.includes('PollInstanceRefresh'))).toEqual([
       '(run) ResolveTargets 1 group(s): web-frontend-prod',
       '(run) LookupLaunchTemplate 1 group(s): 1 patch, 0 refresh only, 0 already current, 0 skipped, 0 refused; templates that change: web-frontend (from v3)',
+      expect.stringMatching(
+        /^web-frontend-prod LockAutoScalingGroup locked for this run until \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+      ),
       'web-frontend-prod PinAutoScalingGroup on version numbers already: nothing to pin',
       'web-frontend CreatePatchedVersion created v3 -> v4',
       expect.stringMatching(

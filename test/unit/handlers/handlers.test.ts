@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StateInputError } from '../../../src/errors.ts';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
 import { handler as deleteUnusedVersions } from '../../../src/handlers/delete-unused-versions.ts';
+import { handler as lockAutoScalingGroup } from '../../../src/handlers/lock-auto-scaling-group.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
 import { handler as pinAutoScalingGroup } from '../../../src/handlers/pin-auto-scaling-group.ts';
 import { handler as pollInstanceRefresh } from '../../../src/handlers/poll-instance-refresh.ts';
@@ -30,6 +31,11 @@ const malformed: [TaskStateName, Handler, unknown][] = [
     'LookupLaunchTemplate',
     lookupLaunchTemplate,
     { settings: buildSettings(), asgNames: ['web'], extra: true },
+  ],
+  [
+    'LockAutoScalingGroup',
+    lockAutoScalingGroup,
+    { group: buildRecord(), settings: buildSettings(), groupCount: 0 },
   ],
   ['PinAutoScalingGroup', pinAutoScalingGroup, { group: buildRecord({ action: 'later' as 'patch' }) }],
   [

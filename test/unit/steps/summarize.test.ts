@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { acquireGroupLock } from '../../../src/ledger/acquire-lock.ts';
+import { readLastPatched } from '../../../src/ledger/last-patched.ts';
+import { readGroupLock } from '../../../src/ledger/lock-item.ts';
 import type { RefreshProgress, RunPlan } from '../../../src/schemas.ts';
 import { Summary } from '../../../src/schemas.ts';
 import { summarize } from '../../../src/steps/summarize.ts';
@@ -11,6 +14,7 @@ import {
   seedGroup,
   useFakeAccount,
 } from '../../support/builders.ts';
+import { NO_LEDGER, useLocalLedger } from '../../support/ledger.ts';
 import { caught, plan, wholeRun } from '../../support/stages.ts';
 
 const refresh = (overrides: Partial<RefreshProgress> = {}): RefreshProgress => ({
@@ -50,7 +54,7 @@ describe('summarize', () => {
     const run = await wholeRun(['web', 'reports', 'lagging', 'bastion', 'legacy']);
 
     // Act
-    const summary = await summarize(run, {});
+    const summary = await summarize(run, NO_LEDGER);
 
     // Assess
     expect(Summary.parse(summary)).toEqual(summary);
@@ -125,7 +129,7 @@ describe('summarize', () => {
     const web = seedGroup(account(), 'web');
     const run = await plan(['web'], buildSettings({ dryRun: true }));
 
-    const summary = await summarize(run, {});
+    const summary = await summarize(run, NO_LEDGER);
 
     expect(summary.groups.map((g) => g.status)).toEqual(['dryRun']);
     expect(summary.counts).toMatchObject({ total: 1, dryRun: 1 });
@@ -152,6 +156,11 @@ describe('summarize', () => {
         'refused by the plan',
         buildRecord({ action: 'refused', refusal: { error: 'AsgNotFoundError', message: 'not found' } }),
         ['LookupLaunchTemplate', 'AsgNotFoundError', 'not found'],
+      ],
+      [
+        'held by another run',
+        buildRecord({ lockError: error('GroupLockedError', 'Auto Scaling group web is held by run run-a') }),
+        ['LockAutoScalingGroup', 'GroupLockedError', 'Auto Scaling group web is held by run run-a'],
       ],
       [
         'pin failed',
@@ -191,7 +200,7 @@ describe('summarize', () => {
           groups: [record],
           templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
         }),
-        {},
+        NO_LEDGER,
       );
 
       expect(summary.groups).toEqual([
@@ -205,7 +214,7 @@ describe('summarize', () => {
 
       const summary = await summarize(
         runOf({ groups: [buildRecord({ pin: { pinned: true } })], templates: [template] }),
-        {},
+        NO_LEDGER,
       );
 
       expect(summary.groups[0]).toMatchObject({
@@ -232,7 +241,7 @@ describe('summarize', () => {
       cleanup: { deleted: [], kept: [{ version: 2, why: 'instances of web run it' }] },
     });
 
-    const summary = await summarize(runOf({ groups: [group], templates: [template] }), {});
+    const summary = await summarize(runOf({ groups: [group], templates: [template] }), NO_LEDGER);
 
     expect(summary.groups[0]).toMatchObject({
       status: 'succeeded',
@@ -255,14 +264,14 @@ describe('summarize', () => {
         groups: [group],
         templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
       }),
-      {},
+      NO_LEDGER,
     );
 
     expect(summary.groups[0]).not.toHaveProperty('durationSeconds');
   });
 
   it('no groups at all: zero counts, still a Summary', async () => {
-    const summary = await summarize(runOf(), {});
+    const summary = await summarize(runOf(), NO_LEDGER);
 
     expect(summary).toEqual({
       runId: 'run-0001',
@@ -271,5 +280,96 @@ describe('summarize', () => {
       groups: [],
       launchTemplates: [],
     });
+  });
+
+  describe('in the run ledger', () => {
+    const ledger = useLocalLedger();
+    const LOCK = { acquiredAt: '2026-01-05T02:59:00.000Z', expiresAt: '2026-01-06T02:59:00.000Z' };
+    const template = buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] });
+    const hold = (asgName: string, runId = 'run-0001') =>
+      acquireGroupLock(ledger().deps.ledger, {
+        asgName,
+        runId,
+        lifetimeSeconds: 86_400,
+        now: new Date(LOCK.acquiredAt),
+      });
+
+    it('records the versions of each held group whose refresh ended Successful, not of the one that rolled back, and releases every lock it holds', async () => {
+      // Prepare: both groups held by this run; web's refresh succeeded, reports' rolled back.
+      await hold('web');
+      await hold('reports');
+      const web = buildRecord({ lock: LOCK, pin: { pinned: true }, refresh: refresh() });
+      const reports = buildRecord({
+        asgName: 'reports',
+        lock: LOCK,
+        pin: { pinned: true },
+        refresh: refresh({ status: 'RollbackSuccessful' }),
+      });
+
+      // Act
+      const summary = await summarize(
+        runOf({ groups: [web, reports], templates: [template] }),
+        ledger().deps,
+      );
+
+      // Assess
+      expect(summary.groups.map((g) => [g.asgName, g.status, g.note])).toEqual([
+        ['web', 'succeeded', undefined],
+        ['reports', 'failed', undefined],
+      ]);
+      expect(await readLastPatched(ledger().deps.ledger, 'web')).toEqual({
+        asgName: 'web',
+        runId: 'run-0001',
+        patchedAt: '2026-01-05T03:12:34.000Z',
+        action: 'patch',
+        launchTemplates: [{ slot: 'main', launchTemplateId: 'lt-00000000000000001', version: 2 }],
+      });
+      expect(await readLastPatched(ledger().deps.ledger, 'reports')).toBeUndefined();
+      expect(await readGroupLock(ledger().deps.ledger, 'web')).toBeUndefined();
+      expect(await readGroupLock(ledger().deps.ledger, 'reports')).toBeUndefined();
+    });
+
+    it("leaves alone the lock of a group it does not hold (another run's), and records nothing for it", async () => {
+      await hold('web', 'run-other');
+      const refused = buildRecord({ lockError: caught(new Error('held')), refresh: refresh() });
+
+      await summarize(runOf({ groups: [refused], templates: [template] }), ledger().deps);
+
+      expect(await readGroupLock(ledger().deps.ledger, 'web')).toMatchObject({ runId: 'run-other' });
+      expect(await readLastPatched(ledger().deps.ledger, 'web')).toBeUndefined();
+    });
+
+    it('says so on the group when its lock was taken over, by this run or from it', async () => {
+      // This run took web over from a run whose lock had lapsed; api's lock lapsed and run-late took it.
+      await hold('web');
+      await hold('api', 'run-late');
+      const web = buildRecord({
+        lock: { ...LOCK, tookOverFrom: { runId: 'run-dead', expiredAt: '2026-01-04T00:00:00.000Z' } },
+        refresh: refresh(),
+      });
+      const api = buildRecord({ asgName: 'api', lock: LOCK, refresh: refresh() });
+
+      const summary = await summarize(runOf({ groups: [web, api], templates: [template] }), ledger().deps);
+
+      expect(summary.groups[0]?.note).toBe(
+        'this run took over the lock of run run-dead, which had lapsed at 2026-01-04T00:00:00.000Z',
+      );
+      expect(summary.groups[1]?.note).toBe(
+        `run run-late took this group's lock over while this run still held it (this run's lock lapsed at ${LOCK.expiresAt}); that run may have changed the group as well`,
+      );
+      expect(await readGroupLock(ledger().deps.ledger, 'api')).toMatchObject({ runId: 'run-late' });
+    });
+
+    it('still reports when the ledger cannot be reached: each held group gets a note, its status stays', async () => {
+      const web = buildRecord({ lock: LOCK, pin: { pinned: true }, refresh: refresh() });
+      await ledger().local.stop();
+
+      const summary = await summarize(runOf({ groups: [web], templates: [template] }), ledger().deps);
+
+      expect(summary.groups[0]).toMatchObject({ asgName: 'web', status: 'succeeded' });
+      expect(summary.groups[0]?.note).toMatch(
+        /^its last patched versions were not recorded in the run ledger \(\S+: .+\); its lock in the run ledger was not released \(\S+: .+\); it lapses at 2026-01-06T02:59:00.000Z, or delete it from the ledger table \(pk GROUP#web, sk LOCK\)$/,
+      );
+    }, 15_000);
   });
 });
