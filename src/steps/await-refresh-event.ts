@@ -1,7 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsDeps } from '../clients.ts';
+import { registerWaitToken } from '../ledger/register-wait-token.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
-import { registerWaitToken } from '../ledger/wait-tokens.ts';
 import type { AwaitRefreshEventInput, RefreshStatus } from '../schemas.ts';
 import { completeWait } from './lib/complete-wait.ts';
 import { describeRefresh, observeRefresh } from './lib/refresh-progress.ts';

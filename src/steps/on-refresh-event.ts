@@ -1,10 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsDeps } from '../clients.ts';
 import { InstanceRefreshFailedError } from '../errors.ts';
+import { readWaitToken } from '../ledger/read-wait-token.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
-import { readWaitToken } from '../ledger/wait-tokens.ts';
 import type { OnRefreshEventInput, RefreshStatus } from '../schemas.ts';
-import { completeWait, failWait } from './lib/complete-wait.ts';
+import { completeWait } from './lib/complete-wait.ts';
+import { failWait } from './lib/fail-wait.ts';
 import { describeRefresh, observeRefresh } from './lib/refresh-progress.ts';
 
 export interface OnRefreshEventDeps extends Pick<AwsDeps, 'autoScaling'>, LedgerDeps {

@@ -460,7 +460,9 @@ describe('statemachine/asg-patcher.asl.json', () => {
       ResultPath: '$.group.refresh',
       Next: 'CheckRefreshStatus',
       Catch: [
-        { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: 'PollInstanceRefresh' },
+        // Not ResultPath null: serverless package drops null values from the deployed definition,
+        // which would replace the state with the error. Beside the record, it never leaves the child.
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.backstop', Next: 'PollInstanceRefresh' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.group.refreshError', Next: 'RefreshFailed' },
       ],
     });

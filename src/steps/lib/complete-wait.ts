@@ -6,7 +6,7 @@
  * TaskDoesNotExist. None of these is an error: the wait it belonged to is over either way.
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { RefreshProgress } from '../../schemas.ts';
 
 const ENDED = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -20,16 +20,7 @@ export async function completeWait(
   return ended(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(progress) })));
 }
 
-/** Fails the wait with a named error (the Task's Catch sees it as the Lambda's would). */
-export async function failWait(sfn: SFNClient, taskToken: string, error: Error): Promise<boolean> {
-  return ended(() =>
-    sfn.send(
-      new SendTaskFailureCommand({ taskToken, error: error.name, cause: error.message.slice(0, 32_000) }),
-    ),
-  );
-}
-
-async function ended(send: () => Promise<unknown>): Promise<boolean> {
+export async function ended(send: () => Promise<unknown>): Promise<boolean> {
   try {
     await send();
     return true;
