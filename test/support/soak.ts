@@ -32,6 +32,8 @@ const COMMANDS: FakeCommandName[] = [
   'DescribeInstanceRefreshes',
   'RollbackInstanceRefresh',
   'CancelInstanceRefresh',
+  'SendTaskSuccess',
+  'SendTaskFailure',
 ];
 
 export interface SoakOptions {
@@ -222,6 +224,9 @@ export function buildFleet(seed: number): {
     pollIntervalSeconds: 5,
     maxWaitSeconds: 60,
     ...(prune ? { pruneVersions: prune } : {}),
+    // Half the runs wait on refresh events (the shortest backstop, so a lost event still ends
+    // within maxWaitSeconds' reads), drawn with chance() so other seeds keep their fleets.
+    ...(chance(seed, 'waitMode') < 0.5 ? { waitMode: 'events', backstopSeconds: 60 } : {}),
   };
   return { account, input, targets };
 }
@@ -267,7 +272,18 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     }
   }
   const before = account.snapshot();
-  const result = await runStateMachine({ input, account, runId: `soak-${seed}`, handlerOverrides });
+  // In events mode, each end event is lost (30%), delivered twice (10%) or delivered, by the seed.
+  const refreshEvents = (_event: unknown, index: number) => {
+    const roll = chance(seed, 'event', index);
+    return roll < 0.3 ? 'drop' : roll < 0.4 ? 'duplicate' : 'deliver';
+  };
+  const result = await runStateMachine({
+    input,
+    account,
+    runId: `soak-${seed}`,
+    handlerOverrides,
+    refreshEvents,
+  });
   const after = account.snapshot();
   const violations = checkInvariants({
     before,
