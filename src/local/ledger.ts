@@ -32,7 +32,8 @@ export interface LocalLedger {
   client: DynamoDBClient;
   /**
    * Points every DynamoDBClient at this ledger (each on its first send) until `restore()`. One
-   * routing at a time: routing again replaces the previous one.
+   * routing at a time: routing to another ledger replaces the previous one; routing again to the
+   * one already routed changes nothing (its restore is a no-op).
    */
   route(): { restore: () => void };
   /** Closes the server (and its connections); the table's items are gone. */
@@ -105,6 +106,9 @@ const routedRefs: { ref: WeakRef<{ config: RoutedConfig }>; saved: RoutedConfig 
 let savedSend: PropertyDescriptor | undefined | null = null;
 
 function routeDynamoDb(endpoint: string): { restore: () => void } {
+  // Already routed here (a test routes, then runs through the runner, which routes too): the outer
+  // routing stays, and ends with its own restore.
+  if (routedTo === endpoint) return { restore: () => {} };
   if (routedTo) unroute();
   routedTo = endpoint;
   const proto = DynamoDBClient.prototype as unknown as { send: Send };

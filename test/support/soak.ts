@@ -3,12 +3,15 @@
  * reference style, random refresh endings, this tool's versions from earlier runs and, in half the
  * runs, pruneVersions) run through the real state machine, handlers and fake
  * account, with faults at random on every AWS call and Lambda errors after the work; after each run
- * invariants I1 to I7 are checked on the end state. Everything random comes from the run's seed, so
- * `--replay <seed>` runs it again exactly: the same calls, faults, event order and end state.
+ * invariants I1 to I7 are checked on the end state, and the run ledger's L1 and L2 (checkLedger).
+ * Everything random comes from the run's seed, so `--replay <seed>` runs it again exactly: the same
+ * calls, faults, event order and end state.
  */
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AccountSnapshot, FakeCommandName, FaultKind } from '../../src/fake/account.ts';
 import { FakeAccount } from '../../src/fake/account.ts';
 import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
+import { type LocalLedger, startLocalLedger } from '../../src/local/ledger.ts';
 import type { HandlerOverride, RunStateMachineResult } from '../../src/local/runner.ts';
 import { runStateMachine } from '../../src/local/runner.ts';
 import { PatchOptions } from '../../src/schemas.ts';
@@ -277,22 +280,28 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     const roll = chance(seed, 'event', index);
     return roll < 0.3 ? 'drop' : roll < 0.4 ? 'duplicate' : 'deliver';
   };
-  const result = await runStateMachine({
-    input,
-    account,
-    runId: `soak-${seed}`,
-    handlerOverrides,
-    refreshEvents,
-  });
+  const localLedger = await startLocalLedger();
+  const runId = `soak-${seed}`;
+  let result: RunStateMachineResult;
+  let ledgerViolations: string[];
+  try {
+    result = await runStateMachine({ input, account, runId, handlerOverrides, localLedger, refreshEvents });
+    ledgerViolations = await checkLedger(localLedger, runId, result);
+  } finally {
+    await localLedger.stop();
+  }
   const after = account.snapshot();
-  const violations = checkInvariants({
-    before,
-    after,
-    summary: result.summary,
-    targets,
-    acceptUntargeted: input.untargetedSharers === 'accept',
-    ...pruneKeepOf(input),
-  });
+  const violations = [
+    ...checkInvariants({
+      before,
+      after,
+      summary: result.summary,
+      targets,
+      acceptUntargeted: input.untargetedSharers === 'accept',
+      ...pruneKeepOf(input),
+    }),
+    ...ledgerViolations,
+  ];
   const sdkRetries = account.calls.filter((call) => call.fault !== undefined).length;
   const machineRetries = result.events.filter((event) => event.type === 'retried').length;
   const pruned = before.launchTemplates
@@ -318,6 +327,41 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     pruned,
     reportedPruned,
   };
+}
+
+/**
+ * The run ledger after a run that reached Summarize: L1 no lock of the run is left (Summarize
+ * released every one it took, retries included), L2 every group reported succeeded or refreshed has
+ * this run's last patched record, and no other group has one.
+ */
+async function checkLedger(
+  ledger: LocalLedger,
+  runId: string,
+  result: RunStateMachineResult,
+): Promise<string[]> {
+  if (!result.summary) return [];
+  const { Items = [] } = await ledger.client.send(new ScanCommand({ TableName: ledger.tableName }));
+  const violations: string[] = [];
+  for (const item of Items) {
+    const asgName = item.pk?.S?.replace(/^GROUP#/, '');
+    if (item.sk?.S === 'LOCK')
+      violations.push(`L1 ${asgName}: still locked by run ${item.runId?.S} after it ended`);
+  }
+  const patched = new Set(
+    Items.filter((i) => i.sk?.S === 'PATCHED' && i.runId?.S === runId).map((i) =>
+      i.pk?.S?.replace(/^GROUP#/, ''),
+    ),
+  );
+  for (const group of result.summary.groups) {
+    const refreshed = group.status === 'succeeded' || group.status === 'refreshed';
+    if (refreshed && !patched.has(group.asgName))
+      violations.push(`L2 ${group.asgName}: ${group.status} but no last patched record`);
+    if (!refreshed && patched.has(group.asgName) && group.refreshStatus !== 'Successful')
+      violations.push(
+        `L2 ${group.asgName}: ${group.status} (refresh ${group.refreshStatus}) yet recorded as patched`,
+      );
+  }
+  return violations;
 }
 
 /** The seed of run `index` of a suite started with `seed`. */

@@ -2,7 +2,10 @@
  * The state machine's phases in-process, on the real steps: each phase hands every record to its
  * step and writes the result back into the record (or the error into `<stage>Error`), as the Map
  * states of statemachine/asg-patcher.asl.json do. Step tests use it to reach the state the step under
- * test starts from; test/workflow runs the real ASL.
+ * test starts from; test/workflow runs the real ASL. The run ledger is left out (no LockAutoScalingGroup,
+ * so records carry no `lock` and Summarize makes no ledger call): the step tests' groups are never
+ * contended, and test/unit/ledger, test/unit/steps/lock-auto-scaling-group.test.ts and
+ * test/workflow/ledger.test.ts cover it.
  */
 import type {
   CaughtError,
