@@ -67,6 +67,11 @@ export interface SoakRun {
   after: AccountSnapshot;
   /** Whether the input asked for pruneVersions. */
   pruning: boolean;
+  /** Whether the run waited on refresh events, and what became of each end event the account sent. */
+  events: boolean;
+  eventFates: Record<'deliver' | 'drop' | 'duplicate', number>;
+  /** Waits that ended at their backstop (States.Timeout into one poll). */
+  backstops: number;
   /** Versions from before the run that are gone after it (only pruneVersions deletes them: I7). */
   pruned: number;
   /** Versions the summary reports pruned. */
@@ -276,9 +281,12 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
   }
   const before = account.snapshot();
   // In events mode, each end event is lost (30%), delivered twice (10%) or delivered, by the seed.
+  const eventFates = { deliver: 0, drop: 0, duplicate: 0 };
   const refreshEvents = (_event: unknown, index: number) => {
     const roll = chance(seed, 'event', index);
-    return roll < 0.3 ? 'drop' : roll < 0.4 ? 'duplicate' : 'deliver';
+    const fate = roll < 0.3 ? 'drop' : roll < 0.4 ? 'duplicate' : 'deliver';
+    eventFates[fate] += 1;
+    return fate;
   };
   const localLedger = await startLocalLedger();
   const runId = `soak-${seed}`;
@@ -324,6 +332,9 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     before,
     after,
     pruning: input.pruneVersions !== undefined,
+    events: 'waitMode' in input && input.waitMode === 'events',
+    eventFates,
+    backstops: result.events.filter((e) => e.type === 'caught' && e.state === 'AwaitRefreshEvent').length,
     pruned,
     reportedPruned,
   };
