@@ -155,4 +155,30 @@ describe('waiting on refresh events (waitMode events)', () => {
     expect(group.error).toBe('InstanceRefreshFailedError');
     expect(refreshesOf(account, 'web').map((r) => r.status)).toEqual(['Failed']);
   });
+
+  it('retries AwaitRefreshEvent after a Lambda error that came after its work: a new token, registered again', async () => {
+    // Prepare: the first invocation registers and reads, then its Lambda fails (a timeout after the work)
+    const account = seeded(refreshOf(5));
+    let calls = 0;
+    const handlerOverrides = {
+      AwaitRefreshEvent: async (event: unknown, next: (input: unknown) => Promise<unknown>) => {
+        calls += 1;
+        const output = await next(event);
+        if (calls === 1)
+          throw Object.assign(new Error('Task timed out after the work'), { name: 'Lambda.Unknown' });
+        return output;
+      },
+    };
+
+    // Act
+    const result = await run(account, events(), { handlerOverrides });
+
+    // Assess: retried once (two tokens), the second wait completed by the end event
+    expect(resultOf(result, 'web').status).toBe('succeeded');
+    expect(calls).toBe(2);
+    expect(result.events.filter((e) => e.type === 'retried' && e.state === 'AwaitRefreshEvent')).toHaveLength(
+      1,
+    );
+    expect(outcomes(result)).toEqual(['completed']);
+  });
 });
