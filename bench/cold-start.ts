@@ -160,9 +160,7 @@ export async function measureColdStarts(packageDir: string, loads = 15): Promise
       const floorEntry = join(work, `${fn}.floor-entry.mjs`);
       writeFileSync(
         floorEntry,
-        clients
-          .map((c) => `export * from ${JSON.stringify(clientModule(c))};\n`)
-          .join('') || 'export {};\n',
+        clients.map((c) => `export * from ${JSON.stringify(clientModule(c))};\n`).join('') || 'export {};\n',
       );
       const floor = join(work, `${fn}.floor`, 'floor.mjs');
       await build({ ...options, entryPoints: [floorEntry], outfile: floor, logLevel: 'warning' });
