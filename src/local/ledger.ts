@@ -31,9 +31,9 @@ export interface LocalLedger {
   /** A client of its own on the endpoint (for tests and tools that read the ledger directly). */
   client: DynamoDBClient;
   /**
-   * Points every DynamoDBClient at this ledger (each on its first send) until `restore()`. One
-   * routing at a time: routing to another ledger replaces the previous one; routing again to the
-   * one already routed changes nothing (its restore is a no-op).
+   * Points every DynamoDBClient at this ledger (each on its first send) until `restore()`, which
+   * puts back the routing it replaced, if any. Routing again to the ledger already routed changes
+   * nothing (its restore is a no-op).
    */
   route(): { restore: () => void };
   /** Closes the server (and its connections); the table's items are gone. */
@@ -105,11 +105,27 @@ let routed = new WeakSet<object>();
 const routedRefs: { ref: WeakRef<{ config: RoutedConfig }>; saved: RoutedConfig }[] = [];
 let savedSend: PropertyDescriptor | undefined | null = null;
 
+/**
+ * Routings nest: a test routes to its ledger, then a run started inside it routes to its own and,
+ * on restore, puts the test's back. Routing again to the ledger already routed changes nothing.
+ */
 function routeDynamoDb(endpoint: string): { restore: () => void } {
-  // Already routed here (a test routes, then runs through the runner, which routes too): the outer
-  // routing stays, and ends with its own restore.
   if (routedTo === endpoint) return { restore: () => {} };
-  if (routedTo) unroute();
+  const previous = routedTo;
+  if (previous) unroute();
+  install(endpoint);
+  let restored = false;
+  return {
+    restore: () => {
+      if (restored || routedTo !== endpoint) return;
+      restored = true;
+      unroute();
+      if (previous) install(previous);
+    },
+  };
+}
+
+function install(endpoint: string): void {
   routedTo = endpoint;
   const proto = DynamoDBClient.prototype as unknown as { send: Send };
   savedSend = Object.getOwnPropertyDescriptor(proto, 'send');
@@ -117,14 +133,6 @@ function routeDynamoDb(endpoint: string): { restore: () => void } {
   proto.send = function send(this: { config: RoutedConfig }, ...args: unknown[]) {
     if (routedTo && !routed.has(this)) point(this, routedTo);
     return original.apply(this, args);
-  };
-  let restored = false;
-  return {
-    restore: () => {
-      if (restored || routedTo !== endpoint) return;
-      restored = true;
-      unroute();
-    },
   };
 }
 

@@ -63,4 +63,37 @@ describe('the local ledger', () => {
       await second.stop();
     }
   });
+
+  it('nests: a ledger routed inside another puts the outer one back when its routing ends', async () => {
+    const outer = await startLocalLedger();
+    const inner = await startLocalLedger();
+    const item = (table: string) =>
+      new PutItemCommand({ TableName: table, Item: { pk: { S: 'GROUP#web' }, sk: { S: 'LOCK' } } });
+    const has = async (ledger: typeof outer) =>
+      (
+        await ledger.client.send(
+          new GetItemCommand({
+            TableName: ledger.tableName,
+            Key: { pk: { S: 'GROUP#web' }, sk: { S: 'LOCK' } },
+          }),
+        )
+      ).Item !== undefined;
+    const routedOuter = outer.route();
+    try {
+      const routedInner = inner.route();
+      await dynamodb.send(item(inner.tableName));
+      routedInner.restore();
+      // Back on the outer ledger (the inner one keeps its item, the outer gets the next).
+      await dynamodb.send(item(outer.tableName));
+      expect([await has(inner), await has(outer)]).toEqual([true, true]);
+      // The same ledger routed twice: the second routing's restore leaves the first in place.
+      outer.route().restore();
+      await expect(dynamodb.send(item(outer.tableName))).resolves.toBeDefined();
+    } finally {
+      routedOuter.restore();
+      await outer.stop();
+      await inner.stop();
+    }
+    expect(await dynamodb.config.endpoint?.()).toBeUndefined();
+  });
 });
