@@ -99,6 +99,11 @@ function esbuildOptions(): BuildOptions {
 
 const CLIENT_PACKAGE = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//;
 
+/** Where a handler's module-scope client of each SDK package is built (src/clients/<name>.ts unless listed). */
+const CLIENT_MODULES: Record<string, string> = { 'client-dynamodb': 'src/ledger/client.ts' };
+const clientModule = (client: string): string =>
+  join(root, CLIENT_MODULES[client] ?? join('src/clients', `${client.slice(7)}.ts`));
+
 /** One fresh `node` process importing `file`, as Lambda's init does. */
 function load(file: string): Load {
   // Peak memory from /proc (VmHWM, this process image only): getrusage's maxRSS also counts the
@@ -155,9 +160,7 @@ export async function measureColdStarts(packageDir: string, loads = 15): Promise
       const floorEntry = join(work, `${fn}.floor-entry.mjs`);
       writeFileSync(
         floorEntry,
-        clients
-          .map((c) => `export * from ${JSON.stringify(join(root, 'src/clients', `${c.slice(7)}.ts`))};\n`)
-          .join('') || 'export {};\n',
+        clients.map((c) => `export * from ${JSON.stringify(clientModule(c))};\n`).join('') || 'export {};\n',
       );
       const floor = join(work, `${fn}.floor`, 'floor.mjs');
       await build({ ...options, entryPoints: [floorEntry], outfile: floor, logLevel: 'warning' });

@@ -7,6 +7,8 @@
  *  3. Execution history events (estimated from the same runs) against the 25,000-event limit: the
  *     parent execution's, and the largest child execution's (one per group, Distributed Map).
  *  4. Local wall time of those runs.
+ *  5. Per group, for a 60-minute refresh: state transitions and Lambda invocations in both wait
+ *     modes (bench/wait-modes.ts).
  * Every number printed is measured by this script on this machine, except where a line says "model".
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { type RunStateMachineResult, runStateMachine, type StageEvent } from '..
 import { MAX_TARGETS } from '../src/steps/resolve-targets.ts';
 import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
 import { printUserDataBench } from './userdata.ts';
+import { printWaitModes } from './wait-modes.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -305,6 +308,7 @@ async function fleets(): Promise<void> {
 
 const coldStartsWithinLimit = await coldStarts();
 await demoTransitions();
+await printWaitModes();
 await fleets();
 console.log('');
 printUserDataBench();

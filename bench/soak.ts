@@ -63,6 +63,9 @@ let faultsTotal = 0;
 let pruningRuns = 0;
 let pruned = 0;
 let reportedPruned = 0;
+let eventRuns = 0;
+let backstops = 0;
+const fates = { deliver: 0, drop: 0, duplicate: 0 };
 const statuses = new Map<string, number>();
 for (let index = 0; index < runs; index++) {
   const run = await soakRun({ seed: runSeed(seed, index), faults, faultRate });
@@ -74,6 +77,9 @@ for (let index = 0; index < runs; index++) {
   if (run.pruning) pruningRuns += 1;
   pruned += run.pruned;
   reportedPruned += run.reportedPruned;
+  if (run.events) eventRuns += 1;
+  backstops += run.backstops;
+  for (const fate of ['deliver', 'drop', 'duplicate'] as const) fates[fate] += run.eventFates[fate];
   sdkRetries += run.sdkRetries;
   machineRetries += run.machineRetries;
   for (const group of run.result.summary?.groups ?? [])
@@ -105,6 +111,9 @@ console.log(
 );
 console.log(
   `pruneVersions: on in ${pruningRuns} run(s); ${pruned} older version(s) pruned, ${reportedPruned} of them in the summaries (a retried invocation lists only what it deleted itself)`,
+);
+console.log(
+  `waitMode events: in ${eventRuns} run(s); end events delivered ${fates.deliver}, lost ${fates.drop}, delivered twice ${fates.duplicate}; ${backstops} wait(s) ended at their backstop`,
 );
 console.log(`violations: ${failing.length} run(s); by invariant: ${table(byInvariant)}`);
 process.exit(failing.length > 0 ? 1 : 0);

@@ -100,6 +100,15 @@ export const PruneVersions = z.strictObject({
 });
 export type PruneVersions = z.infer<typeof PruneVersions>;
 
+/**
+ * How a refresh is waited on. `events`: a task token, completed by the EventBridge rule's
+ * OnRefreshEvent when AWS reports the refresh ended (with a DescribeInstanceRefreshes every
+ * `backstopSeconds` in case the event is lost). `polling`: a DescribeInstanceRefreshes every
+ * `pollIntervalSeconds`, for deployments without the rule.
+ */
+export const WaitMode = z.enum(['events', 'polling']);
+export type WaitMode = z.infer<typeof WaitMode>;
+
 export const ExecutionInput = z.strictObject({
   targets: Targets,
   /** Compute and report what would change; change nothing. */
@@ -123,6 +132,13 @@ export const ExecutionInput = z.strictObject({
   pollIntervalSeconds: z._default(integer(z.gte(5), z.lte(3600)), 60),
   /** Past this, the refresh is rolled back (or cancelled) and the group fails. 4 hours by default. */
   maxWaitSeconds: z._default(MaxWaitSeconds, 14_400),
+  /** Omitted: the deployment's default (`events` where its EventBridge rule is deployed, else `polling`). */
+  waitMode: z.optional(WaitMode),
+  /**
+   * In `events` mode, the longest a wait lasts without news: then one DescribeInstanceRefreshes, and
+   * the wait starts again. A lost event costs at most this long. One hour by default.
+   */
+  backstopSeconds: z._default(integer(z.gte(60), z.lte(86_400)), 3600),
   /** Prune older versions this tool created, keeping the newest `keep` per template. Off when omitted. */
   pruneVersions: z.optional(PruneVersions),
 });
@@ -147,7 +163,14 @@ export const RunSettings = z.strictObject({
   maxConcurrency: integer(z.positive()),
   pollIntervalSeconds: integer(z.positive()),
   maxWaitSeconds: integer(z.positive()),
-  /** ceil(maxWaitSeconds / pollIntervalSeconds): the poll loop counts polls, not clock time. */
+  waitMode: WaitMode,
+  backstopSeconds: integer(z.positive()),
+  /**
+   * The time one read of the wait loop stands for: `pollIntervalSeconds` when polling,
+   * `backstopSeconds` with events (a read happens only after a whole backstop without an end event).
+   */
+  waitIntervalSeconds: integer(z.positive()),
+  /** ceil(maxWaitSeconds / waitIntervalSeconds): the wait loop counts reads, each one interval of time. */
   maxPolls: integer(z.positive()),
   /** Absent: no pruning (only the run's own unused versions are deleted). */
   pruneVersions: z.optional(PruneVersions),
@@ -411,6 +434,30 @@ export const PollInstanceRefreshInput = z.strictObject({
   pollIntervalSeconds: integer(z.positive()),
 });
 export type PollInstanceRefreshInput = z.infer<typeof PollInstanceRefreshInput>;
+
+/** The event-driven wait's Lambda (WaitForRefreshEvent's `Payload`). */
+export const AwaitRefreshEventInput = z.strictObject({
+  /** `$$.Task.Token`: the token OnRefreshEvent (or this function) completes. */
+  taskToken: nonEmpty(),
+  runId: nonEmpty(),
+  asgName: nonEmpty(),
+  refresh: RefreshProgress,
+  /** The Task's timeout; the token's ledger item outlives it a little (its TTL). */
+  backstopSeconds: integer(z.positive()),
+});
+export type AwaitRefreshEventInput = z.infer<typeof AwaitRefreshEventInput>;
+
+/**
+ * What the EventBridge rule delivers to OnRefreshEvent: AWS's event, of which only the refresh id
+ * and the group's name are read (EventBridge's envelope has more fields, so not strict).
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html
+ */
+export const OnRefreshEventInput = z.object({
+  'detail-type': nonEmpty(),
+  source: z.literal('aws.autoscaling'),
+  detail: z.object({ InstanceRefreshId: nonEmpty(), AutoScalingGroupName: nonEmpty() }),
+});
+export type OnRefreshEventInput = z.infer<typeof OnRefreshEventInput>;
 
 export const PromoteDefaultVersionInput = z.strictObject({ template: TemplateRecord });
 export type PromoteDefaultVersionInput = z.infer<typeof PromoteDefaultVersionInput>;

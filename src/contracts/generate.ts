@@ -32,6 +32,7 @@ export const CONTRACTS = {
   CreatePatchedVersionInput: schemas.CreatePatchedVersionInput,
   StartInstanceRefreshInput: schemas.StartInstanceRefreshInput,
   PollInstanceRefreshInput: schemas.PollInstanceRefreshInput,
+  AwaitRefreshEventInput: schemas.AwaitRefreshEventInput,
   PromoteDefaultVersionInput: schemas.PromoteDefaultVersionInput,
   RestoreAutoScalingGroupInput: schemas.RestoreAutoScalingGroupInput,
   DeleteUnusedVersionsInput: schemas.DeleteUnusedVersionsInput,
@@ -47,6 +48,10 @@ export const CHECKS = {
   GroupTagValues: schemas.GroupTagValues,
   PatchOptions: schemas.PatchOptions,
   RefreshStatus: schemas.RefreshStatus,
+  // A wait token's progress, read back from the ledger (src/ledger/wait-tokens.ts).
+  RefreshProgress: schemas.RefreshProgress,
+  // OnRefreshEvent is no Task state: the EventBridge rule invokes it with AWS's event.
+  OnRefreshEventInput: schemas.OnRefreshEventInput,
   // ResolveTargets' verdict on the operator's input; zod is loaded only to word a refusal.
   ExecutionInput: schemas.ExecutionInput,
 } as const;

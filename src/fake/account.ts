@@ -27,13 +27,20 @@ import {
   MUTATING_COMMANDS,
 } from './commands.ts';
 import { type FaultPlanEntry, Faults, metadata, networkError, plannedError } from './errors.ts';
-import { InstanceRefreshes, type InstanceRefreshSnapshot, type RefreshScript } from './instance-refreshes.ts';
+import {
+  InstanceRefreshes,
+  type InstanceRefreshSnapshot,
+  type RefreshEvent,
+  type RefreshScript,
+  type FakeRefreshStatus as RefreshStatusOfFake,
+} from './instance-refreshes.ts';
 import {
   type LaunchTemplateData,
   type LaunchTemplateSeed,
   type LaunchTemplateSnapshot,
   LaunchTemplates,
 } from './launch-templates.ts';
+import { TaskTokens } from './task-tokens.ts';
 import { clone, type FakeContext } from './util.ts';
 
 export {
@@ -58,7 +65,9 @@ export type { FaultKind, FaultPlanEntry } from './errors.ts';
 export {
   type FakeRefreshStatus,
   type InstanceRefreshSnapshot,
+  REFRESH_END_EVENTS,
   REFRESH_STATUSES,
+  type RefreshEvent,
   type RefreshScript,
 } from './instance-refreshes.ts';
 export type {
@@ -68,6 +77,7 @@ export type {
   LaunchTemplateSnapshot,
   VersionSnapshot,
 } from './launch-templates.ts';
+export type { TaskTokenOutcome } from './task-tokens.ts';
 
 export interface FakeAccountOptions {
   /** The clock; defaults to a deterministic one from 2026-01-05T03:00:00Z, one second later at each reading. */
@@ -86,6 +96,8 @@ export interface AccountSnapshot {
 export class FakeAccount {
   /** Every call routed here, in order. */
   readonly calls: FakeCall[] = [];
+  /** Step Functions' task tokens, which the local runner issues and the handlers complete. */
+  readonly taskTokens = new TaskTokens();
 
   private readonly templates: LaunchTemplates;
   private readonly groups: AutoScalingGroups;
@@ -147,6 +159,19 @@ export class FakeAccount {
    */
   addInstanceRefresh(asgName: string, script: RefreshScript = 'stuck'): string {
     return this.refreshes.add(asgName, script);
+  }
+
+  /**
+   * Time passes for the group's newest refresh: one step along its script, as one
+   * DescribeInstanceRefreshes would move it (the event-driven wait has nobody describing it).
+   */
+  advanceRefresh(asgName: string): RefreshStatusOfFake | undefined {
+    return this.refreshes.tick(asgName);
+  }
+
+  /** The EventBridge events sent since the last call (a refresh reaching an end status), each taken once. */
+  takeRefreshEvents(): RefreshEvent[] {
+    return this.refreshes.takeEvents();
   }
 
   // ----- fault injection ---------------------------------------------------------------------
@@ -262,5 +287,7 @@ export class FakeAccount {
     DescribeInstanceRefreshes: (input) => this.refreshes.describeInstanceRefreshes(input),
     RollbackInstanceRefresh: (input) => this.refreshes.rollbackInstanceRefresh(input),
     CancelInstanceRefresh: (input) => this.refreshes.cancelInstanceRefresh(input),
+    SendTaskSuccess: (input) => this.taskTokens.sendTaskSuccess(input),
+    SendTaskFailure: (input) => this.taskTokens.sendTaskFailure(input),
   };
 }

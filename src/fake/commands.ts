@@ -31,6 +31,12 @@ import type {
   ModifyLaunchTemplateCommandInput,
   ModifyLaunchTemplateCommandOutput,
 } from '@aws-sdk/client-ec2';
+import type {
+  SendTaskFailureCommandInput,
+  SendTaskFailureCommandOutput,
+  SendTaskSuccessCommandInput,
+  SendTaskSuccessCommandOutput,
+} from '@aws-sdk/client-sfn';
 
 export const EC2_COMMANDS = [
   'DescribeLaunchTemplates',
@@ -48,7 +54,12 @@ export const AUTO_SCALING_COMMANDS = [
   'RollbackInstanceRefresh',
   'CancelInstanceRefresh',
 ] as const;
-export type FakeCommandName = (typeof EC2_COMMANDS)[number] | (typeof AUTO_SCALING_COMMANDS)[number];
+/** Step Functions' task-token callbacks (the event-driven refresh wait completes its tokens with them). */
+export const SFN_COMMANDS = ['SendTaskSuccess', 'SendTaskFailure'] as const;
+export type FakeCommandName =
+  | (typeof EC2_COMMANDS)[number]
+  | (typeof AUTO_SCALING_COMMANDS)[number]
+  | (typeof SFN_COMMANDS)[number];
 
 /** Commands that change the account (what "no mutating call was made" is checked against). */
 export const MUTATING_COMMANDS: ReadonlySet<FakeCommandName> = new Set<FakeCommandName>([
@@ -87,6 +98,8 @@ export interface FakeCommandTypes {
   DescribeInstanceRefreshes: [DescribeInstanceRefreshesCommandInput, DescribeInstanceRefreshesCommandOutput];
   RollbackInstanceRefresh: [RollbackInstanceRefreshCommandInput, RollbackInstanceRefreshCommandOutput];
   CancelInstanceRefresh: [CancelInstanceRefreshCommandInput, CancelInstanceRefreshCommandOutput];
+  SendTaskSuccess: [SendTaskSuccessCommandInput, SendTaskSuccessCommandOutput];
+  SendTaskFailure: [SendTaskFailureCommandInput, SendTaskFailureCommandOutput];
 }
 
 export type CommandInput<K extends FakeCommandName> = FakeCommandTypes[K][0];
@@ -96,7 +109,7 @@ export type CommandOutput<K extends FakeCommandName> = Omit<FakeCommandTypes[K][
 /** The modelled behaviour of every command (exhaustive by type). */
 export type CommandTable = { [K in FakeCommandName]: (input: CommandInput<K>) => CommandOutput<K> };
 
-export type FakeService = 'ec2' | 'autoscaling';
+export type FakeService = 'ec2' | 'autoscaling' | 'sfn';
 
 export interface FakeCall {
   service: FakeService;

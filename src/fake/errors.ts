@@ -13,6 +13,7 @@ import {
   ScalingActivityInProgressFault,
 } from '@aws-sdk/client-auto-scaling';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { InvalidToken, SFNServiceException, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import type { FakeCommandName, FakeService } from './commands.ts';
 
 export type { FakeService } from './commands.ts';
@@ -38,6 +39,9 @@ const AUTO_SCALING_FAULTS = {
   InvalidNextToken: InvalidNextToken,
 } as const;
 
+/** The task-token errors of SendTaskSuccess/SendTaskFailure (their API references), as the SDK models them. */
+const SFN_ERRORS = { InvalidToken, TaskDoesNotExist, TaskTimedOut } as const;
+
 /** 5xx codes, with their status (500, or 503 for the unavailable ones). */
 const SERVER_ERRORS = new Map([
   ['InternalFailure', 500],
@@ -60,6 +64,10 @@ export function awsError(service: FakeService, name: string, message?: string): 
     if (fault.$fault === 'server') fault.$metadata.httpStatusCode = 500;
     return fault;
   }
+  if (service === 'sfn' && code in SFN_ERRORS) {
+    const Modelled = SFN_ERRORS[code as keyof typeof SFN_ERRORS];
+    return new Modelled({ message: message ?? defaultMessage(code), $metadata: metadata(400) });
+  }
   const status = SERVER_ERRORS.get(name);
   // The SDK classifies throttling by error name (Throttling, RequestLimitExceeded), not by a flag.
   const options = {
@@ -68,6 +76,7 @@ export function awsError(service: FakeService, name: string, message?: string): 
     $metadata: metadata(status ?? 400),
     message: message ?? defaultMessage(name),
   };
+  if (service === 'sfn') return new SFNServiceException(options);
   return service === 'ec2' ? new EC2ServiceException(options) : new AutoScalingServiceException(options);
 }
 
@@ -89,6 +98,8 @@ export function defaultMessage(code: string): string {
 export const THROTTLING: Record<FakeService, string> = {
   ec2: 'RequestLimitExceeded',
   autoscaling: 'Throttling',
+  // Step Functions' JSON protocol: https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
+  sfn: 'ThrottlingException',
 };
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Plugs a FakeAccount into the AWS SDK: every AutoScalingClient and EC2Client (all instances,
+ * Plugs a FakeAccount into the AWS SDK: every AutoScalingClient, EC2Client and SFNClient (all instances,
  * including the module-scope ones in src/clients/*.ts) answers its commands from the account, so
  * steps, handlers and the local runner run unchanged. A command the fake does not model fails loudly.
  *
@@ -21,6 +21,7 @@
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { HttpResponse } from '@smithy/core/protocols';
 import { AdaptiveRetryStrategy, DefaultRateLimiter, StandardRetryStrategy } from '@smithy/core/retry';
 import type {
@@ -41,6 +42,7 @@ import {
   EC2_COMMANDS,
   type FakeCommandName,
   type FakeService,
+  SFN_COMMANDS,
 } from './commands.ts';
 
 /** Thrown for an SDK command the fake account does not model. */
@@ -78,7 +80,16 @@ const SERVICES: {
 }[] = [
   { Client: AutoScalingClient, service: 'autoscaling', modelled: AUTO_SCALING_COMMANDS },
   { Client: EC2Client, service: 'ec2', modelled: EC2_COMMANDS },
+  // The task-token callbacks only: the event-driven refresh wait's handlers complete the tokens the
+  // local runner's simulated Step Functions issued (src/fake/task-tokens.ts).
+  { Client: SFNClient, service: 'sfn', modelled: SFN_COMMANDS },
 ];
+
+const SERVICE_NAMES: Record<FakeService, string> = {
+  ec2: 'EC2',
+  autoscaling: 'Auto Scaling',
+  sfn: 'Step Functions',
+};
 
 /** Placeholders so the SDK can sign offline; nothing is ever sent. */
 const PLACEHOLDER_CREDENTIALS: AwsCredentialIdentity = {
@@ -186,7 +197,7 @@ function fakeAccountMiddleware(
       if (!account) return next(args);
       const name = (context.commandName ?? '').replace(/Command$/, '');
       const command = modelled.find((m) => m === name);
-      if (!command) throw new UnmodelledCommandError(service === 'ec2' ? 'EC2' : 'Auto Scaling', name);
+      if (!command) throw new UnmodelledCommandError(SERVICE_NAMES[service], name);
       const input = withIdempotencyToken(args);
       const output = await account.handle(service, command, input as CommandInput<FakeCommandName>);
       const requestId = output.$metadata.requestId;

@@ -56,6 +56,32 @@ const REFRESH_PRESETS: Record<Exclude<RefreshScript, readonly FakeRefreshStatus[
   stuck: ['InProgress'],
 };
 
+/**
+ * The EventBridge events AWS sends when a refresh ends, by the status it ends in (source
+ * `aws.autoscaling`; the detail carries only the refresh id and the group's name; best effort):
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html
+ */
+export const REFRESH_END_EVENTS: Partial<Record<FakeRefreshStatus, string>> = {
+  Successful: 'EC2 Auto Scaling Instance Refresh Succeeded',
+  Failed: 'EC2 Auto Scaling Instance Refresh Failed',
+  Cancelled: 'EC2 Auto Scaling Instance Refresh Cancelled',
+  RollbackSuccessful: 'EC2 Auto Scaling Instance Refresh Rollback Succeeded',
+  RollbackFailed: 'EC2 Auto Scaling Instance Refresh Rollback Failed',
+};
+
+/** An event as EventBridge delivers it to a rule's target (the fields the handler reads). */
+export interface RefreshEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: 'aws.autoscaling';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: { InstanceRefreshId: string; AutoScalingGroupName: string };
+}
+
 export interface InstanceRefreshSnapshot {
   id: string;
   asgName: string;
@@ -95,6 +121,9 @@ interface RefreshState {
 
 export class InstanceRefreshes {
   private readonly refreshes: RefreshState[] = [];
+  /** Events sent and not yet taken by whoever delivers them (the local runner, as the rule would). */
+  private readonly outbox: RefreshEvent[] = [];
+  private eventCount = 0;
 
   constructor(
     private readonly ctx: FakeContext,
@@ -128,6 +157,22 @@ export class InstanceRefreshes {
         ...(r.endTime ? { endTime: iso(r.endTime) } : {}),
       })),
     );
+  }
+
+  /** The events sent since the last call, oldest first (each is taken once). */
+  takeEvents(): RefreshEvent[] {
+    return this.outbox.splice(0);
+  }
+
+  /**
+   * Time passes for the group's newest refresh without anyone describing it: one step along its
+   * script, as a DescribeInstanceRefreshes would have moved it. Returns its status afterwards.
+   */
+  tick(asgName: string): FakeRefreshStatus | undefined {
+    const r = this.refreshes.findLast((x) => x.asgName === asgName);
+    if (!r) return undefined;
+    this.advance(r);
+    return this.status(r);
   }
 
   // ----- the Auto Scaling API ----------------------------------------------------------------
@@ -317,6 +362,8 @@ export class InstanceRefreshes {
       r.statusReason = 'Instances did not pass their health checks during the warmup (simulated)';
     r.history.push(s);
     if (!ACTIVE.has(s)) r.endTime = this.ctx.now();
+    const detailType = REFRESH_END_EVENTS[s];
+    if (detailType) this.send(r, detailType);
     const g = this.groups.find(r.asgName);
     if (!g) return;
     this.replaceInstances(g, r, s);
@@ -363,6 +410,23 @@ export class InstanceRefreshes {
       for (const i of [...g.instances])
         if (!this.groups.matches(i, g)) this.groups.replace(g, i.instanceId, g);
     }
+  }
+
+  private send(r: RefreshState, detailType: string): void {
+    this.eventCount += 1;
+    this.outbox.push({
+      version: '0',
+      id: `${this.eventCount.toString(16).padStart(8, '0')}-0000-4000-8000-e${'0'.repeat(11)}`,
+      'detail-type': detailType,
+      source: 'aws.autoscaling',
+      account: this.ctx.accountId,
+      time: iso(this.ctx.now()),
+      region: this.ctx.region,
+      resources: [
+        `arn:aws:autoscaling:${this.ctx.region}:${this.ctx.accountId}:autoScalingGroup:*:autoScalingGroupName/${r.asgName}`,
+      ],
+      detail: { InstanceRefreshId: r.id, AutoScalingGroupName: r.asgName },
+    });
   }
 
   private advance(r: RefreshState): void {

@@ -6,8 +6,12 @@ import * as contracts from '../contracts/validators.generated.mjs';
 import type { ResolveTargetsInput } from '../schemas.ts';
 import { resolveTargets } from '../steps/resolve-targets.ts';
 
+// serverless.yml sets `events` where it deploys the EventBridge rule (param refreshEvents), else
+// `polling`; read per invocation, since a local run sets it for its own duration.
 export const handler = middy().handler(async (event: unknown) =>
-  resolveTargets(parseInput<ResolveTargetsInput>('ResolveTargets', contracts.ResolveTargetsInput, event), {
-    autoScaling,
-  }),
+  resolveTargets(
+    parseInput<ResolveTargetsInput>('ResolveTargets', contracts.ResolveTargetsInput, event),
+    { autoScaling },
+    { defaultWaitMode: process.env.DEFAULT_WAIT_MODE === 'events' ? 'events' : 'polling' },
+  ),
 );

@@ -7,7 +7,8 @@
  * | --- | --- | --- | --- |
  * | `GROUP#<asgName>` | `LOCK` | the group's lock: the run that holds it (`runId`), since when | when the lock lapses |
  * | `GROUP#<asgName>` | `PATCHED` | the group's last Successful refresh: run, time, versions | none: kept |
- * | `RUN#<runId>` | `...` | a run's own items (reserved: wait tokens, per-group results) | a few weeks after the run |
+ * | `REFRESH#<instanceRefreshId>` | `WAIT` | the event-driven wait's task token for that refresh, and its progress (src/ledger/wait-tokens.ts) | a day after the wait's backstop |
+ * | `RUN#<runId>` | `...` | a run's own items (reserved: per-group results) | a few weeks after the run |
  *
  * A group's items share its partition, so one Query reads all a group has; a run's items share the
  * run's. Group names are unique per account and Region, as the table is.

@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Every Task state, in flow order. Each has `src/steps/<kebab>.ts` and `src/handlers/<kebab>.ts`. */
+/**
+ * Every Task state, in flow order. Each has `src/steps/<kebab>.ts` and `src/handlers/<kebab>.ts`.
+ * AwaitRefreshEvent invokes its Lambda through `lambda:invoke.waitForTaskToken`, its placeholder in
+ * `Parameters.FunctionName`; every other Task's `Resource` is its placeholder.
+ */
 export const TASK_STATES = [
   'ResolveTargets',
   'LookupLaunchTemplate',
@@ -15,12 +19,20 @@ export const TASK_STATES = [
   'CreatePatchedVersion',
   'StartInstanceRefresh',
   'PollInstanceRefresh',
+  'AwaitRefreshEvent',
   'PromoteDefaultVersion',
   'RestoreAutoScalingGroup',
   'DeleteUnusedVersions',
   'Summarize',
 ] as const;
 export type TaskStateName = (typeof TASK_STATES)[number];
+
+/** Functions no state invokes: the EventBridge rule on instance refresh ends invokes OnRefreshEvent. */
+export const EVENT_FUNCTIONS = ['OnRefreshEvent'] as const;
+export type EventFunctionName = (typeof EVENT_FUNCTIONS)[number];
+
+/** The Task states that wait on a task token (Resource `...:lambda:invoke.waitForTaskToken`). */
+export const CALLBACK_STATES = ['AwaitRefreshEvent'] as const satisfies readonly TaskStateName[];
 
 /** The DefinitionSubstitutions keys the ASL uses: `${ResolveTargetsFunctionArn}` and so on. */
 export const PLACEHOLDERS = TASK_STATES.map((state) => `${state}FunctionArn` as const);
@@ -36,6 +48,7 @@ export const PER_ITEM_STAGES = [
   'CreatePatchedVersion',
   'StartInstanceRefresh',
   'PollInstanceRefresh',
+  'AwaitRefreshEvent',
   'PromoteDefaultVersion',
   'RestoreAutoScalingGroup',
   'DeleteUnusedVersions',
@@ -131,9 +144,41 @@ export function localSubstitutions(): Record<Placeholder, string> {
   ) as Record<Placeholder, string>;
 }
 
-/** An ASL file as the local runner runs it: read, placeholders filled with local ARNs, parsed. */
+/**
+ * An ASL file as the local runner runs it: read, placeholders filled with local ARNs, parsed, and
+ * `$$.Task.Token` replaced by the intrinsic `States.UUID()`: aws-local-stepfunctions 3 has no task
+ * tokens (no `.waitForTaskToken`, no `$$.Task.Token` in its context object), so each wait gets a
+ * fresh id as its token, which the runner's simulated Step Functions (src/fake/task-tokens.ts)
+ * issues. Only the local copy changes; the deployed ASL keeps `$$.Task.Token` (and its
+ * TimeoutSecondsPath, see below).
+ */
 export function readLocalDefinition(path: string = ASL_PATH): AslMachine {
-  return parseDefinition(substitute(readDefinitionText(path), localSubstitutions()));
+  const machine = parseDefinition(substitute(readDefinitionText(path), localSubstitutions()));
+  for (const { state } of allStates(machine)) {
+    replaceTaskToken(state.Parameters);
+    // aws-local-stepfunctions evaluates TimeoutSecondsPath against the input after Parameters, not the
+    // state's input as AWS does, and times out in real time; the runner enforces the wait's timeout
+    // (its backstop, from the Payload) on the run's own clock, so the library's own is set out of reach.
+    if (state.TimeoutSecondsPath !== undefined && isCallback(state)) {
+      delete state.TimeoutSecondsPath;
+      // The longest Node's setTimeout holds (2^31 - 1 ms, about 24 days); a longer one fires at once.
+      state.TimeoutSeconds = 2_000_000;
+    }
+  }
+  return machine;
+}
+
+function isCallback(state: AslState): boolean {
+  return typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken');
+}
+
+function replaceTaskToken(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  for (const [key, field] of Object.entries(record)) {
+    if (key.endsWith('.$') && field === '$$.Task.Token') record[key] = 'States.UUID()';
+    else replaceTaskToken(field);
+  }
 }
 
 /** Every state of a machine, nested Map item processors and Parallel branches included. */

@@ -13,10 +13,16 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type * as z from 'zod/mini';
-import type { FakeAccount } from '../fake/account.ts';
+import type { FakeAccount, RefreshEvent } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
-import { Summary } from '../schemas.ts';
-import { allStates, readLocalDefinition, TASK_STATES, type TaskStateName } from './definition.ts';
+import { Summary, type WaitMode } from '../schemas.ts';
+import {
+  allStates,
+  type EventFunctionName,
+  readLocalDefinition,
+  TASK_STATES,
+  type TaskStateName,
+} from './definition.ts';
 import type { LocalLedger } from './ledger.ts';
 
 /** A Lambda handler as the runner calls it (a middy handler fits). */
@@ -98,6 +104,33 @@ export interface RunStateMachineOptions {
    * the DynamoDB of the default credentials. The handlers get it as LEDGER_TABLE_NAME, as deployed.
    */
   ledgerTable?: string;
+  /**
+   * The wait mode of a run whose input names none, as the deployment's `refreshEvents` param would
+   * set it. Default `polling`: a live run has no rule delivering events to this process.
+   */
+  defaultWaitMode?: WaitMode;
+  /**
+   * With an `account`, in `events` mode: what the simulated EventBridge rule does with each event
+   * the account sends (a refresh ending). `deliver` (the default) invokes the real OnRefreshEvent
+   * handler with it, as the rule would; `drop` loses it (events are best effort); `duplicate`
+   * delivers it twice. Events are delivered when the next wait starts (before AwaitRefreshEvent
+   * registers its token) and after each simulated step of a wait.
+   */
+  refreshEvents?: (event: RefreshEvent, index: number) => 'deliver' | 'drop' | 'duplicate';
+  /**
+   * With an `account`, in `events` mode: the simulated time one step of a refresh's script stands
+   * for while nobody describes it (default 60 s, the default poll interval). A wait of
+   * backstopSeconds advances the group's refresh backstopSeconds / this many steps.
+   */
+  refreshStepSeconds?: number;
+}
+
+/** One Lambda invocation of the run: a Task state's (each attempt) or OnRefreshEvent's. */
+export interface LambdaInvocation {
+  functionName: TaskStateName | EventFunctionName;
+  asgName?: string;
+  /** OnRefreshEvent's answer (its outcome), for tests. */
+  result?: unknown;
 }
 
 export interface RunStateMachineResult {
@@ -113,6 +146,8 @@ export interface RunStateMachineResult {
   events: StageEvent[];
   /** States entered (Map iterations included): what Step Functions bills as state transitions. */
   stateTransitions: number;
+  /** Every Lambda invocation, in order (retries included, as Lambda bills them). */
+  lambdaInvocations: LambdaInvocation[];
 }
 
 /** A JSON value as aws-local-stepfunctions passes it around. */
@@ -128,6 +163,7 @@ const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandl
   DeleteUnusedVersions: () => import('../handlers/delete-unused-versions.ts'),
   StartInstanceRefresh: () => import('../handlers/start-instance-refresh.ts'),
   PollInstanceRefresh: () => import('../handlers/poll-instance-refresh.ts'),
+  AwaitRefreshEvent: () => import('../handlers/await-refresh-event.ts'),
   PromoteDefaultVersion: () => import('../handlers/promote-default-version.ts'),
   RestoreAutoScalingGroup: () => import('../handlers/restore-auto-scaling-group.ts'),
   Summarize: () => import('../handlers/summarize.ts'),
@@ -195,6 +231,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const definition = readLocalDefinition(options.definitionPath);
 
+  const lambdaInvocations: LambdaInvocation[] = [];
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const state of TASK_STATES) {
     // Loaded once per run, like a warm Lambda container: every call then takes the same path.
@@ -202,10 +239,11 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     const real = async (input: unknown): Promise<unknown> => {
       loaded ??= HANDLER_MODULES[state]();
       const { handler } = await loaded;
+      lambdaInvocations.push({ functionName: state, ...asgNameOf(input) });
       return handler(input, { functionName: state, awsRequestId: `${runId}-${state}` });
     };
     const override = options.handlerOverrides?.[state];
-    taskResourceLocalHandlers[state] = async (input) => {
+    const invoke = async (input: Json): Promise<Json> => {
       checkPayload(`The input of ${state}`, input);
       let output: Json;
       try {
@@ -216,7 +254,72 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       checkPayload(`The result of ${state}`, output);
       return output;
     };
+    taskResourceLocalHandlers[state] =
+      state === 'AwaitRefreshEvent' ? (input) => waitForRefreshEvent(input, invoke) : invoke;
   }
+
+  // The event-driven wait (lambda:invoke.waitForTaskToken), which aws-local-stepfunctions does not
+  // model: the state's evaluated Parameters come here; its Lambda gets the Payload; the Task's result
+  // is what SendTaskSuccess reported for its token (src/fake/task-tokens.ts), and a backstop that
+  // passes without one is `States.Timeout`, which the state's Catch sends to PollInstanceRefresh.
+  const stepSeconds = options.refreshStepSeconds ?? 60;
+  let onRefreshEvent: Promise<{ handler: LocalHandler }> | undefined;
+  let eventIndex = 0;
+  const deliverRefreshEvents = async (account: FakeAccount): Promise<void> => {
+    for (const event of account.takeRefreshEvents()) {
+      const fate = options.refreshEvents?.(event, eventIndex++) ?? 'deliver';
+      for (let copy = 0; copy < (fate === 'drop' ? 0 : fate === 'duplicate' ? 2 : 1); copy++) {
+        onRefreshEvent ??= import('../handlers/on-refresh-event.ts');
+        const { handler } = await onRefreshEvent;
+        const invocation: LambdaInvocation = {
+          functionName: 'OnRefreshEvent',
+          asgName: event.detail.AutoScalingGroupName,
+        };
+        lambdaInvocations.push(invocation);
+        // An asynchronous invocation: its failure is EventBridge's to retry, never the run's.
+        try {
+          invocation.result = await handler(asLambdaPayload(event), {
+            functionName: 'OnRefreshEvent',
+            awsRequestId: `${runId}-OnRefreshEvent-${event.id}`,
+          });
+        } catch (error) {
+          invocation.result = { error: error instanceof Error ? error.name : String(error) };
+        }
+      }
+    }
+  };
+  const waitForRefreshEvent = async (
+    input: Json,
+    invoke: (payload: Json) => Promise<Json>,
+  ): Promise<Json> => {
+    const payload = (isObject(input) ? input.Payload : undefined) as Json;
+    const fields = isObject(payload) ? payload : {};
+    const token = String(fields.taskToken);
+    const asgName = String(fields.asgName);
+    const backstopSeconds = Number(fields.backstopSeconds);
+    const { account } = options;
+    if (!account) {
+      // A live run: no rule delivers events to this process, so the wait is its backstop (real time).
+      await new Promise((resolve) => setTimeout(resolve, backstopSeconds * 1000));
+      throw statesTimeout();
+    }
+    account.taskTokens.issue(token);
+    await deliverRefreshEvents(account);
+    try {
+      await invoke(payload);
+      for (let waited = 0; waited < backstopSeconds; waited += stepSeconds) {
+        if (account.taskTokens.outcome(token)) break;
+        account.advanceRefresh(asgName);
+        await deliverRefreshEvents(account);
+      }
+    } finally {
+      account.taskTokens.timeOut(token);
+    }
+    const outcome = account.taskTokens.outcome(token);
+    if (outcome?.kind === 'succeeded') return asLambdaPayload(JSON.parse(outcome.output));
+    if (outcome?.kind === 'failed') throw new LambdaFunctionError(outcome.error, outcome.cause, undefined);
+    throw statesTimeout();
+  };
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   // Shortened only for the simulated account (or when asked): a live run waits as AWS would.
@@ -255,6 +358,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     OPT_IN_TAG_KEY: options.optInTag?.key,
     OPT_IN_TAG_VALUE: options.optInTag?.value,
     LEDGER_TABLE_NAME: localLedger?.tableName ?? options.ledgerTable,
+    DEFAULT_WAIT_MODE: options.defaultWaitMode ?? 'polling',
   });
   try {
     const input = asLambdaPayload(options.input);
@@ -323,7 +427,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       const output = await execution.result;
       await consume;
       emit({ type: 'executionSucceeded', atMs: Date.now() - startedAt });
-      result = { status: 'SUCCEEDED', runId, output, events, stateTransitions };
+      result = { status: 'SUCCEEDED', runId, output, events, stateTransitions, lambdaInvocations };
     } catch (error) {
       await consume;
       let failure: Error;
@@ -332,7 +436,15 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       else throw error;
       const why = { error: failure.name, cause: failure.message };
       emit({ type: 'executionFailed', atMs: Date.now() - startedAt, ...why });
-      result = { status: 'FAILED', runId, output: null, ...why, events, stateTransitions };
+      result = {
+        status: 'FAILED',
+        runId,
+        output: null,
+        ...why,
+        events,
+        stateTransitions,
+        lambdaInvocations,
+      };
     }
     if (summaryError)
       throw new Error(`Summarize returned something that is not a Summary: ${summaryError.message}`);
@@ -387,6 +499,21 @@ function stateFields(state: {
     ...(asgName === undefined ? {} : { asgName }),
     ...(typeof launchTemplate === 'string' ? { launchTemplate } : {}),
   };
+}
+
+/** A Task's timeout as Step Functions reports it: what the wait's backstop Catch matches. */
+function statesTimeout(): Error {
+  const error = new Error('The wait reached its backstop (TimeoutSecondsPath) without an end event');
+  error.name = 'States.Timeout';
+  return error;
+}
+
+/** The group a Task's input is about (Maps' records, the poll's asgName, the event wait's Payload). */
+function asgNameOf(input: unknown): { asgName?: string } {
+  const fields = isObject(input) ? input : {};
+  const payload = isObject(fields.Payload) ? fields.Payload : fields;
+  const group = isObject(payload.group) ? payload.group.asgName : payload.asgName;
+  return typeof group === 'string' ? { asgName: group } : {};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,7 @@ import type {
   ResolveTargetsOutput,
   RunSettings,
   TagFilter,
+  WaitMode,
 } from '../schemas.ts';
 import { listGroups } from './lib/describe-group.ts';
 
@@ -21,6 +22,14 @@ import { listGroups } from './lib/describe-group.ts';
  * Measured in test/workflow/limits.test.ts.
  */
 export const MAX_TARGETS = 150;
+
+export interface ResolveTargetsOptions {
+  /**
+   * The wait mode of a run whose input names none: the deployment's (`events` where it deployed the
+   * EventBridge rule that completes the waits, serverless.yml's `refreshEvents` param).
+   */
+  defaultWaitMode: WaitMode;
+}
 
 /**
  * Validates the execution input, applies its defaults and lists the Auto Scaling groups to patch.
@@ -34,10 +43,14 @@ export const MAX_TARGETS = 150;
 export async function resolveTargets(
   input: ResolveTargetsInput,
   deps: Pick<AwsDeps, 'autoScaling'>,
+  options: ResolveTargetsOptions = { defaultWaitMode: 'polling' },
 ): Promise<ResolveTargetsOutput> {
   const parsed = await parseExecutionInput(input.input);
   if ('issues' in parsed) throw new InputValidationError(parsed.issues);
   const execution = parsed.data;
+  const waitMode = execution.waitMode ?? options.defaultWaitMode;
+  const waitIntervalSeconds =
+    waitMode === 'events' ? execution.backstopSeconds : execution.pollIntervalSeconds;
 
   const settings: RunSettings = {
     runId: input.runId,
@@ -49,7 +62,10 @@ export async function resolveTargets(
     maxConcurrency: execution.maxConcurrency,
     pollIntervalSeconds: execution.pollIntervalSeconds,
     maxWaitSeconds: execution.maxWaitSeconds,
-    maxPolls: Math.ceil(execution.maxWaitSeconds / execution.pollIntervalSeconds),
+    waitMode,
+    backstopSeconds: execution.backstopSeconds,
+    waitIntervalSeconds,
+    maxPolls: Math.ceil(execution.maxWaitSeconds / waitIntervalSeconds),
     ...(execution.pruneVersions ? { pruneVersions: execution.pruneVersions } : {}),
   };
 

@@ -8,13 +8,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFRESH_END_EVENTS } from '../../src/fake/account.ts';
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from '../../src/ledger/table.ts';
 import {
+  EVENT_FUNCTIONS,
   listPlaceholders,
   parseDefinition,
   readDefinitionText,
   TASK_STATES,
 } from '../../src/local/definition.ts';
+
+/** Every function: one per Task state, and OnRefreshEvent (the EventBridge rule's target). */
+const FUNCTIONS = [...TASK_STATES, ...EVENT_FUNCTIONS];
+
 import { ExecutionInput } from '../../src/schemas.ts';
 import {
   iamTable,
@@ -108,10 +114,10 @@ describe('serverless package (offline, no credentials)', () => {
   });
 
   // TASK_STATES is the ASL's Task states (test/statemachine/asl.test.ts holds it to the file).
-  it('has exactly one Lambda per state, on nodejs22.x arm64, with the handler named after the state', () => {
+  it('has exactly one Lambda per state (and OnRefreshEvent), on nodejs22.x arm64, with the handler named after the state', () => {
     const lambdas = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(lambdas.map(([id]) => id).sort()).toEqual(TASK_STATES.map((s) => `${s}LambdaFunction`).sort());
-    for (const state of TASK_STATES) {
+    expect(lambdas.map(([id]) => id).sort()).toEqual(FUNCTIONS.map((s) => `${s}LambdaFunction`).sort());
+    for (const state of FUNCTIONS) {
       const props = resource(`${state}LambdaFunction`).Properties;
       expect(props.Runtime).toBe('nodejs22.x');
       expect(props.Architectures).toEqual(['arm64']);
@@ -141,6 +147,32 @@ describe('serverless package (offline, no credentials)', () => {
     }
     expect(machine.Properties.StateMachineName).toBe('asg-patcher-staging');
     expect(machine.Properties.RoleArn).toEqual(getAtt('StateMachineRole'));
+  });
+
+  it('sends every instance refresh end (the events AWS documents) to OnRefreshEvent, and makes events the default wait', () => {
+    const rule = resource('RefreshEndedRule');
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.autoscaling'],
+      'detail-type': Object.values(REFRESH_END_EVENTS),
+    });
+    expect(rule.Properties.Targets).toMatchObject([{ Arn: getAtt('OnRefreshEventLambdaFunction') }]);
+    const permission = resource('RefreshEndedRulePermission').Properties;
+    expect(permission).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt('OnRefreshEventLambdaFunction'),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt('RefreshEndedRule'),
+    });
+    // refreshEvents=false deploys neither, and ResolveTargets then defaults to polling.
+    const conditions = (template as unknown as { Conditions: Record<string, Json> }).Conditions;
+    expect(conditions.DeployRefreshEvents).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(resource('RefreshEndedRule')).toMatchObject({ Condition: 'DeployRefreshEvents' });
+    expect(resource('RefreshEndedRulePermission')).toMatchObject({ Condition: 'DeployRefreshEvents' });
+    const variables = (
+      resource('ResolveTargetsLambdaFunction').Properties.Environment as { Variables: Record<string, Json> }
+    ).Variables;
+    expect(variables.DEFAULT_WAIT_MODE).toEqual({ 'Fn::If': ['DeployRefreshEvents', 'events', 'polling'] });
   });
 
   it('lets the state machine role invoke exactly the stage functions (and their versions) and nothing else', () => {
@@ -241,7 +273,7 @@ describe('serverless package (offline, no credentials)', () => {
     expect(trust.Statement.map((s) => s.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
   });
 
-  describe.each(TASK_STATES)('%s role', (state) => {
+  describe.each(FUNCTIONS)('%s role', (state) => {
     it('allows exactly the AWS actions its handler and step call (plus its own log group)', () => {
       const called = awsActionsCalledFrom(join(root, `src/handlers/${kebab(state)}.ts`));
       const statements = statementsOf(`${state}Role`);
@@ -272,7 +304,7 @@ describe('serverless package (offline, no credentials)', () => {
   // a new function brings, or a widened statement, fails here.
   describe('IAM, every role', () => {
     it('keeps every rule: no wildcard action, Resource "*" only where AWS allows nothing narrower, opt-in tag on changing Auto Scaling actions, launches only from this account\'s launch templates', () => {
-      expect(rolesOf(template).length).toBeGreaterThanOrEqual(TASK_STATES.length + 2);
+      expect(rolesOf(template).length).toBeGreaterThanOrEqual(FUNCTIONS.length + 2);
       expect(iamViolations(template)).toEqual([]);
     });
 
@@ -357,7 +389,7 @@ describe('serverless package (offline, no credentials)', () => {
     });
 
     it('gives the opt-in tag (the param) to exactly the functions that call Auto Scaling', () => {
-      for (const state of TASK_STATES) {
+      for (const state of FUNCTIONS) {
         const variables = (
           resource(`${state}LambdaFunction`).Properties.Environment as {
             Variables: Record<string, string>;
@@ -376,7 +408,7 @@ describe('serverless package (offline, no credentials)', () => {
     });
 
     it('gives the ledger table (LEDGER_TABLE_NAME) to exactly the functions whose role may use it', () => {
-      for (const state of TASK_STATES) {
+      for (const state of FUNCTIONS) {
         const variables = (
           resource(`${state}LambdaFunction`).Properties.Environment as { Variables: Record<string, Json> }
         ).Variables;
@@ -386,12 +418,12 @@ describe('serverless package (offline, no credentials)', () => {
         expect(variables.LEDGER_TABLE_NAME, state).toEqual(usesLedger ? { Ref: 'LedgerTable' } : undefined);
       }
       expect(
-        TASK_STATES.filter((state) =>
+        FUNCTIONS.filter((state) =>
           statementsOf(`${state}Role`)
             .flatMap(actionsOf)
             .some((a) => a.startsWith('dynamodb:')),
         ),
-      ).toEqual(['LockAutoScalingGroup', 'Summarize']);
+      ).toEqual(['LockAutoScalingGroup', 'AwaitRefreshEvent', 'Summarize', 'OnRefreshEvent']);
     });
 
     it('is what docs/iam.md lists, statement by statement', () => {
@@ -408,7 +440,7 @@ describe('serverless package (offline, no credentials)', () => {
   it('bundles each handler into its own zip that loads as an ES module and exports handler', () => {
     const extractDir = mkdtempSync(join(tmpdir(), 'asg-patcher-bundles-'));
     try {
-      for (const state of TASK_STATES) {
+      for (const state of FUNCTIONS) {
         const zip = join(packageDir, `${camel(state)}.zip`);
         expect(existsSync(zip), zip).toBe(true);
         const dest = join(extractDir, state);
@@ -446,7 +478,7 @@ describe('serverless package (offline, no credentials)', () => {
       // Load every bundle in a plain Node process (no tsx, no node_modules next to it), then call
       // ResolveTargets with bad input: it must reject with the named error before any AWS call.
       const script = `
-        const states = ${JSON.stringify(TASK_STATES.map((s) => [s, kebab(s)]))};
+        const states = ${JSON.stringify(FUNCTIONS.map((s) => [s, kebab(s)]))};
         for (const [state, file] of states) {
           const mod = await import(${JSON.stringify(`${extractDir}/`)} + state + '/src/handlers/' + file + '.mjs');
           if (typeof mod.handler !== 'function') throw new Error(state + ' exports no handler');
@@ -497,6 +529,7 @@ const SDK_CLIENT_SERVICES: Record<string, string> = {
   'client-auto-scaling': 'autoscaling',
   'client-ec2': 'ec2',
   'client-dynamodb': 'dynamodb',
+  'client-sfn': 'states',
 };
 
 /**

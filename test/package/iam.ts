@@ -35,6 +35,11 @@ export const NO_RESOURCE_LEVEL_PERMISSION: Record<string, string> = {
     'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html',
   'ec2:DescribeLaunchTemplateVersions':
     'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html',
+  // A task token names no resource: the Step Functions page lists no resource type for these.
+  'states:SendTaskSuccess':
+    'https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html',
+  'states:SendTaskFailure':
+    'https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html',
 };
 
 const sub = (text: string) => ({ 'Fn::Sub': text });

@@ -14,6 +14,7 @@ import {
   type AslMachine,
   type AslState,
   allStates,
+  CALLBACK_STATES,
   listPlaceholders,
   PER_ITEM_STAGES,
   PLACEHOLDERS,
@@ -110,14 +111,28 @@ describe.each(aslFiles)('%s', (file) => {
     // One policy, written out on each Task: the retriers of these AWS names are the same everywhere.
     const awsRetriers = (state: AslState) =>
       (state.Retry ?? []).filter((r) => r.ErrorEquals.some((e) => ALLOWED_FOREIGN_ERRORS.has(e)));
+    // A callback Task (AwaitRefreshEvent) never retries States.Timeout: there it is the backstop
+    // (TimeoutSecondsPath), caught into one poll, not a Lambda that timed out.
+    const isCallback = (name: string) => (CALLBACK_STATES as readonly string[]).includes(name);
+    const withoutTimeout = (retriers: ReturnType<typeof awsRetriers>) =>
+      retriers.map((r) => ({ ...r, ErrorEquals: r.ErrorEquals.filter((e) => e !== 'States.Timeout') }));
     const [first, ...others] = tasks(load(file));
     for (const { name, state } of others)
       expect(awsRetriers(state), `${name} as ${first?.name}`).toEqual(
-        awsRetriers(first?.state ?? { Type: 'Task' }),
+        isCallback(name)
+          ? withoutTimeout(awsRetriers(first?.state ?? { Type: 'Task' }))
+          : awsRetriers(first?.state ?? { Type: 'Task' }),
       );
     for (const { name, state } of tasks(load(file))) {
       for (const wanted of [LAMBDA_SERVICE_ERRORS, THROTTLING_ERRORS]) {
         for (const error of wanted) {
+          if (isCallback(name) && error === 'States.Timeout') {
+            expect(
+              state.Retry?.some((r) => r.ErrorEquals.includes(error)),
+              name,
+            ).toBe(false);
+            continue;
+          }
           const retrier = state.Retry?.find((r) => r.ErrorEquals.includes(error));
           expect(retrier, `${name} retries ${error}`).toBeDefined();
           expect(retrier?.JitterStrategy, `${name} ${error}`).toBe('FULL');
@@ -169,7 +184,12 @@ describe('statemachine/asg-patcher.asl.json', () => {
 
   it('uses exactly one <State>FunctionArn placeholder per Task state, the PLACEHOLDERS list', () => {
     expect(listPlaceholders(text).sort()).toEqual([...PLACEHOLDERS].sort());
-    expect(tasks(machine).map(({ name, state }) => [name, state.Resource])).toEqual(
+    // A callback Task's Resource is the waitForTaskToken integration; its Lambda is Parameters.FunctionName.
+    const functionOf = (state: AslState) =>
+      state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken'
+        ? (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName
+        : state.Resource;
+    expect(tasks(machine).map(({ name, state }) => [name, functionOf(state)])).toEqual(
       expect.arrayContaining(TASK_STATES.map((name) => [name, `\${${name}FunctionArn}`])),
     );
     expect(tasks(machine)).toHaveLength(TASK_STATES.length);
@@ -278,7 +298,11 @@ describe('statemachine/asg-patcher.asl.json', () => {
       expect(pathOf(task.ResultPath), stage).toHaveLength(2);
       expect(Object.keys(schema?.shape ?? {}), stage).toContain(field);
 
-      const catchers = task.Catch ?? [];
+      // A callback Task first catches its backstop's States.Timeout into one poll (tested above).
+      const catchers = (task.Catch ?? []).filter(
+        (c) =>
+          !((CALLBACK_STATES as readonly string[]).includes(stage) && c.ErrorEquals[0] === 'States.Timeout'),
+      );
       expect(
         catchers.map((c) => c.ErrorEquals),
         stage,
@@ -396,7 +420,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
 
   it('polls in a Wait loop whose interval comes from the input settings, until the refresh is terminal', () => {
     expect(state('StartInstanceRefresh')).toMatchObject({
-      Next: 'WaitForRefresh',
+      Next: 'CheckRefreshStatus',
       ResultPath: '$.group.refresh',
     });
     expect(state('WaitForRefresh')).toMatchObject({
@@ -410,8 +434,41 @@ describe('statemachine/asg-patcher.asl.json', () => {
     });
     expect(state('CheckRefreshStatus')).toMatchObject({
       Default: 'WaitForRefresh',
-      Choices: [{ Variable: '$.group.refresh.terminal', BooleanEquals: true, Next: 'RefreshEnded' }],
+      Choices: [
+        { Variable: '$.group.refresh.terminal', BooleanEquals: true, Next: 'RefreshEnded' },
+        { Variable: '$.settings.waitMode', StringEquals: 'events', Next: 'AwaitRefreshEvent' },
+      ],
     });
+  });
+
+  it('in events mode waits on a task token with the backstop as its timeout, which leads to one poll', () => {
+    expect(state('AwaitRefreshEvent')).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: `\${AwaitRefreshEventFunctionArn}`,
+        Payload: {
+          'taskToken.$': '$$.Task.Token',
+          'runId.$': '$.settings.runId',
+          'asgName.$': '$.group.asgName',
+          'refresh.$': '$.group.refresh',
+          'backstopSeconds.$': '$.settings.backstopSeconds',
+        },
+      },
+      TimeoutSecondsPath: '$.settings.backstopSeconds',
+      // SendTaskSuccess's output is the RefreshProgress that CheckRefreshStatus reads.
+      ResultPath: '$.group.refresh',
+      Next: 'CheckRefreshStatus',
+      Catch: [
+        // Not ResultPath null: serverless package drops null values from the deployed definition,
+        // which would replace the state with the error. Beside the record, it never leaves the child.
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.backstop', Next: 'PollInstanceRefresh' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.group.refreshError', Next: 'RefreshFailed' },
+      ],
+    });
+    // Each Payload field is the handler's contract.
+    const payload = (state('AwaitRefreshEvent').Parameters as { Payload: Record<string, unknown> }).Payload;
+    expect(fieldsOf(payload)).toEqual(Object.keys(schemas.AwaitRefreshEventInput.shape).sort());
   });
 
   it('retries RefreshStillActiveError on RestoreAutoScalingGroup for about an hour: every 0-60 s (full jitter), 120 times', () => {
@@ -451,20 +508,28 @@ describe('statemachine/asg-patcher.asl.json', () => {
     CreatePatchedVersion: schemas.CreatePatchedVersionInput,
     StartInstanceRefresh: schemas.StartInstanceRefreshInput,
     PollInstanceRefresh: schemas.PollInstanceRefreshInput,
+    AwaitRefreshEvent: schemas.AwaitRefreshEventInput,
     PromoteDefaultVersion: schemas.PromoteDefaultVersionInput,
     RestoreAutoScalingGroup: schemas.RestoreAutoScalingGroupInput,
     DeleteUnusedVersions: schemas.DeleteUnusedVersionsInput,
     Summarize: schemas.SummarizeInput,
   };
+  /** What a Task's Lambda gets: its Parameters, or a callback Task's Parameters.Payload. */
+  const lambdaInputOf = (name: string): Record<string, unknown> => {
+    const parameters = state(name).Parameters as Record<string, unknown>;
+    return (CALLBACK_STATES as readonly string[]).includes(name)
+      ? (parameters.Payload as Record<string, unknown>)
+      : parameters;
+  };
   it.each(Object.entries(inputSchemas))('shapes the %s input to exactly its schema', (name, schema) => {
-    expect(fieldsOf(state(name).Parameters)).toEqual(Object.keys(schema.shape).sort());
+    expect(fieldsOf(lambdaInputOf(name))).toEqual(Object.keys(schema.shape).sort());
   });
 
   it('feeds each per-item Task only from what its Map’s ItemSelector hands over', () => {
     for (const stage of PER_ITEM_STAGES) {
       const handed = fieldsOf(mapOf(stage).ItemSelector);
-      const read = Object.entries(state(stage).Parameters as Record<string, unknown>)
-        .filter(([key]) => key.endsWith('.$'))
+      const read = Object.entries(lambdaInputOf(stage))
+        .filter(([key, path]) => key.endsWith('.$') && !String(path).startsWith('$$.'))
         .map(([, path]) => pathOf(path)[0]);
       expect(
         read.filter((root) => !handed.includes(root ?? '')),

@@ -175,6 +175,9 @@ export function buildSettings(overrides: Partial<RunSettings> = {}): RunSettings
     maxConcurrency: 5,
     pollIntervalSeconds: 60,
     maxWaitSeconds: 300,
+    waitMode: 'polling',
+    backstopSeconds: 3600,
+    waitIntervalSeconds: 60,
     maxPolls: 5,
     ...overrides,
   };

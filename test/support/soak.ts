@@ -35,6 +35,8 @@ const COMMANDS: FakeCommandName[] = [
   'DescribeInstanceRefreshes',
   'RollbackInstanceRefresh',
   'CancelInstanceRefresh',
+  'SendTaskSuccess',
+  'SendTaskFailure',
 ];
 
 export interface SoakOptions {
@@ -65,6 +67,11 @@ export interface SoakRun {
   after: AccountSnapshot;
   /** Whether the input asked for pruneVersions. */
   pruning: boolean;
+  /** Whether the run waited on refresh events, and what became of each end event the account sent. */
+  events: boolean;
+  eventFates: Record<'deliver' | 'drop' | 'duplicate', number>;
+  /** Waits that ended at their backstop (States.Timeout into one poll). */
+  backstops: number;
   /** Versions from before the run that are gone after it (only pruneVersions deletes them: I7). */
   pruned: number;
   /** Versions the summary reports pruned. */
@@ -225,6 +232,9 @@ export function buildFleet(seed: number): {
     pollIntervalSeconds: 5,
     maxWaitSeconds: 60,
     ...(prune ? { pruneVersions: prune } : {}),
+    // Half the runs wait on refresh events (the shortest backstop, so a lost event still ends
+    // within maxWaitSeconds' reads), drawn with chance() so other seeds keep their fleets.
+    ...(chance(seed, 'waitMode') < 0.5 ? { waitMode: 'events', backstopSeconds: 60 } : {}),
   };
   return { account, input, targets };
 }
@@ -270,12 +280,20 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     }
   }
   const before = account.snapshot();
+  // In events mode, each end event is lost (30%), delivered twice (10%) or delivered, by the seed.
+  const eventFates = { deliver: 0, drop: 0, duplicate: 0 };
+  const refreshEvents = (_event: unknown, index: number) => {
+    const roll = chance(seed, 'event', index);
+    const fate = roll < 0.3 ? 'drop' : roll < 0.4 ? 'duplicate' : 'deliver';
+    eventFates[fate] += 1;
+    return fate;
+  };
   const localLedger = await startLocalLedger();
   const runId = `soak-${seed}`;
   let result: RunStateMachineResult;
   let ledgerViolations: string[];
   try {
-    result = await runStateMachine({ input, account, runId, handlerOverrides, localLedger });
+    result = await runStateMachine({ input, account, runId, handlerOverrides, localLedger, refreshEvents });
     ledgerViolations = await checkLedger(localLedger, runId, result);
   } finally {
     await localLedger.stop();
@@ -314,6 +332,9 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
     before,
     after,
     pruning: input.pruneVersions !== undefined,
+    events: 'waitMode' in input && input.waitMode === 'events',
+    eventFates,
+    backstops: result.events.filter((e) => e.type === 'caught' && e.state === 'AwaitRefreshEvent').length,
     pruned,
     reportedPruned,
   };

@@ -128,7 +128,13 @@ describe('the generated validators', () => {
           return next(event);
         };
       const handlerOverrides = Object.fromEntries(TASK_STATES.map((state) => [state, record(state)]));
-      await runStateMachine({ input, account: accountFromScenario(scenario), handlerOverrides });
+      // Once per wait mode: the polling loop's states and the event-driven wait's.
+      for (const waitMode of ['polling', 'events'])
+        await runStateMachine({
+          input: { ...input, waitMode },
+          account: accountFromScenario(scenario),
+          handlerOverrides,
+        });
     });
 
     it('accept every input the run gave, with the value zod parses', () => {

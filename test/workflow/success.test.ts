@@ -29,6 +29,8 @@ const HAPPY_PATH = [
   'PinAutoScalingGroup',
   'ShouldRefresh',
   'StartInstanceRefresh',
+  // Picks the wait of the run's mode (polling here).
+  'CheckRefreshStatus',
   // The fake's `succeed` refresh shows Pending, InProgress, then Successful: three polls.
   ...['WaitForRefresh', 'PollInstanceRefresh', 'CheckRefreshStatus'],
   ...['WaitForRefresh', 'PollInstanceRefresh', 'CheckRefreshStatus'],

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { StateInputError } from '../../../src/errors.ts';
+import { handler as awaitRefreshEvent } from '../../../src/handlers/await-refresh-event.ts';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
 import { handler as deleteUnusedVersions } from '../../../src/handlers/delete-unused-versions.ts';
 import { handler as lockAutoScalingGroup } from '../../../src/handlers/lock-auto-scaling-group.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
+import { handler as onRefreshEvent } from '../../../src/handlers/on-refresh-event.ts';
 import { handler as pinAutoScalingGroup } from '../../../src/handlers/pin-auto-scaling-group.ts';
 import { handler as pollInstanceRefresh } from '../../../src/handlers/poll-instance-refresh.ts';
 import { handler as promoteDefaultVersion } from '../../../src/handlers/promote-default-version.ts';
@@ -11,7 +13,7 @@ import { handler as resolveTargets } from '../../../src/handlers/resolve-targets
 import { handler as restoreAutoScalingGroup } from '../../../src/handlers/restore-auto-scaling-group.ts';
 import { handler as startInstanceRefresh } from '../../../src/handlers/start-instance-refresh.ts';
 import { handler as summarize } from '../../../src/handlers/summarize.ts';
-import type { TaskStateName } from '../../../src/local/definition.ts';
+import type { EventFunctionName, TaskStateName } from '../../../src/local/definition.ts';
 import {
   buildPreferences,
   buildRecord,
@@ -25,7 +27,7 @@ const lambdaContext = { functionName: 'test', awsRequestId: 'req-1' };
 type Handler = (event: unknown, context: typeof lambdaContext) => Promise<unknown>;
 
 /** Each handler with an event its schema rejects (missing field, wrong type or unknown key). */
-const malformed: [TaskStateName, Handler, unknown][] = [
+const malformed: [TaskStateName | EventFunctionName, Handler, unknown][] = [
   ['ResolveTargets', resolveTargets, { input: { targets: { asgNames: ['web'] } } }],
   [
     'LookupLaunchTemplate',
@@ -57,6 +59,22 @@ const malformed: [TaskStateName, Handler, unknown][] = [
     pollInstanceRefresh,
     { asgName: 'web', refresh: { instanceRefreshId: 'r-1' }, maxPolls: 3, pollIntervalSeconds: 60 },
   ],
+  [
+    'AwaitRefreshEvent',
+    awaitRefreshEvent,
+    {
+      taskToken: 'token',
+      runId: 'r',
+      asgName: 'web',
+      refresh: { instanceRefreshId: 'r-1' },
+      backstopSeconds: 60,
+    },
+  ],
+  [
+    'OnRefreshEvent',
+    onRefreshEvent,
+    { 'detail-type': 'EC2 Auto Scaling Instance Refresh Succeeded', source: 'aws.ec2', detail: {} },
+  ],
   ['PromoteDefaultVersion', promoteDefaultVersion, { template: buildTemplateRecord({ defaultVersion: 0 }) }],
   ['RestoreAutoScalingGroup', restoreAutoScalingGroup, { group: buildRecord(), templates: [] }],
   ['DeleteUnusedVersions', deleteUnusedVersions, { template: buildTemplateRecord(), runId: '' }],
@@ -70,9 +88,9 @@ const malformed: [TaskStateName, Handler, unknown][] = [
 describe('handlers', () => {
   const account = useFakeAccount();
 
-  it('cover every Task state', async () => {
-    const { TASK_STATES } = await import('../../../src/local/definition.ts');
-    expect(malformed.map(([state]) => state).sort()).toEqual([...TASK_STATES].sort());
+  it('cover every Task state and the event function', async () => {
+    const { EVENT_FUNCTIONS, TASK_STATES } = await import('../../../src/local/definition.ts');
+    expect(malformed.map(([state]) => state).sort()).toEqual([...TASK_STATES, ...EVENT_FUNCTIONS].sort());
   });
 
   it.each(malformed)(

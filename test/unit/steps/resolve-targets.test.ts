@@ -37,10 +37,34 @@ describe('resolveTargets', () => {
         maxConcurrency: 5,
         pollIntervalSeconds: 45,
         maxWaitSeconds: 100,
+        waitMode: 'polling',
+        backstopSeconds: 3600,
+        waitIntervalSeconds: 45,
         maxPolls: 3,
       },
     });
     expect(account().mutatingCalls()).toEqual([]);
+  });
+
+  it("takes the deployment's wait mode when the input names none, and counts backstops in events mode", async () => {
+    // Prepare
+    seedGroup(account(), 'web');
+    const input = { targets: { asgNames: ['web'] }, maxWaitSeconds: 7200, backstopSeconds: 1800 };
+
+    // Act
+    const deployed = await resolveTargets({ input, runId: 'r' }, deps, { defaultWaitMode: 'events' });
+    const asked = await resolveTargets({ input: { ...input, waitMode: 'polling' }, runId: 'r' }, deps, {
+      defaultWaitMode: 'events',
+    });
+
+    // Assess: with events, one read of the loop stands for a whole backstop
+    expect(deployed.settings).toMatchObject({
+      waitMode: 'events',
+      backstopSeconds: 1800,
+      waitIntervalSeconds: 1800,
+      maxPolls: 4,
+    });
+    expect(asked.settings).toMatchObject({ waitMode: 'polling', waitIntervalSeconds: 60, maxPolls: 120 });
   });
 
   it('pruneVersions reaches the settings as given; left out, the settings have none (no pruning)', async () => {

@@ -1,0 +1,30 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { LEDGER_TTL_ATTRIBUTE, type Ledger, tableOf } from './table.ts';
+import { KEEP_AFTER_BACKSTOP_SECONDS, type WaitToken, waitKey } from './wait-tokens.ts';
+
+/** Registers (or replaces) the token waiting on the refresh. One PutItem: a retry writes the same. */
+export async function registerWaitToken(
+  ledger: Ledger,
+  token: WaitToken,
+  options: { backstopSeconds: number; now: Date },
+): Promise<void> {
+  await ledger.client.send(
+    new PutItemCommand({
+      TableName: tableOf(ledger),
+      Item: {
+        ...waitKey(token.instanceRefreshId),
+        taskToken: { S: token.taskToken },
+        runId: { S: token.runId },
+        asgName: { S: token.asgName },
+        refresh: { S: JSON.stringify(token.refresh) },
+        registeredAt: { S: token.registeredAt },
+        [LEDGER_TTL_ATTRIBUTE]: {
+          // Epoch seconds, the TTL attribute's unit.
+          N: String(
+            Math.floor(options.now.getTime() / 1000) + options.backstopSeconds + KEEP_AFTER_BACKSTOP_SECONDS,
+          ),
+        },
+      },
+    }),
+  );
+}
