@@ -10,7 +10,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Summary } from '../../../src/schemas.ts';
 import { cli, type Ran, useAwsEnv } from './support.ts';
 import { tableCells } from './table.ts';
@@ -18,6 +18,10 @@ import { tableCells } from './table.ts';
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:asg-patcher-prod';
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:asg-patcher-prod:manual-web';
 const sfn = mockClient(SFNClient);
+// mockClient replaces SFNClient's send for every instance in this process, and vitest runs the next
+// files in this worker's module graph (isolate: false): without this, the Step Functions client of
+// OnRefreshEvent and AwaitRefreshEvent in a later workflow test would answer from this mock.
+afterAll(() => sfn.restore());
 
 /** `asg-patcher start --state-machine-arn ARN ...args`. */
 const start = (...args: string[]): Promise<Ran> => cli('start', '--state-machine-arn', ARN, ...args);
