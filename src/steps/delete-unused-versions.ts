@@ -1,8 +1,6 @@
-import { DeleteLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { AwsDeps } from '../clients.ts';
 import type { CleanupResult, DeleteUnusedVersionsInput } from '../schemas.ts';
-import { chunk } from './lib/describe-group.ts';
-import { DELETE_BATCH, pruneToolVersions } from './lib/version-pruning.ts';
+import { deleteVersions, pruneToolVersions } from './lib/version-pruning.ts';
 import { readVersionUsage } from './lib/version-usage.ts';
 
 /**
@@ -35,29 +33,8 @@ export async function deleteUnusedVersions(
         )
       : {};
   if (!usage) return { deleted: [], kept: [], ...(pruneVersions ? { pruned: [], pruneKept: [] } : {}) };
-  const deleted: number[] = [];
-  const kept: CleanupResult['kept'] = [];
-  for (const batch of chunk(usage.unused, DELETE_BATCH)) {
-    const response = await deps.ec2.send(
-      new DeleteLaunchTemplateVersionsCommand({
-        LaunchTemplateId: template.launchTemplateId,
-        Versions: batch.map(String),
-      }),
-    );
-    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? [])
-      if (ok.VersionNumber) deleted.push(ok.VersionNumber);
-    // This API reports per-version failures in the response instead of throwing.
-    for (const failed of response.UnsuccessfullyDeletedLaunchTemplateVersions ?? []) {
-      if (!failed.VersionNumber) continue;
-      if (failed.ResponseError?.Code === 'launchTemplateVersionDoesNotExist')
-        deleted.push(failed.VersionNumber);
-      else
-        kept.push({
-          version: failed.VersionNumber,
-          why: `not deleted: ${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}`,
-        });
-    }
-  }
+  const { deleted, failed } = await deleteVersions(template.launchTemplateId, usage.unused, deps);
+  const kept: CleanupResult['kept'] = failed;
   // A version the run created that no longer exists was deleted already: by this step's own
   // earlier attempt whose answer was lost, most likely. Reported as deleted, since it is gone.
   for (const { newVersion } of template.created ?? []) {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildInput,
   FakeAccount,
+  LambdaUnknown,
   referenceOf,
   refreshesOf,
   resultOf,
@@ -15,11 +16,6 @@ import {
   seedGroup,
   templateOf,
 } from './helpers.ts';
-
-/** A function timeout as Step Functions reports it: "Lambda.Unknown" (Handle Lambda service exceptions). */
-class LambdaUnknown extends Error {
-  override readonly name = 'Lambda.Unknown';
-}
 
 /** The handler does its work, then Lambda reports a failure: the work happened, its answer is lost. */
 const workThenFail =

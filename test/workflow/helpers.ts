@@ -65,3 +65,8 @@ export function pathOf(result: RunStateMachineResult, asgName: string): string[]
 }
 
 export { FakeAccount };
+
+/** A function timeout as Step Functions reports it: "Lambda.Unknown" (Handle Lambda service exceptions). */
+export class LambdaUnknown extends Error {
+  override readonly name = 'Lambda.Unknown';
+}

@@ -19,6 +19,7 @@ import {
   callsFor,
   FakeAccount,
   groupOf,
+  LambdaUnknown,
   pathOf,
   referenceOf,
   resultOf,
@@ -26,11 +27,6 @@ import {
   seedGroup,
   templateOf,
 } from './helpers.ts';
-
-/** A function timeout as Step Functions reports it (Handle Lambda service exceptions). */
-class LambdaUnknown extends Error {
-  override readonly name = 'Lambda.Unknown';
-}
 
 describe('the run ledger', () => {
   const ledger = useLocalLedger();

@@ -27,6 +27,42 @@ import { runOfToolVersion } from './run-versions.ts';
 /** "You can specify up to 200 launch template version numbers" per call (API_DeleteLaunchTemplateVersions). */
 export const DELETE_BATCH = 200;
 
+/**
+ * Deletes `versions` of a template, 200 a call. This API reports per-version failures in its answer
+ * instead of throwing; a version already gone (`launchTemplateVersionDoesNotExist`: most likely our
+ * own earlier attempt, whose answer was lost) counts as deleted.
+ * @throws nothing of its own (AWS errors propagate for the state machine's Retry)
+ */
+export async function deleteVersions(
+  launchTemplateId: string,
+  versions: readonly number[],
+  deps: Pick<AwsDeps, 'ec2'>,
+): Promise<{ deleted: number[]; failed: { version: number; why: string }[] }> {
+  const deleted: number[] = [];
+  const failed: { version: number; why: string }[] = [];
+  for (const batch of chunk([...versions], DELETE_BATCH)) {
+    const response = await deps.ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({
+        LaunchTemplateId: launchTemplateId,
+        Versions: batch.map(String),
+      }),
+    );
+    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? [])
+      if (ok.VersionNumber) deleted.push(ok.VersionNumber);
+    for (const failure of response.UnsuccessfullyDeletedLaunchTemplateVersions ?? []) {
+      if (!failure.VersionNumber) continue;
+      if (failure.ResponseError?.Code === 'launchTemplateVersionDoesNotExist')
+        deleted.push(failure.VersionNumber);
+      else
+        failed.push({
+          version: failure.VersionNumber,
+          why: `not deleted: ${failure.ResponseError?.Code}: ${failure.ResponseError?.Message}`,
+        });
+    }
+  }
+  return { deleted, failed };
+}
+
 /** "This value can be between 1 and 200" (MaxResults, API_DescribeLaunchTemplateVersions). */
 const PAGE_SIZE = 200;
 
@@ -77,28 +113,8 @@ export async function pruneToolVersions(
       pruneKept.push({ version, why });
   }
 
-  const pruned: number[] = [];
-  for (const batch of chunk(candidates, DELETE_BATCH)) {
-    const response = await deps.ec2.send(
-      new DeleteLaunchTemplateVersionsCommand({
-        LaunchTemplateId: launchTemplateId,
-        Versions: batch.map(String),
-      }),
-    );
-    for (const ok of response.SuccessfullyDeletedLaunchTemplateVersions ?? [])
-      if (ok.VersionNumber) pruned.push(ok.VersionNumber);
-    // Per-version failures come in the answer, not as an error.
-    for (const failed of response.UnsuccessfullyDeletedLaunchTemplateVersions ?? []) {
-      if (!failed.VersionNumber) continue;
-      if (failed.ResponseError?.Code === 'launchTemplateVersionDoesNotExist')
-        pruned.push(failed.VersionNumber);
-      else
-        pruneKept.push({
-          version: failed.VersionNumber,
-          why: `not deleted: ${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}`,
-        });
-    }
-  }
+  const { deleted: pruned, failed } = await deleteVersions(launchTemplateId, candidates, deps);
+  pruneKept.push(...failed);
   return {
     pruned: [...new Set(pruned)].sort((a, b) => a - b),
     pruneKept: pruneKept.sort((a, b) => a.version - b.version),
