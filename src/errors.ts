@@ -45,26 +45,6 @@ export class NoTargetsFoundError extends AsgPatcherError {
   }
 }
 
-/**
- * More groups matched than one run can report on: the Map collects every group's result into the
- * run's state, which Step Functions caps at 256 KiB (a failed group's result is about 650 bytes, measured by test/workflow/limits.test.ts).
- * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
- */
-export class TooManyTargetsError extends AsgPatcherError {
-  override readonly name = 'TooManyTargetsError';
-  constructor(
-    readonly count: number,
-    readonly limit: number,
-    description: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `${count} Auto Scaling groups match ${description}, more than the ${limit} one run patches (every group's result must fit in the run's 256 KiB state); split the targets by tag or names across runs of at most ${limit} groups each`,
-      options,
-    );
-  }
-}
-
 export class AsgNotFoundError extends AsgPatcherError {
   override readonly name = 'AsgNotFoundError';
   constructor(asgName: string, options?: ErrorOptions) {
@@ -310,12 +290,37 @@ export class LedgerNotConfiguredError extends AsgPatcherError {
   }
 }
 
+/**
+ * A page of the run's plan is not in the run ledger (src/ledger/run-pages.ts): its items expired
+ * (RUN_ITEM_DAYS after the plan) or were deleted while the run went on. Nothing more of the page
+ * changes; start a new run.
+ */
+export class RunPageMissingError extends AsgPatcherError {
+  override readonly name = 'RunPageMissingError';
+  constructor(runId: string, kind: string, page: number, options?: ErrorOptions) {
+    super(
+      `Run ${runId}: page ${page} of its ${kind} is not in the run ledger (pk RUN#${runId}); its items expired or were deleted while the run went on. Start a new run; the groups this run locked are released when their locks lapse`,
+      options,
+    );
+  }
+}
+
+/** DynamoDB left part of a batch unprocessed after 8 attempts (it throttled the table): the state's Retry tries again. */
+export class LedgerBatchUnprocessedError extends AsgPatcherError {
+  override readonly name = 'LedgerBatchUnprocessedError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'The run ledger left part of a batch unprocessed after 8 attempts (DynamoDB throttled it); the state retries it',
+      options,
+    );
+  }
+}
+
 /** Every error name the state machine may match in ErrorEquals (tests check the ASL against this). */
 export const ERROR_NAMES = [
   'InputValidationError',
   'StateInputError',
   'NoTargetsFoundError',
-  'TooManyTargetsError',
   'AsgNotFoundError',
   'LaunchConfigurationNotSupportedError',
   'LaunchTemplateNotFoundError',
@@ -334,4 +339,6 @@ export const ERROR_NAMES = [
   'InvalidGroupTagError',
   'GroupLockedError',
   'LedgerNotConfiguredError',
+  'RunPageMissingError',
+  'LedgerBatchUnprocessedError',
 ] as const;

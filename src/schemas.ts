@@ -396,6 +396,62 @@ export const RunPlan = z.strictObject({
 });
 export type RunPlan = z.infer<typeof RunPlan>;
 
+/**
+ * Where the plan lives: the run ledger's pages (src/ledger/run-pages.ts). The execution's state
+ * carries only these numbers, so it stays small whatever the number of groups.
+ */
+export const RunPages = z.strictObject({
+  groupCount: integer(z.nonnegative()),
+  templateCount: integer(z.nonnegative()),
+  groupPages: z.array(integer(z.nonnegative())),
+  templatePages: z.array(integer(z.nonnegative())),
+});
+export type RunPages = z.infer<typeof RunPages>;
+
+/** The plan in a few numbers: every group's action counted, the first changing templates named. */
+export const PlanOverview = z.strictObject({
+  groups: integer(z.nonnegative()),
+  actions: z.strictObject({
+    patch: integer(z.nonnegative()),
+    refreshOnly: integer(z.nonnegative()),
+    alreadyCurrent: integer(z.nonnegative()),
+    skipped: integer(z.nonnegative()),
+    refused: integer(z.nonnegative()),
+  }),
+  changingTemplates: integer(z.nonnegative()),
+  /** The first changing templates, each `name (from v3, v4)`. */
+  changing: z.array(z.string()),
+});
+export type PlanOverview = z.infer<typeof PlanOverview>;
+
+/** What LookupLaunchTemplate leaves in the state: the settings, where its plan is, and an overview. */
+export const PlannedRun = z.strictObject({ settings: RunSettings, pages: RunPages, overview: PlanOverview });
+export type PlannedRun = z.infer<typeof PlannedRun>;
+
+export const PageKind = z.enum(['groups', 'templates']);
+
+export const LoadRunPageInput = z.strictObject({
+  runId: nonEmpty(),
+  kind: PageKind,
+  page: integer(z.nonnegative()),
+});
+export type LoadRunPageInput = z.infer<typeof LoadRunPageInput>;
+
+/** A loaded page: a group page's records with its templates', or a template page's. */
+export const RunPage = z.strictObject({
+  groups: z.optional(z.array(GroupRecord)),
+  templates: z.array(TemplateRecord),
+});
+export type RunPage = z.infer<typeof RunPage>;
+
+export const SaveRunPageInput = z.strictObject({
+  runId: nonEmpty(),
+  kind: PageKind,
+  page: integer(z.nonnegative()),
+  records: RunPage,
+});
+export type SaveRunPageInput = z.infer<typeof SaveRunPageInput>;
+
 export const LookupLaunchTemplateInput = z.strictObject({
   settings: RunSettings,
   asgNames: z.array(nonEmpty()),
@@ -475,7 +531,7 @@ export const DeleteUnusedVersionsInput = z.strictObject({
 });
 export type DeleteUnusedVersionsInput = z.infer<typeof DeleteUnusedVersionsInput>;
 
-export const SummarizeInput = RunPlan;
+export const SummarizeInput = PlannedRun;
 export type SummarizeInput = z.infer<typeof SummarizeInput>;
 
 /**
@@ -568,5 +624,18 @@ export const Summary = z.strictObject({
     }),
   ),
   plan: z.optional(PlanReport),
+  /**
+   * Present when the whole summary would not fit the execution's output (256 KiB): how many group
+   * and template entries were left out (every failed group is kept first), and where every one is.
+   */
+  omitted: z.optional(
+    z.strictObject({
+      groups: integer(z.nonnegative()),
+      launchTemplates: integer(z.nonnegative()),
+      planGroups: integer(z.nonnegative()),
+      planTemplates: integer(z.nonnegative()),
+      where: z.string(),
+    }),
+  ),
 });
 export type Summary = z.infer<typeof Summary>;

@@ -7,8 +7,8 @@ import type { StageEvent } from '../local/runner.ts';
 import {
   type GroupAction,
   GroupRecord,
+  PlannedRun,
   ResolveTargetsOutput,
-  RunPlan,
   type SpecSlot,
   Summary,
   TemplateRecord,
@@ -85,19 +85,15 @@ function describeOutput(state: string, output: unknown): string {
         : 'done';
     }
     case 'LookupLaunchTemplate': {
-      const parsed = RunPlan.safeParse(output);
+      const parsed = PlannedRun.safeParse(output);
       if (!parsed.success) return 'done';
-      const { groups, templates } = parsed.data;
-      const count = (action: GroupAction) => groups.filter((g) => g.action === action).length;
-      const changing = templates
-        .filter((t) => t.changes)
-        .map((t) => {
-          const from = t.sources.filter((s) => s.action === 'create').map((s) => `v${s.version}`);
-          return `${t.launchTemplateName} (from ${from.join(', ')})`;
-        });
+      const { groups, actions, changing, changingTemplates } = parsed.data.overview;
+      const more = changingTemplates - changing.length;
       return [
-        `${groups.length} group(s): ${count('patch')} patch, ${count('refreshOnly')} refresh only, ${count('alreadyCurrent')} already current, ${count('skipped')} skipped, ${count('refused')} refused`,
-        changing.length > 0 ? `templates that change: ${changing.join(', ')}` : 'no template changes',
+        `${groups} group(s): ${actions.patch} patch, ${actions.refreshOnly} refresh only, ${actions.alreadyCurrent} already current, ${actions.skipped} skipped, ${actions.refused} refused`,
+        changingTemplates > 0
+          ? `templates that change: ${changing.join(', ')}${more > 0 ? ` and ${more} more` : ''}`
+          : 'no template changes',
       ].join('; ');
     }
     case 'LockAutoScalingGroup': {

@@ -37,6 +37,8 @@ export const CONTRACTS = {
   RestoreAutoScalingGroupInput: schemas.RestoreAutoScalingGroupInput,
   DeleteUnusedVersionsInput: schemas.DeleteUnusedVersionsInput,
   SummarizeInput: schemas.SummarizeInput,
+  LoadRunPageInput: schemas.LoadRunPageInput,
+  SaveRunPageInput: schemas.SaveRunPageInput,
 } as const;
 export type ContractName = keyof typeof CONTRACTS;
 

@@ -12,6 +12,8 @@ export declare const PromoteDefaultVersionInput: GeneratedValidator;
 export declare const RestoreAutoScalingGroupInput: GeneratedValidator;
 export declare const DeleteUnusedVersionsInput: GeneratedValidator;
 export declare const SummarizeInput: GeneratedValidator;
+export declare const LoadRunPageInput: GeneratedValidator;
+export declare const SaveRunPageInput: GeneratedValidator;
 export declare const GroupTagValues: GeneratedValidator;
 export declare const PatchOptions: GeneratedValidator;
 export declare const RefreshStatus: GeneratedValidator;

@@ -27,6 +27,32 @@ export const TASK_STATES = [
 ] as const;
 export type TaskStateName = (typeof TASK_STATES)[number];
 
+/**
+ * The run ledger's page functions, and the page states that invoke them: every phase is a
+ * Distributed Map over pages of the plan (src/ledger/run-pages.ts), whose child loads its page
+ * (Load<Phase>Page, LoadRunPage), runs the phase's per-group or per-template Map on it and saves it
+ * back (Save<Phase>Page, SaveRunPage). State names are unique in a state machine, so each phase has
+ * its own pair of states; the two functions serve them all. Each function has
+ * `src/steps/<kebab>.ts` and `src/handlers/<kebab>.ts`, and one `${<Function>FunctionArn}` placeholder.
+ */
+export const PAGE_FUNCTIONS = ['LoadRunPage', 'SaveRunPage'] as const;
+export type PageFunctionName = (typeof PAGE_FUNCTIONS)[number];
+export const PAGE_STATES = {
+  LoadPinPage: 'LoadRunPage',
+  SavePinPage: 'SaveRunPage',
+  LoadCreatePage: 'LoadRunPage',
+  SaveCreatePage: 'SaveRunPage',
+  LoadRefreshPage: 'LoadRunPage',
+  SaveRefreshPage: 'SaveRunPage',
+  LoadPromotePage: 'LoadRunPage',
+  SavePromotePage: 'SaveRunPage',
+  LoadRestorePage: 'LoadRunPage',
+  SaveRestorePage: 'SaveRunPage',
+  LoadCleanUpPage: 'LoadRunPage',
+  SaveCleanUpPage: 'SaveRunPage',
+} as const satisfies Record<string, PageFunctionName>;
+export type PageStateName = keyof typeof PAGE_STATES;
+
 /** Functions no state invokes: the EventBridge rule on instance refresh ends invokes OnRefreshEvent. */
 export const EVENT_FUNCTIONS = ['OnRefreshEvent'] as const;
 export type EventFunctionName = (typeof EVENT_FUNCTIONS)[number];
@@ -34,8 +60,8 @@ export type EventFunctionName = (typeof EVENT_FUNCTIONS)[number];
 /** The Task states that wait on a task token (Resource `...:lambda:invoke.waitForTaskToken`). */
 export const CALLBACK_STATES = ['AwaitRefreshEvent'] as const satisfies readonly TaskStateName[];
 
-/** The DefinitionSubstitutions keys the ASL uses: `${ResolveTargetsFunctionArn}` and so on. */
-export const PLACEHOLDERS = TASK_STATES.map((state) => `${state}FunctionArn` as const);
+/** The DefinitionSubstitutions keys the ASL uses: `${ResolveTargetsFunctionArn}` and so on, and the page functions'. */
+export const PLACEHOLDERS = [...TASK_STATES, ...PAGE_FUNCTIONS].map((fn) => `${fn}FunctionArn` as const);
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /**
@@ -137,7 +163,7 @@ export function substitute(text: string, values: Readonly<Record<string, string>
  */
 export function localSubstitutions(): Record<Placeholder, string> {
   return Object.fromEntries(
-    TASK_STATES.map((s) => [
+    [...TASK_STATES, ...PAGE_FUNCTIONS].map((s) => [
       `${s}FunctionArn`,
       `arn:aws:lambda:us-east-1:123456789012:function:asg-patcher-local-${s}`,
     ]),

@@ -19,6 +19,8 @@ import { Summary, type WaitMode } from '../schemas.ts';
 import {
   allStates,
   type EventFunctionName,
+  PAGE_STATES,
+  type PageFunctionName,
   readLocalDefinition,
   TASK_STATES,
   type TaskStateName,
@@ -127,7 +129,7 @@ export interface RunStateMachineOptions {
 
 /** One Lambda invocation of the run: a Task state's (each attempt) or OnRefreshEvent's. */
 export interface LambdaInvocation {
-  functionName: TaskStateName | EventFunctionName;
+  functionName: TaskStateName | EventFunctionName | PageFunctionName;
   asgName?: string;
   /** OnRefreshEvent's answer (its outcome), for tests. */
   result?: unknown;
@@ -167,6 +169,10 @@ const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandl
   PromoteDefaultVersion: () => import('../handlers/promote-default-version.ts'),
   RestoreAutoScalingGroup: () => import('../handlers/restore-auto-scaling-group.ts'),
   Summarize: () => import('../handlers/summarize.ts'),
+};
+const PAGE_MODULES: Record<PageFunctionName, () => Promise<{ handler: LocalHandler }>> = {
+  LoadRunPage: () => import('../handlers/load-run-page.ts'),
+  SaveRunPage: () => import('../handlers/save-run-page.ts'),
 };
 
 /**
@@ -256,6 +262,25 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     };
     taskResourceLocalHandlers[state] =
       state === 'AwaitRefreshEvent' ? (input) => waitForRefreshEvent(input, invoke) : invoke;
+  }
+  // The page states: one warm container per page function, as every phase's states share it.
+  const pageHandlers = new Map<PageFunctionName, Promise<{ handler: LocalHandler }>>();
+  for (const [state, functionName] of Object.entries(PAGE_STATES)) {
+    taskResourceLocalHandlers[state] = async (input: Json): Promise<Json> => {
+      checkPayload(`The input of ${state}`, input);
+      let output: Json;
+      try {
+        const loading = pageHandlers.get(functionName) ?? PAGE_MODULES[functionName]();
+        pageHandlers.set(functionName, loading);
+        const { handler } = await loading;
+        lambdaInvocations.push({ functionName });
+        output = asLambdaPayload(await handler(input, { functionName, awsRequestId: `${runId}-${state}` }));
+      } catch (error) {
+        throw toLambdaError(error);
+      }
+      checkPayload(`The result of ${state}`, output);
+      return output;
+    };
   }
 
   // The event-driven wait (lambda:invoke.waitForTaskToken), which aws-local-stepfunctions does not

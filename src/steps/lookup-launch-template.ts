@@ -1,7 +1,27 @@
 import type { AwsDeps } from '../clients.ts';
-import type { LookupLaunchTemplateInput, RunPlan } from '../schemas.ts';
+import { recordRunPlan } from '../ledger/run-pages.ts';
+import type { LedgerDeps } from '../ledger/table.ts';
+import type { LookupLaunchTemplateInput, PlannedRun, PlanOverview, RunPlan } from '../schemas.ts';
 import { decidePlan, type PlanOptions } from './lib/plan-decide.ts';
 import { PlanFacts } from './lib/plan-facts.ts';
+
+/** Changing templates the overview names; the rest are counted (the state stays small). */
+const OVERVIEW_TEMPLATES = 20;
+
+/**
+ * Plans the run (planRun) and writes the plan to the run ledger in pages, which every later phase
+ * loads and saves back; the state gets only the settings, where the pages are and an overview.
+ * @throws LedgerNotConfiguredError (AWS errors propagate for the state machine's Retry)
+ */
+export async function lookupLaunchTemplate(
+  input: LookupLaunchTemplateInput,
+  deps: AwsDeps & LedgerDeps,
+  options: PlanOptions & { now?: () => Date } = {},
+): Promise<PlannedRun> {
+  const plan = await planRun(input, deps, options);
+  const pages = await recordRunPlan(deps.ledger, plan, (options.now ?? (() => new Date()))());
+  return { settings: plan.settings, pages, overview: overviewOf(plan) };
+}
 
 /**
  * Plans the run, per launch template (read-only: changes nothing). Reads every targeted group, its
@@ -15,7 +35,7 @@ import { PlanFacts } from './lib/plan-facts.ts';
  * @throws nothing of its own: a group's pre-flight failure is its `refusal` (AWS errors propagate
  *   for the state machine's Retry)
  */
-export async function lookupLaunchTemplate(
+export async function planRun(
   input: LookupLaunchTemplateInput,
   deps: AwsDeps,
   options: PlanOptions = {},
@@ -29,4 +49,22 @@ export async function lookupLaunchTemplate(
     if ('needAllGroups' in step) await facts.loadAllGroups();
     else targets.push(...step.include);
   }
+}
+
+/** The plan in a few numbers, for the progress line and the console. */
+function overviewOf(plan: RunPlan): PlanOverview {
+  const actions = { patch: 0, refreshOnly: 0, alreadyCurrent: 0, skipped: 0, refused: 0 };
+  for (const group of plan.groups) actions[group.action] += 1;
+  const changing = plan.templates
+    .filter((t) => t.changes)
+    .map((t) => {
+      const from = t.sources.filter((s) => s.action === 'create').map((s) => `v${s.version}`);
+      return `${t.launchTemplateName} (from ${from.join(', ')})`;
+    });
+  return {
+    groups: plan.groups.length,
+    actions,
+    changingTemplates: changing.length,
+    changing: changing.slice(0, OVERVIEW_TEMPLATES),
+  };
 }

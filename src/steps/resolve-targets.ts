@@ -3,7 +3,7 @@ import type * as z from 'zod/mini';
 import type { AwsDeps } from '../clients.ts';
 import type { GeneratedValidator } from '../contracts/parse-input.ts';
 import * as checks from '../contracts/validators.generated.mjs';
-import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../errors.ts';
+import { InputValidationError, NoTargetsFoundError } from '../errors.ts';
 import type {
   ExecutionInput,
   ResolveTargetsInput,
@@ -13,15 +13,6 @@ import type {
   WaitMode,
 } from '../schemas.ts';
 import { listGroups } from './lib/describe-group.ts';
-
-/**
- * The most groups one run patches. The run's state carries a record per group and per launch
- * template through every phase, and Step Functions caps a state at 256 KiB: a group on its own
- * template takes about 1.25 KB once settled (its record and its template's), so 150 of them (about
- * 190 KB measured, 30 of them failed with notes) leave room for longer notes and names.
- * Measured in test/workflow/limits.test.ts.
- */
-export const MAX_TARGETS = 150;
 
 export interface ResolveTargetsOptions {
   /**
@@ -36,9 +27,9 @@ export interface ResolveTargetsOptions {
  * By names: every distinct name is returned as given, in order, as long as at least one of them
  * exists; a name that does not exist then fails in its own iteration with AsgNotFoundError, so the
  * summary shows it beside the groups that worked. By tags: the groups carrying every tag filter
- * (a filter with values matches any of them), sorted by name. More than MAX_TARGETS groups (distinct
- * names, or groups carrying the tags) are refused as a whole, so no group is touched.
- * @throws InputValidationError (names each bad field), NoTargetsFoundError, TooManyTargetsError
+ * (a filter with values matches any of them), sorted by name. There is no cap: the plan and the
+ * results live in the run ledger's pages (src/ledger/run-pages.ts), not in the execution's state.
+ * @throws InputValidationError (names each bad field), NoTargetsFoundError
  */
 export async function resolveTargets(
   input: ResolveTargetsInput,
@@ -72,9 +63,6 @@ export async function resolveTargets(
   const { targets } = execution;
   if ('asgNames' in targets) {
     const names = [...new Set(targets.asgNames)];
-    // Each distinct name gets its own iteration (a missing one fails there), so count them all.
-    if (names.length > MAX_TARGETS)
-      throw new TooManyTargetsError(names.length, MAX_TARGETS, `the ${names.length} names given`);
     const found = await listGroups(deps, { AutoScalingGroupNames: names });
     if (found.length === 0) throw new NoTargetsFoundError(`the names ${names.join(', ')}`);
     return { settings, asgNames: names };
@@ -89,15 +77,7 @@ export async function resolveTargets(
   if (asgNames.length === 0) {
     throw new NoTargetsFoundError(`the tags ${targets.tags.map(describeTagFilter).join(' and ')}`);
   }
-  const distinct = [...new Set(asgNames)];
-  if (distinct.length > MAX_TARGETS) {
-    throw new TooManyTargetsError(
-      distinct.length,
-      MAX_TARGETS,
-      `the tags ${targets.tags.map(describeTagFilter).join(' and ')}`,
-    );
-  }
-  return { settings, asgNames: distinct };
+  return { settings, asgNames: [...new Set(asgNames)] };
 }
 
 /**

@@ -1,6 +1,26 @@
+import { readRunPlan } from '../ledger/run-pages.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
-import type { GroupRecord, GroupResult, PlanReport, RunPlan, Summary, TemplateRecord } from '../schemas.ts';
+import type {
+  GroupRecord,
+  GroupResult,
+  PlannedRun,
+  PlanReport,
+  RunPlan,
+  Summary,
+  TemplateRecord,
+} from '../schemas.ts';
+import { fitSummary } from './lib/fit-summary.ts';
 import { settleLedger } from './lib/settle-ledger.ts';
+
+/**
+ * Summarize: reads every group's and template's record from the run ledger's pages, summarizes them
+ * (summarizePlan), and returns what fits the execution's output (fitSummary: every failed group first).
+ * @throws LedgerNotConfiguredError, RunPageMissingError (AWS errors propagate for the state's Retry)
+ */
+export async function summarize(input: PlannedRun, deps: LedgerDeps): Promise<Summary> {
+  const { groups, templates } = await readRunPlan(deps.ledger, input.settings.runId);
+  return fitSummary(await summarizePlan({ settings: input.settings, groups, templates }, deps));
+}
 
 /**
  * Every targeted group exactly once, with its outcome as its record shows it, plus what the run
@@ -10,7 +30,7 @@ import { settleLedger } from './lib/settle-ledger.ts';
  * a note on the group, not a failure of the report).
  * @throws nothing
  */
-export async function summarize(input: RunPlan, deps: LedgerDeps): Promise<Summary> {
+export async function summarizePlan(input: RunPlan, deps: LedgerDeps): Promise<Summary> {
   const { settings } = input;
   const ledgerNotes = await settleLedger(settings.runId, input.groups, deps);
   const groups = input.groups.map((record) =>

@@ -16,7 +16,7 @@ import type {
 } from '../../src/schemas.ts';
 import { createPatchedVersion } from '../../src/steps/create-patched-version.ts';
 import { deleteUnusedVersions } from '../../src/steps/delete-unused-versions.ts';
-import { lookupLaunchTemplate } from '../../src/steps/lookup-launch-template.ts';
+import { planRun } from '../../src/steps/lookup-launch-template.ts';
 import { pinAutoScalingGroup } from '../../src/steps/pin-auto-scaling-group.ts';
 import { pollInstanceRefresh } from '../../src/steps/poll-instance-refresh.ts';
 import { promoteDefaultVersion } from '../../src/steps/promote-default-version.ts';
@@ -35,7 +35,7 @@ const takesPart = (group: GroupRecord): boolean => group.action === 'patch' || g
 
 /** LookupLaunchTemplate on these names. */
 export function plan(asgNames: string[], settings: RunSettings = buildSettings()): Promise<RunPlan> {
-  return lookupLaunchTemplate({ settings, asgNames }, deps);
+  return planRun({ settings, asgNames }, deps);
 }
 
 /** PinAutoScalingGroups: every group that takes part. */

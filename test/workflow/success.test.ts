@@ -192,7 +192,12 @@ describe('a successful run', () => {
 
     expect(seen[0]).toBe('-:ResolveTargets');
     expect(seen).toContain('web:RestoreAutoScalingGroup');
-    expect(seen.slice(-4)).toEqual(['-:CleanUpVersions', '-:Summarize', '-:CheckForFailedGroups', '-:Done']);
+    expect(seen.slice(-4)).toEqual([
+      '-:CleanUpTemplatePages',
+      '-:Summarize',
+      '-:CheckForFailedGroups',
+      '-:Done',
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_CONFIG } from '../../../src/clients.ts';
-import { lookupLaunchTemplate } from '../../../src/steps/lookup-launch-template.ts';
+import { planRun } from '../../../src/steps/lookup-launch-template.ts';
 import {
   b64,
   buildCurrentTemplateData,
@@ -14,7 +14,7 @@ import {
 } from '../../support/builders.ts';
 import { groupRecord, plan, templateRecord } from '../../support/stages.ts';
 
-describe('lookupLaunchTemplate', () => {
+describe('planRun (LookupLaunchTemplate)', () => {
   const account = useFakeAccount();
 
   it('plans a $Default group: its spec resolved to the default number, that source to be patched; read-only', async () => {
@@ -25,7 +25,7 @@ describe('lookupLaunchTemplate', () => {
     });
 
     // Act
-    const run = await lookupLaunchTemplate({ settings: buildSettings(), asgNames: ['web'] }, deps);
+    const run = await planRun({ settings: buildSettings(), asgNames: ['web'] }, deps);
 
     // Assess
     expect(run.settings).toEqual(buildSettings());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputValidationError, NoTargetsFoundError, TooManyTargetsError } from '../../../src/errors.ts';
-import { MAX_TARGETS, resolveTargets } from '../../../src/steps/resolve-targets.ts';
+import { InputValidationError, NoTargetsFoundError } from '../../../src/errors.ts';
+import { resolveTargets } from '../../../src/steps/resolve-targets.ts';
 import { deps, seedGroup, useFakeAccount } from '../../support/builders.ts';
 
 describe('resolveTargets', () => {
@@ -122,50 +122,35 @@ describe('resolveTargets', () => {
     expect(asked).toEqual([100, 50]);
   });
 
-  it('by names: MAX_TARGETS distinct names pass (a repeated name counts once); one more is refused before any AWS call', async () => {
-    const over = MAX_TARGETS + 1;
-    const names = Array.from({ length: over }, (_, index) => `group-${String(index).padStart(3, '0')}`);
+  it('by names: 500 distinct names (the input allows 500) pass with no cap, a repeated name counted once', async () => {
+    const names = Array.from({ length: 500 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
     seedGroup(account(), 'group-000');
 
-    const atCap = names.slice(0, MAX_TARGETS);
     const output = await resolveTargets(
-      { input: { targets: { asgNames: [...atCap, 'group-000'] } }, runId: 'r' },
+      { input: { targets: { asgNames: [...names.slice(0, 499), 'group-000', names[499]] } }, runId: 'r' },
       deps,
     );
-    expect(output.asgNames).toEqual(atCap);
-    const callsSoFar = account().calls.length;
 
-    const error = await resolveTargets({ input: { targets: { asgNames: names } }, runId: 'r' }, deps).catch(
-      (caught: unknown) => caught,
-    );
-
-    expect(error).toBeInstanceOf(TooManyTargetsError);
-    expect(error).toMatchObject({ name: 'TooManyTargetsError', count: over, limit: MAX_TARGETS });
-    expect((error as Error).message).toMatch(
-      new RegExp(`^${over} Auto Scaling groups match the ${over} names given, more than the ${MAX_TARGETS}`),
-    );
-    expect((error as Error).message).toContain('split the targets by tag or names');
-    expect(account().calls).toHaveLength(callsSoFar);
+    expect(output.asgNames).toEqual(names);
+    expect(account().mutatingCalls()).toEqual([]);
   });
 
-  it('by tags: TooManyTargetsError naming the tags when more than MAX_TARGETS groups carry them; nothing changed', async () => {
-    for (let index = 0; index <= MAX_TARGETS; index += 1) {
-      seedGroup(account(), `g${String(index).padStart(3, '0')}`, {
+  it('by tags: every group that carries them, 1,200 here, with no cap; nothing changed', async () => {
+    for (let index = 0; index < 1200; index += 1) {
+      seedGroup(account(), `g${String(index).padStart(4, '0')}`, {
         group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 },
       });
     }
     seedGroup(account(), 'other', { group: { tags: { Patch: 'never' }, desiredCapacity: 0 } });
 
-    const error = await resolveTargets(
+    const output = await resolveTargets(
       { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
       deps,
-    ).catch((caught: unknown) => caught);
-
-    expect(error).toBeInstanceOf(TooManyTargetsError);
-    expect(error).toMatchObject({ count: MAX_TARGETS + 1, limit: MAX_TARGETS });
-    expect((error as Error).message).toContain(
-      `match the tags Patch=weekly, more than the ${MAX_TARGETS} one run patches`,
     );
+
+    expect(output.asgNames).toHaveLength(1200);
+    expect(output.asgNames[0]).toBe('g0000');
+    expect(output.asgNames.at(-1)).toBe('g1199');
     expect(account().mutatingCalls()).toEqual([]);
   });
 

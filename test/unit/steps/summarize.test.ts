@@ -4,7 +4,7 @@ import { readLastPatched } from '../../../src/ledger/last-patched.ts';
 import { readGroupLock } from '../../../src/ledger/lock-item.ts';
 import type { RefreshProgress, RunPlan } from '../../../src/schemas.ts';
 import { Summary } from '../../../src/schemas.ts';
-import { summarize } from '../../../src/steps/summarize.ts';
+import { summarizePlan } from '../../../src/steps/summarize.ts';
 import {
   buildCurrentTemplateData,
   buildRecord,
@@ -54,7 +54,7 @@ describe('summarize', () => {
     const run = await wholeRun(['web', 'reports', 'lagging', 'bastion', 'legacy']);
 
     // Act
-    const summary = await summarize(run, NO_LEDGER);
+    const summary = await summarizePlan(run, NO_LEDGER);
 
     // Assess
     expect(Summary.parse(summary)).toEqual(summary);
@@ -129,7 +129,7 @@ describe('summarize', () => {
     const web = seedGroup(account(), 'web');
     const run = await plan(['web'], buildSettings({ dryRun: true }));
 
-    const summary = await summarize(run, NO_LEDGER);
+    const summary = await summarizePlan(run, NO_LEDGER);
 
     expect(summary.groups.map((g) => g.status)).toEqual(['dryRun']);
     expect(summary.counts).toMatchObject({ total: 1, dryRun: 1 });
@@ -195,7 +195,7 @@ describe('summarize', () => {
         ['StartInstanceRefresh', 'NotStarted', 'the group was not refreshed'],
       ],
     ])('%s', async (_case, record, [stage, name, cause]) => {
-      const summary = await summarize(
+      const summary = await summarizePlan(
         runOf({
           groups: [record],
           templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
@@ -212,7 +212,7 @@ describe('summarize', () => {
     it('its template could not be created: CreatePatchedVersion', async () => {
       const template = buildTemplateRecord({ createError: error('UserDataTooLargeError', 'too large') });
 
-      const summary = await summarize(
+      const summary = await summarizePlan(
         runOf({ groups: [buildRecord({ pin: { pinned: true } })], templates: [template] }),
         NO_LEDGER,
       );
@@ -241,7 +241,7 @@ describe('summarize', () => {
       cleanup: { deleted: [], kept: [{ version: 2, why: 'instances of web run it' }] },
     });
 
-    const summary = await summarize(runOf({ groups: [group], templates: [template] }), NO_LEDGER);
+    const summary = await summarizePlan(runOf({ groups: [group], templates: [template] }), NO_LEDGER);
 
     expect(summary.groups[0]).toMatchObject({
       status: 'succeeded',
@@ -259,7 +259,7 @@ describe('summarize', () => {
   it('ignores an end before the start instead of reporting a negative duration', async () => {
     const group = buildRecord({ refresh: refresh({ finishedAt: '2026-01-05T02:59:00.000Z' }) });
 
-    const summary = await summarize(
+    const summary = await summarizePlan(
       runOf({
         groups: [group],
         templates: [buildTemplateRecord({ created: [{ sourceVersion: 1, newVersion: 2 }] })],
@@ -271,7 +271,7 @@ describe('summarize', () => {
   });
 
   it('no groups at all: zero counts, still a Summary', async () => {
-    const summary = await summarize(runOf(), NO_LEDGER);
+    const summary = await summarizePlan(runOf(), NO_LEDGER);
 
     expect(summary).toEqual({
       runId: 'run-0001',
@@ -307,7 +307,7 @@ describe('summarize', () => {
       });
 
       // Act
-      const summary = await summarize(
+      const summary = await summarizePlan(
         runOf({ groups: [web, reports], templates: [template] }),
         ledger().deps,
       );
@@ -333,7 +333,7 @@ describe('summarize', () => {
       await hold('web', 'run-other');
       const refused = buildRecord({ lockError: caught(new Error('held')), refresh: refresh() });
 
-      await summarize(runOf({ groups: [refused], templates: [template] }), ledger().deps);
+      await summarizePlan(runOf({ groups: [refused], templates: [template] }), ledger().deps);
 
       expect(await readGroupLock(ledger().deps.ledger, 'web')).toMatchObject({ runId: 'run-other' });
       expect(await readLastPatched(ledger().deps.ledger, 'web')).toBeUndefined();
@@ -349,7 +349,10 @@ describe('summarize', () => {
       });
       const api = buildRecord({ asgName: 'api', lock: LOCK, refresh: refresh() });
 
-      const summary = await summarize(runOf({ groups: [web, api], templates: [template] }), ledger().deps);
+      const summary = await summarizePlan(
+        runOf({ groups: [web, api], templates: [template] }),
+        ledger().deps,
+      );
 
       expect(summary.groups[0]?.note).toBe(
         'this run took over the lock of run run-dead, which had lapsed at 2026-01-04T00:00:00.000Z',
@@ -364,7 +367,7 @@ describe('summarize', () => {
       const web = buildRecord({ lock: LOCK, pin: { pinned: true }, refresh: refresh() });
       await ledger().local.stop();
 
-      const summary = await summarize(runOf({ groups: [web], templates: [template] }), ledger().deps);
+      const summary = await summarizePlan(runOf({ groups: [web], templates: [template] }), ledger().deps);
 
       expect(summary.groups[0]).toMatchObject({ asgName: 'web', status: 'succeeded' });
       expect(summary.groups[0]?.note).toMatch(
