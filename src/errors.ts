@@ -291,7 +291,7 @@ export class LedgerNotConfiguredError extends AsgPatcherError {
 }
 
 /**
- * A page of the run's plan is not in the run ledger (src/ledger/run-pages.ts): its items expired
+ * A page of the run's plan is not in the run ledger (src/ledger/run-items.ts): its items expired
  * (RUN_ITEM_DAYS after the plan) or were deleted while the run went on. Nothing more of the page
  * changes; start a new run.
  */

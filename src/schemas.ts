@@ -397,7 +397,7 @@ export const RunPlan = z.strictObject({
 export type RunPlan = z.infer<typeof RunPlan>;
 
 /**
- * Where the plan lives: the run ledger's pages (src/ledger/run-pages.ts). The execution's state
+ * Where the plan lives: the run ledger's pages (src/ledger/run-items.ts). The execution's state
  * carries only these numbers, so it stays small whatever the number of groups.
  */
 export const RunPages = z.strictObject({

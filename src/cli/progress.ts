@@ -3,6 +3,8 @@
  * a launch template (named in the group column) or the run finishes, fails or retries, with what it
  * did read from the state data it hands on.
  */
+
+import { PAGE_STATES } from '../local/definition.ts';
 import type { StageEvent } from '../local/runner.ts';
 import {
   type GroupAction,
@@ -43,6 +45,8 @@ export function createProgressFormatter(): (event: StageEvent) => string | null 
     switch (event.type) {
       case 'exited':
         if (caught.delete(key)) return null;
+        // A page loaded or saved is bookkeeping (12 per page); only its failures and retries show.
+        if (event.state in PAGE_STATES) return null;
         outcome = describeOutput(event.state, event.output);
         break;
       case 'failed':

@@ -60,3 +60,6 @@ export function tableOf(ledger: Ledger): string {
   if (!ledger.tableName) throw new LedgerNotConfiguredError();
   return ledger.tableName;
 }
+
+/** Epoch seconds of a Date (the TTL attribute's unit). */
+export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

@@ -29,7 +29,7 @@ export type TaskStateName = (typeof TASK_STATES)[number];
 
 /**
  * The run ledger's page functions, and the page states that invoke them: every phase is a
- * Distributed Map over pages of the plan (src/ledger/run-pages.ts), whose child loads its page
+ * Distributed Map over pages of the plan (src/ledger/run-items.ts), whose child loads its page
  * (Load<Phase>Page, LoadRunPage), runs the phase's per-group or per-template Map on it and saves it
  * back (Save<Phase>Page, SaveRunPage). State names are unique in a state machine, so each phase has
  * its own pair of states; the two functions serve them all. Each function has

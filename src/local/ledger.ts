@@ -58,6 +58,8 @@ export async function startLocalLedger(tableName: string = LOCAL_LEDGER_TABLE): 
     credentials: PLACEHOLDER_CREDENTIALS,
     maxAttempts: 3,
   });
+  // Its own server always, even while another ledger is routed (a dry run inside a test's ledger).
+  unroutable.add(client);
   try {
     await client.send(new CreateTableCommand(ledgerTableDefinition(tableName)));
   } catch (error) {
@@ -102,6 +104,8 @@ type Send = (this: { config: RoutedConfig }, ...args: unknown[]) => unknown;
 
 let routedTo: string | undefined;
 let routed = new WeakSet<object>();
+/** Each local ledger's own client, which speaks to its server whatever is routed. */
+const unroutable = new WeakSet<object>();
 const routedRefs: { ref: WeakRef<{ config: RoutedConfig }>; saved: RoutedConfig }[] = [];
 let savedSend: PropertyDescriptor | undefined | null = null;
 
@@ -131,7 +135,7 @@ function install(endpoint: string): void {
   savedSend = Object.getOwnPropertyDescriptor(proto, 'send');
   const original = proto.send;
   proto.send = function send(this: { config: RoutedConfig }, ...args: unknown[]) {
-    if (routedTo && !routed.has(this)) point(this, routedTo);
+    if (routedTo && !routed.has(this) && !unroutable.has(this)) point(this, routedTo);
     return original.apply(this, args);
   };
 }

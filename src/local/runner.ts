@@ -15,6 +15,8 @@ import {
 import type * as z from 'zod/mini';
 import type { FakeAccount, RefreshEvent } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
+import { dynamodb } from '../ledger/client.ts';
+import { readRunSummary } from '../ledger/run-read.ts';
 import { Summary, type WaitMode } from '../schemas.ts';
 import {
   allStates,
@@ -372,17 +374,20 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     options.onEvent?.(event);
   };
 
-  // A simulated account gets a local ledger, which the run starts and stops unless it was given one.
-  const ownLedger = options.account && !options.localLedger;
-  const localLedger = options.account
+  // A simulated account gets a local ledger, which the run starts and stops unless it was given one;
+  // so does a live run given no table (a dry run: the CLI asks for the table otherwise), for its pages.
+  const wantsLocalLedger = Boolean(options.account || options.localLedger || !options.ledgerTable);
+  const ownLedger = wantsLocalLedger && !options.localLedger;
+  const localLedger = wantsLocalLedger
     ? (options.localLedger ?? (await (await import('./ledger.ts')).startLocalLedger()))
     : undefined;
+  const ledgerTableName = localLedger?.tableName ?? options.ledgerTable;
   const { restore: restoreLedger } = localLedger ? localLedger.route() : { restore: () => {} };
   const { restore } = options.account ? installFakeAccount(options.account) : { restore: () => {} };
   const restoreEnvironment = withEnvironment({
     OPT_IN_TAG_KEY: options.optInTag?.key,
     OPT_IN_TAG_VALUE: options.optInTag?.value,
-    LEDGER_TABLE_NAME: localLedger?.tableName ?? options.ledgerTable,
+    LEDGER_TABLE_NAME: ledgerTableName,
     DEFAULT_WAIT_MODE: options.defaultWaitMode ?? 'polling',
   });
   try {
@@ -473,6 +478,13 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     }
     if (summaryError)
       throw new Error(`Summarize returned something that is not a Summary: ${summaryError.message}`);
+    // An output that holds part of the report (a large run): the whole one is in the run ledger.
+    if (summary?.omitted && ledgerTableName) {
+      const whole = Summary.safeParse(
+        await readRunSummary({ client: dynamodb, tableName: ledgerTableName }, summary.runId),
+      );
+      if (whole.success) summary = whole.data;
+    }
     if (summary) result.summary = summary;
     return result;
   } finally {

@@ -1,4 +1,4 @@
-import { loadRunPage as readPage } from '../ledger/run-pages.ts';
+import { loadRunPage as readPage } from '../ledger/run-page-load.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
 import type { LoadRunPageInput, RunPage } from '../schemas.ts';
 

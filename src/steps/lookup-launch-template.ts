@@ -1,5 +1,5 @@
 import type { AwsDeps } from '../clients.ts';
-import { recordRunPlan } from '../ledger/run-pages.ts';
+import { recordRunPlan } from '../ledger/run-plan-record.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
 import type { LookupLaunchTemplateInput, PlannedRun, PlanOverview, RunPlan } from '../schemas.ts';
 import { decidePlan, type PlanOptions } from './lib/plan-decide.ts';

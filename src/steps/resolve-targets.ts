@@ -28,7 +28,7 @@ export interface ResolveTargetsOptions {
  * exists; a name that does not exist then fails in its own iteration with AsgNotFoundError, so the
  * summary shows it beside the groups that worked. By tags: the groups carrying every tag filter
  * (a filter with values matches any of them), sorted by name. There is no cap: the plan and the
- * results live in the run ledger's pages (src/ledger/run-pages.ts), not in the execution's state.
+ * results live in the run ledger's pages (src/ledger/run-items.ts), not in the execution's state.
  * @throws InputValidationError (names each bad field), NoTargetsFoundError
  */
 export async function resolveTargets(

@@ -1,4 +1,4 @@
-import { saveRunPage as writePage } from '../ledger/run-pages.ts';
+import { saveRunPage as writePage } from '../ledger/run-page-save.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
 import type { SaveRunPageInput } from '../schemas.ts';
 

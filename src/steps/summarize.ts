@@ -1,4 +1,5 @@
-import { readRunPlan } from '../ledger/run-pages.ts';
+import { readRunPlan } from '../ledger/run-read.ts';
+import { recordRunSummary } from '../ledger/run-summary.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
 import type {
   GroupRecord,
@@ -14,12 +15,21 @@ import { settleLedger } from './lib/settle-ledger.ts';
 
 /**
  * Summarize: reads every group's and template's record from the run ledger's pages, summarizes them
- * (summarizePlan), and returns what fits the execution's output (fitSummary: every failed group first).
+ * (summarizePlan), and returns what fits the execution's output (fitSummary: every failed group first);
+ * when that is only part of it, the whole report goes to the ledger too (`SUMMARY#<part>`).
  * @throws LedgerNotConfiguredError, RunPageMissingError (AWS errors propagate for the state's Retry)
  */
-export async function summarize(input: PlannedRun, deps: LedgerDeps): Promise<Summary> {
+export async function summarize(
+  input: PlannedRun,
+  deps: LedgerDeps,
+  now: () => Date = () => new Date(),
+): Promise<Summary> {
   const { groups, templates } = await readRunPlan(deps.ledger, input.settings.runId);
-  return fitSummary(await summarizePlan({ settings: input.settings, groups, templates }, deps));
+  const summary = await summarizePlan({ settings: input.settings, groups, templates }, deps);
+  const fitted = fitSummary(summary);
+  // The whole report stays readable (asg-patcher and the runner read it back) when the output holds part of it.
+  if (fitted.omitted) await recordRunSummary(deps.ledger, summary, now());
+  return fitted;
 }
 
 /**

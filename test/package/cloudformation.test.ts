@@ -11,15 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_END_EVENTS } from '../../src/fake/account.ts';
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from '../../src/ledger/table.ts';
 import {
+  allStates,
   EVENT_FUNCTIONS,
   listPlaceholders,
+  PAGE_FUNCTIONS,
   parseDefinition,
   readDefinitionText,
   TASK_STATES,
 } from '../../src/local/definition.ts';
 
 /** Every function: one per Task state, and OnRefreshEvent (the EventBridge rule's target). */
-const FUNCTIONS = [...TASK_STATES, ...EVENT_FUNCTIONS];
+const FUNCTIONS = [...TASK_STATES, ...EVENT_FUNCTIONS, ...PAGE_FUNCTIONS];
+/** The functions the ASL invokes: one per Task state, and the page functions its page states share. */
+const INVOKED = [...TASK_STATES, ...PAGE_FUNCTIONS];
 
 import { ExecutionInput } from '../../src/schemas.ts';
 import {
@@ -114,7 +118,7 @@ describe('serverless package (offline, no credentials)', () => {
   });
 
   // TASK_STATES is the ASL's Task states (test/statemachine/asl.test.ts holds it to the file).
-  it('has exactly one Lambda per state (and OnRefreshEvent), on nodejs22.x arm64, with the handler named after the state', () => {
+  it('has exactly one Lambda per Task state (and OnRefreshEvent, and the two page functions), on nodejs22.x arm64, with the handler named after the state', () => {
     const lambdas = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     expect(lambdas.map(([id]) => id).sort()).toEqual(FUNCTIONS.map((s) => `${s}LambdaFunction`).sort());
     for (const state of FUNCTIONS) {
@@ -139,10 +143,10 @@ describe('serverless package (offline, no credentials)', () => {
     expect(machine.Properties.Definition).toEqual(JSON.parse(aslText));
     const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, Json>;
     expect(new Set(Object.keys(substitutions))).toEqual(placeholders);
-    // Every Lambda the ASL names is one of ours, by the one-name-per-state rule.
+    // Every Lambda the ASL names is one of ours, by the one-name-per-state rule (the page functions by theirs).
     for (const [name, value] of Object.entries(substitutions)) {
       const state = name.replace(/FunctionArn$/, '');
-      expect(TASK_STATES).toContain(state);
+      expect(INVOKED).toContain(state);
       expect(value).toEqual(getAtt(`${state}LambdaFunction`));
     }
     expect(machine.Properties.StateMachineName).toBe('asg-patcher-staging');
@@ -183,7 +187,7 @@ describe('serverless package (offline, no credentials)', () => {
     const [statement] = statements;
     expect(statement?.Effect).toBe('Allow');
     expect(actionsOf(statement as Statement)).toEqual(['lambda:InvokeFunction']);
-    const expected = TASK_STATES.flatMap((state) => [
+    const expected = INVOKED.flatMap((state) => [
       getAtt(`${state}LambdaFunction`),
       { 'Fn::Sub': `\${${state}LambdaFunction.Arn}:*` },
     ]);
@@ -197,11 +201,21 @@ describe('serverless package (offline, no credentials)', () => {
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
   it('lets the state machine role run the Distributed Maps: start itself, describe and stop its own executions', () => {
-    // Every distributed Map's children are <state machine>/<Label>:<id>.
-    const labels = Object.values(parseDefinition(readDefinitionText()).States)
-      .filter((state) => state.Type === 'Map' && state.Label !== undefined)
-      .map((state) => String(state.Label));
-    expect(labels).toEqual(['RefreshGroup', 'RestoreGroup']);
+    // Every distributed Map's children are <state machine>/<Label>:<id>; the group Maps nested in
+    // the page children's run under their page Map's, so one `/*` covers them all.
+    const labels = allStates(parseDefinition(readDefinitionText()))
+      .filter(({ state }) => state.Type === 'Map' && state.Label !== undefined)
+      .map(({ state }) => String(state.Label));
+    expect(labels).toEqual([
+      'PinGroupPage',
+      'CreateTemplatePage',
+      'RefreshGroupPage',
+      'RefreshGroup',
+      'PromoteTemplatePage',
+      'RestoreGroupPage',
+      'RestoreGroup',
+      'CleanUpTemplatePage',
+    ]);
     const arn = (suffix: string) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${suffix}`,
     });
@@ -213,10 +227,7 @@ describe('serverless package (offline, no credentials)', () => {
       {
         Effect: 'Allow',
         Action: ['states:DescribeExecution', 'states:StopExecution'],
-        Resource: [
-          arn('execution:asg-patcher-staging:*'),
-          ...labels.map((label) => arn(`execution:asg-patcher-staging/${label}:*`)),
-        ],
+        Resource: [arn('execution:asg-patcher-staging:*'), arn('execution:asg-patcher-staging/*')],
       },
     ]);
     // Named by Fn::Sub from the fixed StateMachineName, not by Ref: no circular dependency.
@@ -423,7 +434,15 @@ describe('serverless package (offline, no credentials)', () => {
             .flatMap(actionsOf)
             .some((a) => a.startsWith('dynamodb:')),
         ),
-      ).toEqual(['LockAutoScalingGroup', 'AwaitRefreshEvent', 'Summarize', 'OnRefreshEvent']);
+      ).toEqual([
+        'LookupLaunchTemplate',
+        'LockAutoScalingGroup',
+        'AwaitRefreshEvent',
+        'Summarize',
+        'OnRefreshEvent',
+        'LoadRunPage',
+        'SaveRunPage',
+      ]);
     });
 
     it('is what docs/iam.md lists, statement by statement', () => {

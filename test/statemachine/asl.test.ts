@@ -16,6 +16,7 @@ import {
   allStates,
   CALLBACK_STATES,
   listPlaceholders,
+  PAGE_STATES,
   PER_ITEM_STAGES,
   PLACEHOLDERS,
   parseDefinition,
@@ -73,6 +74,30 @@ const ALLOWED_FOREIGN_ERRORS = new Set([...LAMBDA_SERVICE_ERRORS, ...THROTTLING_
 function load(path: string): AslMachine {
   return parseDefinition(readDefinitionText(path));
 }
+
+/** Each phase: its Map over pages, its page states, its Map over records, the page kind, the record. */
+const PHASES = [
+  ['PinGroupPages', 'LoadPinPage', 'PinAutoScalingGroups', 'SavePinPage', 'groups', 'group'],
+  [
+    'CreateVersionPages',
+    'LoadCreatePage',
+    'CreatePatchedVersions',
+    'SaveCreatePage',
+    'templates',
+    'template',
+  ],
+  ['RefreshGroupPages', 'LoadRefreshPage', 'RefreshGroups', 'SaveRefreshPage', 'groups', 'group'],
+  [
+    'PromoteTemplatePages',
+    'LoadPromotePage',
+    'PromoteDefaultVersions',
+    'SavePromotePage',
+    'templates',
+    'template',
+  ],
+  ['RestoreGroupPages', 'LoadRestorePage', 'RestoreAutoScalingGroups', 'SaveRestorePage', 'groups', 'group'],
+  ['CleanUpTemplatePages', 'LoadCleanUpPage', 'CleanUpVersions', 'SaveCleanUpPage', 'templates', 'template'],
+] as const;
 
 function tasks(machine: AslMachine): { name: string; state: AslState }[] {
   return allStates(machine).filter(({ state }) => state.Type === 'Task');
@@ -163,6 +188,8 @@ describe('statemachine/asg-patcher.asl.json', () => {
   const machine = parseDefinition(text);
   const located = allStates(machine);
   const byName = new Map(located.map((s) => [s.name, s]));
+  /** The Maps over records (inside each phase's page child), as opposed to the Maps over pages. */
+  const recordMaps = located.filter(({ state: s, path }) => s.Type === 'Map' && path.length === 1);
   const state = (name: string): AslState => {
     const found = byName.get(name)?.state;
     if (!found) throw new Error(`no state ${name}`);
@@ -189,10 +216,15 @@ describe('statemachine/asg-patcher.asl.json', () => {
       state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken'
         ? (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName
         : state.Resource;
+    // A page state invokes its page function (state names are unique; the two functions serve all).
+    const expected = [
+      ...TASK_STATES.map((name) => [name, `\${${name}FunctionArn}`]),
+      ...Object.entries(PAGE_STATES).map(([name, fn]) => [name, `\${${fn}FunctionArn}`]),
+    ];
     expect(tasks(machine).map(({ name, state }) => [name, functionOf(state)])).toEqual(
-      expect.arrayContaining(TASK_STATES.map((name) => [name, `\${${name}FunctionArn}`])),
+      expect.arrayContaining(expected),
     );
-    expect(tasks(machine)).toHaveLength(TASK_STATES.length);
+    expect(tasks(machine)).toHaveLength(expected.length);
   });
 
   it('runs the phases in order: plan, pin, create, refresh, promote, restore, clean up, summarize', () => {
@@ -204,61 +236,80 @@ describe('statemachine/asg-patcher.asl.json', () => {
     expect(state('CheckDryRun')).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.settings.dryRun', BooleanEquals: true, Next: 'Summarize' }],
-      Default: 'PinAutoScalingGroups',
+      Default: 'PinGroupPages',
     });
-    const phases = [
-      'PinAutoScalingGroups',
-      'CreatePatchedVersions',
-      'RefreshGroups',
-      'PromoteDefaultVersions',
-      'RestoreAutoScalingGroups',
-      'CleanUpVersions',
-      'Summarize',
-      'CheckForFailedGroups',
-    ];
+    const phases = [...PHASES.map(([pages]) => pages), 'Summarize', 'CheckForFailedGroups'];
     expect(phases.slice(1)).toEqual(phases.slice(0, -1).map(next));
     expect(top).toEqual(expect.arrayContaining([...order, ...phases]));
     expect(state('GroupsFailed')).toMatchObject({ Type: 'Fail', Error: 'GroupsFailedError' });
   });
 
-  it('maps each phase over the records it settles, writes them back in place, with the concurrency from the input', () => {
-    const phases: [string, string, string][] = [
-      ['PinAutoScalingGroups', '$.groups', 'group'],
-      ['CreatePatchedVersions', '$.templates', 'template'],
-      ['RefreshGroups', '$.groups', 'group'],
-      ['PromoteDefaultVersions', '$.templates', 'template'],
-      ['RestoreAutoScalingGroups', '$.groups', 'group'],
-      ['CleanUpVersions', '$.templates', 'template'],
-    ];
-    for (const [name, items, record] of phases) {
-      const map = state(name);
-      expect(map, name).toMatchObject({
+  it('runs each phase over pages: load the page from the ledger, map over its records (writing each back in place, at the input’s concurrency), save the page', () => {
+    for (const [pages, load, inner, save, kind, record] of PHASES) {
+      const outer = state(pages);
+      expect(outer, pages).toMatchObject({
         Type: 'Map',
-        ItemsPath: items,
-        ResultPath: items,
-        MaxConcurrencyPath: '$.settings.maxConcurrency',
+        ItemsPath: kind === 'groups' ? '$.pages.groupPages' : '$.pages.templatePages',
+        // The pages' children return only which page they saved (not null: serverless drops nulls).
+        ResultPath: '$.saved',
+        // One page at a time: maxConcurrency still bounds the records in flight.
+        MaxConcurrency: 1,
       });
-      expect((map.ItemSelector as Record<string, unknown>)[`${record}.$`], name).toBe('$$.Map.Item.Value');
+      expect((outer.ItemSelector as Record<string, unknown>)['page.$'], pages).toBe('$$.Map.Item.Value');
+      const child = outer.ItemProcessor as AslMachine;
+      expect(child.StartAt, pages).toBe(load);
+      expect(state(load), load).toMatchObject({
+        Parameters: { 'runId.$': '$.settings.runId', kind, 'page.$': '$.page' },
+        ResultPath: '$.records',
+        Next: inner,
+      });
+      const map = state(inner);
+      expect(map, inner).toMatchObject({
+        Type: 'Map',
+        ItemsPath: `$.records.${kind}`,
+        ResultPath: `$.records.${kind}`,
+        MaxConcurrencyPath: '$.settings.maxConcurrency',
+        Next: save,
+      });
+      expect((map.ItemSelector as Record<string, unknown>)[`${record}.$`], inner).toBe('$$.Map.Item.Value');
+      expect(state(save), save).toMatchObject({
+        Parameters: { 'runId.$': '$.settings.runId', kind, 'page.$': '$.page', 'records.$': '$.records' },
+        ResultPath: '$',
+        End: true,
+      });
+      expect(Object.keys(child.States).sort(), pages).toEqual([load, inner, save].sort());
     }
-    // Exactly these Maps, none nested in another (a child would share its parent's history).
+    // Exactly these Maps: each phase's over pages at the top, its Map over records inside it.
     const maps = located.filter(({ state: s }) => s.Type === 'Map');
-    expect(maps.map(({ name, path }) => [name, path])).toEqual(phases.map(([name]) => [name, []]));
+    expect(maps.map(({ name, path }) => [name, path])).toEqual(
+      PHASES.flatMap(([pages, , inner]) => [
+        [pages, []],
+        [inner, [pages]],
+      ]),
+    );
   });
 
   // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html: each child
   // execution has its own history (an inline Map shares the parent's 25,000 events); Express children
   // stop after 5 minutes, and a refresh takes longer. Label: at most 40 characters, unique in the
   // definition, no whitespace, brackets, wildcards or the special characters AWS lists.
-  it('runs each group of the waiting phases (refresh, restore) as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
+  it('runs each page, and each group of the waiting phases (refresh, restore), as its own Standard child execution, labelled, tolerating no failed child; the rest inline', () => {
     const distributed = located.filter(
       ({ state: s }) =>
         s.Type === 'Map' &&
         ((s.ItemProcessor as AslMachine).ProcessorConfig as { Mode?: string } | undefined)?.Mode ===
           'DISTRIBUTED',
     );
+    // Every page is a child; so is every group of the waiting phases, inside its page's child.
     expect(distributed.map(({ name, state: s }) => [name, s.Label])).toEqual([
+      ['PinGroupPages', 'PinGroupPage'],
+      ['CreateVersionPages', 'CreateTemplatePage'],
+      ['RefreshGroupPages', 'RefreshGroupPage'],
       ['RefreshGroups', 'RefreshGroup'],
+      ['PromoteTemplatePages', 'PromoteTemplatePage'],
+      ['RestoreGroupPages', 'RestoreGroupPage'],
       ['RestoreAutoScalingGroups', 'RestoreGroup'],
+      ['CleanUpTemplatePages', 'CleanUpTemplatePage'],
     ]);
     for (const { name, state: map } of distributed) {
       expect((map.ItemProcessor as AslMachine).ProcessorConfig, name).toEqual({
@@ -278,10 +329,16 @@ describe('statemachine/asg-patcher.asl.json', () => {
       expect((s.ItemProcessor as AslMachine).ProcessorConfig, name).toEqual({ Mode: 'INLINE' });
   });
 
-  it('lists PER_ITEM_STAGES as exactly the Tasks inside a Map', () => {
+  it('lists PER_ITEM_STAGES as exactly the Tasks inside a Map over records (not the page states)', () => {
     const inMaps = tasks(machine)
-      .filter(({ name }) => (byName.get(name)?.path.length ?? 0) > 0)
+      .filter(({ name }) => (byName.get(name)?.path.length ?? 0) > 1)
       .map(({ name }) => name);
+    expect(
+      tasks(machine)
+        .filter(({ name }) => byName.get(name)?.path.length === 1)
+        .map(({ name }) => name)
+        .sort(),
+    ).toEqual(Object.keys(PAGE_STATES).sort());
     expect(inMaps.sort()).toEqual([...PER_ITEM_STAGES].sort());
   });
 
@@ -328,7 +385,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   it('ends every iteration with the record it was handed, whichever way it went', () => {
-    for (const { name, state: map } of located.filter(({ state: s }) => s.Type === 'Map')) {
+    for (const { name, state: map } of recordMaps) {
       const items = map.ItemProcessor as AslMachine;
       const record = Object.entries(map.ItemSelector as Record<string, string>).find(
         ([, v]) => v === '$$.Map.Item.Value',
@@ -348,7 +405,7 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 
   it('skips a record its phase has nothing for through a Choice whose Default outputs the record unchanged', () => {
-    for (const { name, state: map } of located.filter(({ state: s }) => s.Type === 'Map')) {
+    for (const { name, state: map } of recordMaps) {
       const items = map.ItemProcessor as AslMachine;
       const first = items.States[items.StartAt];
       expect(first?.Type, name).toBe('Choice');
@@ -368,10 +425,15 @@ describe('statemachine/asg-patcher.asl.json', () => {
       ResultPath: '$.group.lock',
       Next: 'PinAutoScalingGroup',
     });
+    expect(state('PinGroupPages').ItemSelector).toEqual({
+      'page.$': '$$.Map.Item.Value',
+      'settings.$': '$.settings',
+      'groupCount.$': '$.pages.groupCount',
+    });
     expect(state('PinAutoScalingGroups').ItemSelector).toEqual({
       'group.$': '$$.Map.Item.Value',
       'settings.$': '$.settings',
-      'groupCount.$': 'States.ArrayLength($.groups)',
+      'groupCount.$': '$.groupCount',
     });
     // A group another run holds is neither pinned, nor refreshed, nor restored: only held groups go on.
     const held = { Variable: '$.group.lock', IsPresent: true };

@@ -17,7 +17,7 @@ import {
 import type { GeneratedValidator } from '../../src/contracts/parse-input.ts';
 import * as generated from '../../src/contracts/validators.generated.mjs';
 import { accountFromScenario } from '../../src/fake/scenario.ts';
-import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
+import { PAGE_FUNCTIONS, TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
 import { type HandlerOverride, runStateMachine } from '../../src/local/runner.ts';
 
 const dir = join(import.meta.dirname, '../../src/contracts');
@@ -112,8 +112,10 @@ describe('the generated validators', () => {
     expect(readFileSync(join(dir, 'validators.generated.d.mts'), 'utf8')).toBe(declarationsSource());
   });
 
-  it('cover every Task state', () => {
-    expect(Object.keys(CONTRACTS).sort()).toEqual(TASK_STATES.map((state) => `${state}Input`).sort());
+  it('cover every Task state and page function', () => {
+    expect(Object.keys(CONTRACTS).sort()).toEqual(
+      [...TASK_STATES, ...PAGE_FUNCTIONS].map((state) => `${state}Input`).sort(),
+    );
   });
 
   describe("on the demo run's own state inputs", () => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PAYLOAD_LIMIT_BYTES } from '../../src/local/runner.ts';
+import { SUMMARY_BYTES } from '../../src/steps/lib/fit-summary.ts';
 import { buildInput, FakeAccount, run, seedGroup, templateOf } from './helpers.ts';
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -32,18 +33,15 @@ describe('payload quota', () => {
 
   it('patches 400 tagged groups over 100 templates with no cap, every parent state under 4 KiB (the records live in the ledger)', async () => {
     const account = new FakeAccount();
+    const name = (i: number) => `production-service-autoscaling-group-${String(i).padStart(3, '0')}`;
+    const tags = { 'asg-patcher': 'enabled' };
     for (let t = 0; t < 100; t++) {
-      const { templateId } = seedGroup(
-        account,
-        `production-service-autoscaling-group-${String(t * 4).padStart(3, '0')}`,
-        {
-          group: { tags: { 'asg-patcher': 'enabled' } },
-        },
-      );
+      const { templateId } = seedGroup(account, name(t * 4), { group: { tags } });
       for (let g = 1; g < 4; g++) {
-        seedGroup(account, `production-service-autoscaling-group-${String(t * 4 + g).padStart(3, '0')}`, {
-          template: templateId,
-          group: { tags: { 'asg-patcher': 'enabled' } },
+        account.addAutoScalingGroup({
+          name: name(t * 4 + g),
+          launchTemplate: { LaunchTemplateId: templateId, Version: '$Default' },
+          tags,
         });
       }
     }
@@ -55,6 +53,9 @@ describe('payload quota', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.summary?.counts).toMatchObject({ total: 400, succeeded: 400, failed: 0 });
+    // The output holds what fits; the whole report (every group) is read back from the ledger.
+    expect(bytes(result.output)).toBeLessThanOrEqual(SUMMARY_BYTES);
+    expect(result.summary?.groups).toHaveLength(400);
     expect(result.summary?.omitted).toBeUndefined();
     const parentStates = new Set([
       'LookupLaunchTemplate',
@@ -72,10 +73,11 @@ describe('payload quota', () => {
     const largestState = Math.max(
       ...result.events.filter((e) => e.type === 'exited').map((e) => bytes(e.output)),
     );
-    expect(largestState).toBeLessThan(PAYLOAD_LIMIT_BYTES / 2);
+    // The largest is Summarize's output, which fitSummary holds to SUMMARY_BYTES.
+    expect(largestState).toBeLessThanOrEqual(SUMMARY_BYTES);
   }, 120_000);
 
-  it('fits 300 groups on their own templates that all fail (rolled back, long names): every state under the quota, the summary whole', async () => {
+  it('fits 300 groups on their own templates that all fail (rolled back, long names): every state under the quota, the output cut to the failed groups that fit, the whole report in the ledger', async () => {
     const account = new FakeAccount();
     const names = Array.from(
       { length: 300 },
@@ -86,6 +88,13 @@ describe('payload quota', () => {
     const result = await run(account, buildInput({ targets: { asgNames: names }, maxConcurrency: 40 }));
 
     expect(result.summary?.counts).toMatchObject({ total: 300, failed: 300 });
+    expect(result.summary?.groups).toHaveLength(300);
+    const output = result.events.find((e) => e.type === 'exited' && e.state === 'Summarize')?.output as {
+      groups: unknown[];
+      omitted?: { groups: number };
+    };
+    expect(output.omitted?.groups).toBeGreaterThan(0);
+    expect(output.groups.length + (output.omitted?.groups ?? 0)).toBe(300);
     const largestState = Math.max(
       ...result.events.filter((e) => e.type === 'exited').map((e) => bytes(e.output)),
     );

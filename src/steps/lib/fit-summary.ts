@@ -18,7 +18,7 @@ const size = (value: unknown): number => Buffer.byteLength(JSON.stringify(value)
  */
 export function fitSummary(summary: Summary, limit = SUMMARY_BYTES): Summary {
   if (size(summary) <= limit) return summary;
-  const where = `every group's and template's record is in the run ledger table, partition key RUN#${summary.runId} (items GROUPS#<page> and TEMPLATE#<id>)`;
+  const where = `the whole report is in the run ledger table, partition key RUN#${summary.runId}, items SUMMARY#<part> (asg-patcher reads it back), and every record in items GROUPS#<page> and TEMPLATE#<id>`;
   const fitted: Summary = {
     ...summary,
     groups: [],

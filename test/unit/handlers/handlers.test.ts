@@ -3,6 +3,7 @@ import { StateInputError } from '../../../src/errors.ts';
 import { handler as awaitRefreshEvent } from '../../../src/handlers/await-refresh-event.ts';
 import { handler as createPatchedVersion } from '../../../src/handlers/create-patched-version.ts';
 import { handler as deleteUnusedVersions } from '../../../src/handlers/delete-unused-versions.ts';
+import { handler as loadRunPage } from '../../../src/handlers/load-run-page.ts';
 import { handler as lockAutoScalingGroup } from '../../../src/handlers/lock-auto-scaling-group.ts';
 import { handler as lookupLaunchTemplate } from '../../../src/handlers/lookup-launch-template.ts';
 import { handler as onRefreshEvent } from '../../../src/handlers/on-refresh-event.ts';
@@ -11,9 +12,10 @@ import { handler as pollInstanceRefresh } from '../../../src/handlers/poll-insta
 import { handler as promoteDefaultVersion } from '../../../src/handlers/promote-default-version.ts';
 import { handler as resolveTargets } from '../../../src/handlers/resolve-targets.ts';
 import { handler as restoreAutoScalingGroup } from '../../../src/handlers/restore-auto-scaling-group.ts';
+import { handler as saveRunPage } from '../../../src/handlers/save-run-page.ts';
 import { handler as startInstanceRefresh } from '../../../src/handlers/start-instance-refresh.ts';
 import { handler as summarize } from '../../../src/handlers/summarize.ts';
-import type { EventFunctionName, TaskStateName } from '../../../src/local/definition.ts';
+import type { EventFunctionName, PageFunctionName, TaskStateName } from '../../../src/local/definition.ts';
 import {
   buildPreferences,
   buildRecord,
@@ -22,12 +24,13 @@ import {
   seedGroup,
   useFakeAccount,
 } from '../../support/builders.ts';
+import { useLocalLedger } from '../../support/ledger.ts';
 
 const lambdaContext = { functionName: 'test', awsRequestId: 'req-1' };
 type Handler = (event: unknown, context: typeof lambdaContext) => Promise<unknown>;
 
 /** Each handler with an event its schema rejects (missing field, wrong type or unknown key). */
-const malformed: [TaskStateName | EventFunctionName, Handler, unknown][] = [
+const malformed: [TaskStateName | EventFunctionName | PageFunctionName, Handler, unknown][] = [
   ['ResolveTargets', resolveTargets, { input: { targets: { asgNames: ['web'] } } }],
   [
     'LookupLaunchTemplate',
@@ -83,14 +86,18 @@ const malformed: [TaskStateName | EventFunctionName, Handler, unknown][] = [
     summarize,
     { settings: buildSettings(), groups: [{ asgName: 'web', status: 'ok' }], templates: [] },
   ],
+  ['LoadRunPage', loadRunPage, { runId: 'r', kind: 'groups', page: -1 }],
+  ['SaveRunPage', saveRunPage, { runId: 'r', kind: 'pages', page: 0, records: { templates: [] } }],
 ];
 
 describe('handlers', () => {
   const account = useFakeAccount();
 
   it('cover every Task state and the event function', async () => {
-    const { EVENT_FUNCTIONS, TASK_STATES } = await import('../../../src/local/definition.ts');
-    expect(malformed.map(([state]) => state).sort()).toEqual([...TASK_STATES, ...EVENT_FUNCTIONS].sort());
+    const { EVENT_FUNCTIONS, PAGE_FUNCTIONS, TASK_STATES } = await import('../../../src/local/definition.ts');
+    expect(malformed.map(([state]) => state).sort()).toEqual(
+      [...TASK_STATES, ...EVENT_FUNCTIONS, ...PAGE_FUNCTIONS].sort(),
+    );
   });
 
   it.each(malformed)(
@@ -112,21 +119,36 @@ describe('handlers', () => {
     },
   );
 
-  it('a well-formed event reaches the step through the module-scope clients', async () => {
-    const { templateId } = seedGroup(account(), 'web', { reference: '$Latest' });
+  describe('with the run ledger', () => {
+    const ledger = useLocalLedger();
 
-    const run = await lookupLaunchTemplate({ settings: buildSettings(), asgNames: ['web'] }, lambdaContext);
+    it('a well-formed event reaches the step through the module-scope clients (AWS and the ledger)', async () => {
+      const { templateId } = seedGroup(account(), 'web', { reference: '$Latest' });
+      process.env.LEDGER_TABLE_NAME = ledger().local.tableName;
+      try {
+        const planned = await lookupLaunchTemplate(
+          { settings: buildSettings({ runId: 'r' }), asgNames: ['web'] },
+          lambdaContext,
+        );
+        expect(planned).toMatchObject({ pages: { groupCount: 1, groupPages: [0], templatePages: [0] } });
 
-    expect(run).toMatchObject({
-      groups: [
-        {
-          asgName: 'web',
-          action: 'patch',
-          specs: [{ launchTemplateId: templateId, reference: '$Latest', version: 1 }],
-        },
-      ],
+        const page = await loadRunPage({ runId: 'r', kind: 'groups', page: 0 }, lambdaContext);
+
+        expect(page).toMatchObject({
+          groups: [
+            {
+              asgName: 'web',
+              action: 'patch',
+              specs: [{ launchTemplateId: templateId, reference: '$Latest', version: 1 }],
+            },
+          ],
+          templates: [{ launchTemplateId: templateId }],
+        });
+        expect(account().calls.map((call) => call.command)).toContain('DescribeAutoScalingGroups');
+      } finally {
+        delete process.env.LEDGER_TABLE_NAME;
+      }
     });
-    expect(account().calls.map((call) => call.command)).toContain('DescribeAutoScalingGroups');
   });
 
   it('StartInstanceRefresh takes the preferences with their defaults applied by the schema', async () => {
