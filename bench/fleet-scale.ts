@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`, section "Fleet scale": local runs of the real state machine on fleets of N groups
+ * over about N / 3.3 launch templates (5,000 over 1,500 at the top), every refresh 60 simulated
+ * minutes long, in both wait modes. Printed per size: wall time, API calls by operation (total and
+ * per group), describes repeated, state transitions and Lambda invocations per group, the history
+ * events of the parent and of the largest child execution (model, below), and the largest state.
+ *
+ * History model (the event types of https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html):
+ * a Lambda Task writes 5 events (Entered, Scheduled, Started, Succeeded/Failed, Exited) and 3 more
+ * per retry; a Choice, Pass or Wait 2; a Map 4 (Entered, Started, Succeeded, Exited), plus MapRunStarted
+ * and MapRunSucceeded when distributed, plus 2 per iteration when inline (MapIterationStarted,
+ * MapIterationSucceeded); every execution 2 (ExecutionStarted, its end). A distributed Map's items
+ * run as child executions, each with its own history
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html): here every page
+ * of every phase, and inside the refresh and restore pages every group.
+ */
+import { performance } from 'node:perf_hooks';
+import { FakeAccount, type FakeAccountOptions } from '../src/fake/account.ts';
+import type { FakeRefreshStatus } from '../src/fake/instance-refreshes.ts';
+import { allStates, PAGE_STATES, readLocalDefinition } from '../src/local/definition.ts';
+import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+
+export interface FleetFigures {
+  groups: number;
+  templates: number;
+  waitMode: 'events' | 'polling';
+  status: string;
+  failed: number;
+  wallSeconds: number;
+  callsByOperation: Record<string, number>;
+  /** Describe calls made again with the same input in the run (polls of one refresh excluded). */
+  repeatedDescribes: Record<string, number>;
+  throttles: Record<string, number>;
+  transitionsPerGroup: number;
+  invocationsPerGroup: number;
+  sharedTransitions: number;
+  sharedInvocations: number;
+  parentHistory: number;
+  largestChildHistory: { events: number; child: string };
+  largestState: { bytes: number; state: string };
+  largestParentState: { bytes: number; state: string };
+}
+
+const REFRESH_MINUTES = 60;
+
+/** `groups` groups on `templates` templates (round robin), each refresh 60 one-minute steps. */
+export function fleetAccount(groups: number, templates: number, options: FakeAccountOptions = {}): FakeAccount {
+  const account = new FakeAccount(options);
+  const script: FakeRefreshStatus[] = [
+    'Pending',
+    ...Array.from({ length: REFRESH_MINUTES - 2 }, () => 'InProgress' as const),
+    'Successful',
+  ];
+  const ids = Array.from(
+    { length: templates },
+    (_, t) =>
+      account.addLaunchTemplate({
+        name: `fleet-lt-${String(t).padStart(4, '0')}`,
+        versions: [
+          {
+            data: { ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 'm7g.large' },
+            userData: `#!/bin/bash\nsystemctl enable --now app-${t}.service\n`,
+          },
+        ],
+      }).id,
+  );
+  for (let g = 0; g < groups; g++) {
+    const name = `fleet-${String(g).padStart(4, '0')}`;
+    account.addAutoScalingGroup({
+      name,
+      launchTemplate: { LaunchTemplateId: ids[g % templates] as string, Version: '$Default' },
+      desiredCapacity: 2,
+      tags: { 'asg-patcher': 'enabled' },
+    });
+    account.setRefreshScript(name, script);
+  }
+  return account;
+}
+
+/** The Map states of the definition: which are inline, which distributed, and their first states. */
+function mapShapes(): {
+  groupChildStates: Set<string>;
+  inlineStarts: Set<string>;
+  distributed: Set<string>;
+} {
+  const located = allStates(readLocalDefinition() as unknown as Parameters<typeof allStates>[0]);
+  const groupChildStates = new Set<string>();
+  const inlineStarts = new Set<string>();
+  const distributed = new Set<string>();
+  for (const { name, state, path } of located) {
+    if (state.Type !== 'Map' || !state.ItemProcessor) continue;
+    const mode = (state.ItemProcessor.ProcessorConfig as { Mode?: string } | undefined)?.Mode;
+    if (mode === 'DISTRIBUTED') distributed.add(name);
+    else inlineStarts.add(state.ItemProcessor.StartAt);
+    // A distributed Map inside a page's child: each of its items (a group) is a child of its own.
+    if (mode === 'DISTRIBUTED' && path.length > 0)
+      for (const inner of Object.keys(state.ItemProcessor.States)) groupChildStates.add(inner);
+  }
+  return { groupChildStates, inlineStarts, distributed };
+}
+
+/** History events per execution (model above): the parent, each page child, each group child. */
+export function historyEvents(events: StageEvent[]): { parent: number; children: Map<string, number> } {
+  const { groupChildStates, inlineStarts, distributed } = mapShapes();
+  const histories = new Map<string, number>([['parent', 2]]);
+  const add = (execution: string, count: number) =>
+    histories.set(execution, (histories.get(execution) ?? 2) + count);
+  let page: string | undefined;
+  let pages = 0;
+  for (const event of events) {
+    const name = event.state ?? '';
+    if (event.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES) page = `${name}#${pages++}`;
+    let count = 0;
+    if (event.type === 'entered') {
+      if (event.stateType === 'Task') count = 5;
+      else if (event.stateType === 'Map') count = distributed.has(name) ? 6 : 4;
+      else count = 2;
+      if (inlineStarts.has(name)) count += 2;
+    } else if (event.type === 'retried') count = 3;
+    if (count > 0) {
+      const execution =
+        groupChildStates.has(name) && event.asgName !== undefined
+          ? `${page?.split('#')[0]}:${event.asgName}`
+          : (page ?? 'parent');
+      add(execution, count);
+    }
+    if (event.type === 'exited' && name.startsWith('Save') && name in PAGE_STATES) page = undefined;
+  }
+  const parent = histories.get('parent') ?? 0;
+  histories.delete('parent');
+  return { parent, children: histories };
+}
+
+const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+
+function largest(events: StageEvent[], filter: (e: StageEvent) => boolean): { bytes: number; state: string } {
+  let best = { bytes: 0, state: '' };
+  for (const e of events)
+    if (e.type === 'exited' && filter(e)) {
+      const size = bytes(e.output);
+      if (size > best.bytes) best = { bytes: size, state: e.state ?? '' };
+    }
+  return best;
+}
+
+const THROTTLING_ERRORS = new Set(['Throttling', 'RequestLimitExceeded', 'ThrottlingException']);
+
+export async function measureFleet(
+  groups: number,
+  templates: number,
+  waitMode: 'events' | 'polling',
+  accountOptions: FakeAccountOptions = {},
+): Promise<FleetFigures> {
+  const account = fleetAccount(groups, templates, accountOptions);
+  const started = performance.now();
+  const result: RunStateMachineResult = await runStateMachine({
+    input: {
+      targets: { tags: [{ key: 'asg-patcher', values: ['enabled'] }] },
+      maxConcurrency: 40,
+      maxWaitSeconds: 4 * 3600,
+      waitMode,
+      pollIntervalSeconds: 60,
+    },
+    account,
+    runId: `bench-fleet-${groups}-${waitMode}`,
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const callsByOperation: Record<string, number> = {};
+  const throttles: Record<string, number> = {};
+  const seen = new Map<string, number>();
+  const repeatedDescribes: Record<string, number> = {};
+  for (const call of account.calls) {
+    callsByOperation[call.command] = (callsByOperation[call.command] ?? 0) + 1;
+    if (call.error && THROTTLING_ERRORS.has(call.error))
+      throttles[call.command] = (throttles[call.command] ?? 0) + 1;
+    // A poll reads a refresh again on purpose (it moves); a throttled call is sent again by the SDK.
+    if (!call.command.startsWith('Describe') || call.command === 'DescribeInstanceRefreshes' || call.error)
+      continue;
+    const key = `${call.command} ${JSON.stringify(call.input)}`;
+    const times = (seen.get(key) ?? 0) + 1;
+    seen.set(key, times);
+    if (times > 1) repeatedDescribes[call.command] = (repeatedDescribes[call.command] ?? 0) + 1;
+  }
+  const counted = result.events.filter((e) => e.type === 'entered' || e.type === 'retried');
+  const perGroup = counted.filter((e) => e.asgName !== undefined).length;
+  const invokedPerGroup = result.lambdaInvocations.filter((i) => i.asgName !== undefined).length;
+  const history = historyEvents(result.events);
+  let largestChild = { events: 0, child: '' };
+  for (const [child, events] of history.children)
+    if (events > largestChild.events) largestChild = { events, child };
+  const { groupChildStates } = mapShapes();
+  let inPage = false;
+  const parentStates = new Set<string>();
+  for (const e of result.events) {
+    const name = e.state ?? '';
+    if (e.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES) inPage = true;
+    if (!inPage && !groupChildStates.has(name)) parentStates.add(name);
+    if (e.type === 'exited' && name.startsWith('Save') && name in PAGE_STATES) inPage = false;
+  }
+  return {
+    groups,
+    templates,
+    waitMode,
+    status: result.status,
+    failed: result.summary?.counts.failed ?? groups,
+    wallSeconds,
+    callsByOperation,
+    repeatedDescribes,
+    throttles,
+    transitionsPerGroup: perGroup / groups,
+    invocationsPerGroup: invokedPerGroup / groups,
+    sharedTransitions: counted.length - perGroup,
+    sharedInvocations: result.lambdaInvocations.length - invokedPerGroup,
+    parentHistory: history.parent,
+    largestChildHistory: largestChild,
+    largestState: largest(result.events, () => true),
+    // Outside every page: the parent's own states (a page's states are in its child).
+    largestParentState: largest(result.events, (e) => parentStates.has(e.state ?? '') && !(e.state ?? '').startsWith('Save')),
+  };
+}
