@@ -255,7 +255,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       return output;
     };
     taskResourceLocalHandlers[state] =
-      state === 'AwaitRefreshEvent' ? (input) => waitForRefreshEvent(input, invoke) : invoke;
+      state === 'AwaitRefreshEvent' ? (input) => awaitRefreshEventTask(input, invoke) : invoke;
   }
 
   // The event-driven wait (lambda:invoke.waitForTaskToken), which aws-local-stepfunctions does not
@@ -288,7 +288,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       }
     }
   };
-  const waitForRefreshEvent = async (
+  const awaitRefreshEventTask = async (
     input: Json,
     invoke: (payload: Json) => Promise<Json>,
   ): Promise<Json> => {
