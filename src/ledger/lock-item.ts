@@ -52,9 +52,3 @@ export async function readGroupLock(ledger: Ledger, asgName: string): Promise<Gr
   );
   return lockFromItem(asgName, Item);
 }
-
-/** Epoch seconds of a Date (the TTL attribute's unit). */
-export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
-
-/** An epoch-seconds time as ISO text, for messages and the state. */
-export const isoOf = (seconds: number): string => new Date(seconds * 1000).toISOString();
