@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measured figures for the README's "What a run costs".
+ * `npm run bench`: measured figures for docs/costs.md ("What a run costs").
  *  1. Lambda bundles, from `npm run package`'s output (.serverless/*.zip): sizes, and each one's cold
  *     start (load time, peak memory) against its floor, as ratios (bench/cold-start.ts).
  *  2. State transitions per group, counted from local runs of the real state machine (the demo
