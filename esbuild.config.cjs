@@ -41,7 +41,7 @@ module.exports = Object.assign(
   () => ({
     bundle: true,
     // Minified, with a source map that leaves out the sources' text (sourcesContent): the zips are
-    // about 60% of the unminified ones (npm run bench; README "What a run costs"). Minifying alone
+    // about 60% of the unminified ones (npm run bench; docs/costs.md). Minifying alone
     // shrinks the .mjs but not the zip, whose bulk is then the map. NODE_OPTIONS=--enable-source-maps
     // (provider.environment) still maps every stack frame back to its src/ file, line and function
     // name (the map keeps names), so keepNames is not needed: error names are fixed strings.

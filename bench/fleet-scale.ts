@@ -44,7 +44,11 @@ export interface FleetFigures {
 const REFRESH_MINUTES = 60;
 
 /** `groups` groups on `templates` templates (round robin), each refresh 60 one-minute steps. */
-export function fleetAccount(groups: number, templates: number, options: FakeAccountOptions = {}): FakeAccount {
+export function fleetAccount(
+  groups: number,
+  templates: number,
+  options: FakeAccountOptions = {},
+): FakeAccount {
   const account = new FakeAccount(options);
   const script: FakeRefreshStatus[] = [
     'Pending',
@@ -58,8 +62,13 @@ export function fleetAccount(groups: number, templates: number, options: FakeAcc
         name: `fleet-lt-${String(t).padStart(4, '0')}`,
         versions: [
           {
-            data: { ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 'm7g.large' },
-            userData: `#!/bin/bash\nsystemctl enable --now app-${t}.service\n`,
+            data: {
+              ImageId: 'ami-0a1b2c3d4e5f60718',
+              InstanceType: 'm7g.large',
+              UserData: Buffer.from(`#!/bin/bash\nsystemctl enable --now app-${t}.service\n`).toString(
+                'base64',
+              ),
+            },
           },
         ],
       }).id,
@@ -109,7 +118,8 @@ export function historyEvents(events: StageEvent[]): { parent: number; children:
   let pages = 0;
   for (const event of events) {
     const name = event.state ?? '';
-    if (event.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES) page = `${name}#${pages++}`;
+    if (event.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES)
+      page = `${name}#${pages++}`;
     let count = 0;
     if (event.type === 'entered') {
       if (event.stateType === 'Task') count = 5;
@@ -215,6 +225,9 @@ export async function measureFleet(
     largestChildHistory: largestChild,
     largestState: largest(result.events, () => true),
     // Outside every page: the parent's own states (a page's states are in its child).
-    largestParentState: largest(result.events, (e) => parentStates.has(e.state ?? '') && !(e.state ?? '').startsWith('Save')),
+    largestParentState: largest(
+      result.events,
+      (e) => parentStates.has(e.state ?? '') && !(e.state ?? '').startsWith('Save'),
+    ),
   };
 }

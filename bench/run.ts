@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measured figures for the README's "What a run costs".
+ * `npm run bench`: measured figures for docs/costs.md ("What a run costs").
  *  1. Lambda bundles, from `npm run package`'s output (.serverless/*.zip): sizes, and each one's cold
  *     start (load time, peak memory) against its floor, as ratios (bench/cold-start.ts).
  *  2. State transitions per group, counted from local runs of the real state machine (the demo
@@ -111,8 +111,8 @@ async function coldStarts(): Promise<boolean> {
 
 /**
  * Execution history events per state entered (model, from the Step Functions history event types).
- * PatchGroups is a Distributed Map: every group runs as its own child execution with its own
- * 25,000-event history, and the parent's history holds only the run-level states.
+ * RefreshGroups and RestoreAutoScalingGroups are Distributed Maps: every group runs as its own child
+ * execution with its own 25,000-event history, and the parent's history holds only the run-level states.
  * A Lambda Task writes TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted,
  * LambdaFunctionSucceeded/Failed, TaskStateExited (5); Wait, Choice, Pass, Succeed, Fail write
  * Entered and Exited (2); a retry writes Scheduled, Started, Failed again (3). Every execution, the

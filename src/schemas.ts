@@ -491,7 +491,7 @@ export const PollInstanceRefreshInput = z.strictObject({
 });
 export type PollInstanceRefreshInput = z.infer<typeof PollInstanceRefreshInput>;
 
-/** The event-driven wait's Lambda (WaitForRefreshEvent's `Payload`). */
+/** The event-driven wait's Lambda (the AwaitRefreshEvent Task's `Payload`). */
 export const AwaitRefreshEventInput = z.strictObject({
   /** `$$.Task.Token`: the token OnRefreshEvent (or this function) completes. */
   taskToken: nonEmpty(),

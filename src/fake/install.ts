@@ -44,6 +44,7 @@ import {
   type FakeService,
   SFN_COMMANDS,
 } from './commands.ts';
+import { configureOffline } from './offline-client.ts';
 
 /** Thrown for an SDK command the fake account does not model. */
 export class UnmodelledCommandError extends Error {
@@ -153,27 +154,7 @@ function attach(client: SimulatedClient, service: FakeService, modelled: readonl
     useFipsEndpoint: config.useFipsEndpoint,
     retryStrategy: config.retryStrategy,
   };
-  const { region, useFipsEndpoint } = config;
-  config.credentials = async () => PLACEHOLDER_CREDENTIALS;
-  // A module-scope client built without a Region still resolves an endpoint (the account's calls
-  // never leave the process); a configured Region is kept.
-  config.region = async () => {
-    try {
-      const value = typeof region === 'function' ? await region() : region;
-      if (typeof value === 'string' && value) return value;
-    } catch {
-      // "Region is missing": fall through.
-    }
-    return 'eu-west-1';
-  };
-  // The SDK's resolveRegionConfig asks the configured Region again for FIPS.
-  config.useFipsEndpoint = async () => {
-    try {
-      return typeof useFipsEndpoint === 'function' ? await useFipsEndpoint() : Boolean(useFipsEndpoint);
-    } catch {
-      return false;
-    }
-  };
+  configureOffline(config, { credentials: PLACEHOLDER_CREDENTIALS, fallbackRegion: 'eu-west-1' });
   config.retryStrategy = simulatedRetryStrategy(config);
   client.middlewareStack.add(fakeAccountMiddleware(service, modelled), {
     step: 'deserialize',

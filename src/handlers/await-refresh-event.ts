@@ -1,4 +1,4 @@
-/** Lambda entry of the WaitForRefreshEvent state (AwaitRefreshEvent): check the event against its contract, run the step. */
+/** Lambda entry of the AwaitRefreshEvent state: check the event against its contract (src/contracts), run the step. */
 import middy from '@middy/core';
 import { autoScaling } from '../clients/auto-scaling.ts';
 import { sfn } from '../clients/sfn.ts';

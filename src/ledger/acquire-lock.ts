@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GroupLockedError } from '../errors.ts';
-import { epochSeconds, type GroupLock, isoOf, lockFromItem, lockItem, readGroupLock } from './lock-item.ts';
-import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, type Ledger, tableOf } from './table.ts';
+import { type GroupLock, lockFromItem, lockItem, readGroupLock } from './lock-item.ts';
+import { epochSeconds, isoOf, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, type Ledger, tableOf } from './table.ts';
 
 export interface AcquireGroupLockOptions {
   asgName: string;

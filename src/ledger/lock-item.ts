@@ -52,8 +52,3 @@ export async function readGroupLock(ledger: Ledger, asgName: string): Promise<Gr
   );
   return lockFromItem(asgName, Item);
 }
-
-export { epochSeconds } from './table.ts';
-
-/** An epoch-seconds time as ISO text, for messages and the state. */
-export const isoOf = (seconds: number): string => new Date(seconds * 1000).toISOString();

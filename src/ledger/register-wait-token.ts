@@ -1,5 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TTL_ATTRIBUTE, type Ledger, tableOf } from './table.ts';
+import { epochSeconds, LEDGER_TTL_ATTRIBUTE, type Ledger, tableOf } from './table.ts';
 import { KEEP_AFTER_BACKSTOP_SECONDS, type WaitToken, waitKey } from './wait-tokens.ts';
 
 /** Registers (or replaces) the token waiting on the refresh. One PutItem: a retry writes the same. */
@@ -19,10 +19,7 @@ export async function registerWaitToken(
         refresh: { S: JSON.stringify(token.refresh) },
         registeredAt: { S: token.registeredAt },
         [LEDGER_TTL_ATTRIBUTE]: {
-          // Epoch seconds, the TTL attribute's unit.
-          N: String(
-            Math.floor(options.now.getTime() / 1000) + options.backstopSeconds + KEEP_AFTER_BACKSTOP_SECONDS,
-          ),
+          N: String(epochSeconds(options.now) + options.backstopSeconds + KEEP_AFTER_BACKSTOP_SECONDS),
         },
       },
     }),

@@ -20,6 +20,12 @@ import { LedgerNotConfiguredError } from '../errors.ts';
 export const LEDGER_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 
+/** Epoch seconds of a Date (the TTL attribute's unit). */
+export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/** An epoch-seconds time as ISO text, for messages and the state. */
+export const isoOf = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
 /** The key of a group's item of the given kind. */
 export function groupItemKey(asgName: string, kind: 'LOCK' | 'PATCHED'): Record<string, { S: string }> {
   return { [LEDGER_KEY.partition]: { S: `GROUP#${asgName}` }, [LEDGER_KEY.sort]: { S: kind } };
@@ -60,6 +66,3 @@ export function tableOf(ledger: Ledger): string {
   if (!ledger.tableName) throw new LedgerNotConfiguredError();
   return ledger.tableName;
 }
-
-/** Epoch seconds of a Date (the TTL attribute's unit). */
-export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

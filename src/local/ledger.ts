@@ -13,6 +13,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { configureOffline } from '../fake/offline-client.ts';
 import { ledgerTableDefinition } from '../ledger/table.ts';
 
 /** The table local runs use (any name works; this one reads as what it is). */
@@ -158,26 +159,8 @@ function point(client: { config: RoutedConfig }, endpoint: string): void {
     path: '/',
   });
   config.isCustomEndpoint = true;
-  config.credentials = async () => PLACEHOLDER_CREDENTIALS;
-  const { region } = saved;
-  config.region = async () => {
-    try {
-      const value = typeof region === 'function' ? await region() : region;
-      if (typeof value === 'string' && value) return value;
-    } catch {
-      // "Region is missing": a Region only names the endpoint, which is ours.
-    }
-    return 'us-east-1';
-  };
-  // The SDK's resolveRegionConfig asks the configured Region again for FIPS.
-  const { useFipsEndpoint } = saved;
-  config.useFipsEndpoint = async () => {
-    try {
-      return typeof useFipsEndpoint === 'function' ? await useFipsEndpoint() : Boolean(useFipsEndpoint);
-    } catch {
-      return false;
-    }
-  };
+  // A Region only names the endpoint, which is ours.
+  configureOffline(config, { credentials: PLACEHOLDER_CREDENTIALS, fallbackRegion: 'us-east-1' });
   routed.add(client);
   routedRefs.push({ ref: new WeakRef(client), saved });
 }

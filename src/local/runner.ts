@@ -263,7 +263,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       return output;
     };
     taskResourceLocalHandlers[state] =
-      state === 'AwaitRefreshEvent' ? (input) => waitForRefreshEvent(input, invoke) : invoke;
+      state === 'AwaitRefreshEvent' ? (input) => awaitRefreshEventTask(input, invoke) : invoke;
   }
   // The page states: one warm container per page function, as every phase's states share it.
   const pageHandlers = new Map<PageFunctionName, Promise<{ handler: LocalHandler }>>();
@@ -315,7 +315,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       }
     }
   };
-  const waitForRefreshEvent = async (
+  const awaitRefreshEventTask = async (
     input: Json,
     invoke: (payload: Json) => Promise<Json>,
   ): Promise<Json> => {

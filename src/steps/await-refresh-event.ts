@@ -19,7 +19,7 @@ export interface AwaitRefreshEventResult {
 }
 
 /**
- * The event-driven wait's start (WaitForRefreshEvent, `.waitForTaskToken`): registers the Task's
+ * The event-driven wait's start (the AwaitRefreshEvent Task, `.waitForTaskToken`): registers the Task's
  * token for the refresh in the ledger, THEN reads the refresh once. A refresh that ended before the
  * token was registered sent its event to nobody (OnRefreshEvent found no token), so this read
  * completes the wait itself. In that order, every end is seen by one of the two: the event after

@@ -601,9 +601,13 @@ describe('statemachine/asg-patcher.asl.json', () => {
   });
 });
 
-describe('README "## State machine" diagram', () => {
-  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
-  const section = readme.split(/^## State machine$/m)[1]?.split(/^## /m)[0] ?? '';
+// The README's diagram (every state, no conditions) and docs/how-a-run-works.md's (every condition).
+describe.each([
+  ['README.md', 'State machine'],
+  ['docs/how-a-run-works.md', 'The state machine'],
+])('%s "## %s" diagram', (file, heading) => {
+  const text = readFileSync(join(import.meta.dirname, '../..', file), 'utf8');
+  const section = text.split(new RegExp(`^## ${heading}$`, 'm'))[1]?.split(/^## /m)[0] ?? '';
   const diagram = /```mermaid\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
   const stateNames = allStates(parseDefinition(readDefinitionText(ASL_PATH))).map((s) => s.name);
 

@@ -1,6 +1,6 @@
 /**
  * Completes an event-driven refresh wait: SendTaskSuccess with the refresh's progress, which the
- * WaitForRefreshEvent Task then writes where CheckRefreshStatus reads it. A token that already ended
+ * AwaitRefreshEvent Task then writes where CheckRefreshStatus reads it. A token that already ended
  * (completed by the other of AwaitRefreshEvent and OnRefreshEvent, by a duplicate event, or timed out
  * into the backstop) answers TaskTimedOut; one Step Functions no longer knows, InvalidToken or
  * TaskDoesNotExist. None of these is an error: the wait it belonged to is over either way.

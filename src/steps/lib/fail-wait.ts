@@ -1,5 +1,5 @@
 /**
- * Fails an event-driven refresh wait with a named error, which the WaitForRefreshEvent Task's Catch
+ * Fails an event-driven refresh wait with a named error, which the AwaitRefreshEvent Task's Catch
  * sees as it would the Lambda's own. Its own module, so that only OnRefreshEvent's role needs
  * states:SendTaskFailure. A wait that already ended is not an error (see complete-wait.ts).
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html

@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { GroupLockedError, LedgerNotConfiguredError } from '../../../src/errors.ts';
 import { acquireGroupLock } from '../../../src/ledger/acquire-lock.ts';
 import { dynamodb } from '../../../src/ledger/client.ts';
-import { epochSeconds, readGroupLock } from '../../../src/ledger/lock-item.ts';
+import { readGroupLock } from '../../../src/ledger/lock-item.ts';
 import { lockLifetimeSeconds } from '../../../src/ledger/lock-lifetime.ts';
 import { releaseGroupLock } from '../../../src/ledger/release-lock.ts';
+import { epochSeconds } from '../../../src/ledger/table.ts';
 import { NO_LEDGER, useLocalLedger } from '../../support/ledger.ts';
 
 const NOW = new Date('2026-03-01T03:00:00.000Z');
