@@ -23,6 +23,7 @@ import {
   type EventFunctionName,
   PAGE_STATES,
   type PageFunctionName,
+  type PageStateName,
   readLocalDefinition,
   TASK_STATES,
   type TaskStateName,
@@ -89,7 +90,8 @@ export interface RunStateMachineOptions {
    */
   retryMs?: number;
   onEvent?: (event: StageEvent) => void;
-  handlerOverrides?: Partial<Record<TaskStateName, HandlerOverride>>;
+  /** By Task state, page states included (LoadPinPage, ...). */
+  handlerOverrides?: Partial<Record<TaskStateName | PageStateName, HandlerOverride>>;
   /** Another ASL file (tests); default statemachine/asg-patcher.asl.json. */
   definitionPath?: string;
   /**
@@ -220,6 +222,28 @@ function checkPayload(what: string, value: unknown): void {
   if (tooLarge) throw tooLarge;
 }
 
+/**
+ * A Task state's Lambda as Step Functions invokes it: the payload quota on its input and result, the
+ * override (a test's) around the real handler, and a thrown error as Lambda reports it.
+ */
+function lambdaTask(
+  state: string,
+  real: (input: unknown) => Promise<unknown>,
+  override: HandlerOverride | undefined,
+): (input: Json) => Promise<Json> {
+  return async (input) => {
+    checkPayload(`The input of ${state}`, input);
+    let output: Json;
+    try {
+      output = asLambdaPayload(await (override ? override(input, real) : real(input)));
+    } catch (error) {
+      throw toLambdaError(error);
+    }
+    checkPayload(`The result of ${state}`, output);
+    return output;
+  };
+}
+
 function toLambdaError(error: unknown): LambdaFunctionError {
   if (error instanceof Error) return new LambdaFunctionError(error.name, error.message, error.stack);
   return new LambdaFunctionError('Error', String(error), undefined);
@@ -250,39 +274,21 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       lambdaInvocations.push({ functionName: state, ...asgNameOf(input) });
       return handler(input, { functionName: state, awsRequestId: `${runId}-${state}` });
     };
-    const override = options.handlerOverrides?.[state];
-    const invoke = async (input: Json): Promise<Json> => {
-      checkPayload(`The input of ${state}`, input);
-      let output: Json;
-      try {
-        output = asLambdaPayload(await (override ? override(input, real) : real(input)));
-      } catch (error) {
-        throw toLambdaError(error);
-      }
-      checkPayload(`The result of ${state}`, output);
-      return output;
-    };
+    const invoke = lambdaTask(state, real, options.handlerOverrides?.[state]);
     taskResourceLocalHandlers[state] =
       state === 'AwaitRefreshEvent' ? (input) => awaitRefreshEventTask(input, invoke) : invoke;
   }
   // The page states: one warm container per page function, as every phase's states share it.
   const pageHandlers = new Map<PageFunctionName, Promise<{ handler: LocalHandler }>>();
-  for (const [state, functionName] of Object.entries(PAGE_STATES)) {
-    taskResourceLocalHandlers[state] = async (input: Json): Promise<Json> => {
-      checkPayload(`The input of ${state}`, input);
-      let output: Json;
-      try {
-        const loading = pageHandlers.get(functionName) ?? PAGE_MODULES[functionName]();
-        pageHandlers.set(functionName, loading);
-        const { handler } = await loading;
-        lambdaInvocations.push({ functionName });
-        output = asLambdaPayload(await handler(input, { functionName, awsRequestId: `${runId}-${state}` }));
-      } catch (error) {
-        throw toLambdaError(error);
-      }
-      checkPayload(`The result of ${state}`, output);
-      return output;
+  for (const [state, functionName] of Object.entries(PAGE_STATES) as [PageStateName, PageFunctionName][]) {
+    const real = async (input: unknown): Promise<unknown> => {
+      const loading = pageHandlers.get(functionName) ?? PAGE_MODULES[functionName]();
+      pageHandlers.set(functionName, loading);
+      const { handler } = await loading;
+      lambdaInvocations.push({ functionName });
+      return handler(input, { functionName, awsRequestId: `${runId}-${state}` });
     };
+    taskResourceLocalHandlers[state] = lambdaTask(state, real, options.handlerOverrides?.[state]);
   }
 
   // The event-driven wait (lambda:invoke.waitForTaskToken), which aws-local-stepfunctions does not

@@ -10,7 +10,12 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AccountSnapshot, FakeCommandName, FaultKind } from '../../src/fake/account.ts';
 import { FakeAccount } from '../../src/fake/account.ts';
-import { TASK_STATES, type TaskStateName } from '../../src/local/definition.ts';
+import {
+  PAGE_STATES,
+  type PageStateName,
+  TASK_STATES,
+  type TaskStateName,
+} from '../../src/local/definition.ts';
 import { type LocalLedger, startLocalLedger } from '../../src/local/ledger.ts';
 import type { HandlerOverride, RunStateMachineResult } from '../../src/local/runner.ts';
 import { runStateMachine } from '../../src/local/runner.ts';
@@ -262,9 +267,10 @@ export async function soakRun(options: SoakOptions): Promise<SoakRun> {
       });
     }
   }
-  const handlerOverrides: Partial<Record<TaskStateName, HandlerOverride>> = {};
+  const handlerOverrides: Partial<Record<TaskStateName | PageStateName, HandlerOverride>> = {};
   if (options.faults.includes('lambda-error-after')) {
-    for (const state of TASK_STATES) {
+    // Every Lambda the run invokes, the page states' included: each may lose its answer after its work.
+    for (const state of [...TASK_STATES, ...(Object.keys(PAGE_STATES) as PageStateName[])]) {
       let nth = 0;
       handlerOverrides[state] = async (event, next) => {
         nth += 1;
