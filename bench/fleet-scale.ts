@@ -231,3 +231,91 @@ export async function measureFleet(
     ),
   };
 }
+
+/** Sizes: groups and templates (about 3.3 groups per template, as 5,000 over 1,500). */
+export const FLEET_SIZES: [number, number][] = [
+  [10, 3],
+  [100, 30],
+  [1000, 300],
+  [5000, 1500],
+];
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+export async function printFleetScale(
+  sizes: [number, number][] = FLEET_SIZES,
+  accountOptions: FakeAccountOptions = {},
+  modes: ('events' | 'polling')[] = ['events', 'polling'],
+): Promise<FleetFigures[]> {
+  const { default: Table } = await import('cli-table3');
+  console.log(
+    '## Fleet scale: N groups over about N / 3.3 templates, each refresh 60 simulated minutes, maxConcurrency 40',
+  );
+  const rows: FleetFigures[] = [];
+  const table = new Table({
+    head: [
+      'groups / templates',
+      'wait',
+      'outcome',
+      'wall',
+      'transitions per group',
+      'invocations per group',
+      'run + page (transitions / invocations)',
+      'history: parent',
+      'largest child',
+      'largest state',
+      'largest parent state',
+    ],
+    style: { head: [], border: [] },
+  });
+  for (const [groups, templates] of sizes) {
+    for (const mode of modes) {
+      const f = await measureFleet(groups, templates, mode, accountOptions);
+      rows.push(f);
+      table.push([
+        `${groups} / ${templates}`,
+        mode,
+        `${f.status}, ${f.failed} failed`,
+        `${f.wallSeconds.toFixed(1)} s`,
+        f.transitionsPerGroup.toFixed(2),
+        f.invocationsPerGroup.toFixed(2),
+        `${f.sharedTransitions} / ${f.sharedInvocations}`,
+        f.parentHistory,
+        `${f.largestChildHistory.events} (${f.largestChildHistory.child})`,
+        `${kb(f.largestState.bytes)} (${f.largestState.state})`,
+        `${kb(f.largestParentState.bytes)} (${f.largestParentState.state})`,
+      ]);
+    }
+  }
+  console.log(table.toString());
+  const calls = new Table({
+    head: [
+      'groups',
+      'wait',
+      'API calls by operation (per group)',
+      'describes repeated',
+      'throttles absorbed',
+    ],
+    style: { head: [], border: [] },
+  });
+  const list = (counts: Record<string, number>, per?: number) =>
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([op, n]) => `${op} ${n}${per ? ` (${(n / per).toFixed(2)})` : ''}`)
+      .join('\n') || 'none';
+  for (const f of rows)
+    calls.push([
+      f.groups,
+      f.waitMode,
+      list(f.callsByOperation, f.groups),
+      list(f.repeatedDescribes),
+      list(f.throttles),
+    ]);
+  console.log(calls.toString());
+  console.log(
+    'History events are the model in bench/fleet-scale.ts. "Largest state" is any state\'s data, a page\'s child included; ' +
+      '"largest parent state" is the parent execution\'s own. Describes repeated: Describe* calls made again with the ' +
+      'same input (DescribeInstanceRefreshes excluded: a poll reads a moving refresh on purpose).\n',
+  );
+  return rows;
+}

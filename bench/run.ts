@@ -2,13 +2,12 @@
  * `npm run bench`: measured figures for docs/costs.md ("What a run costs").
  *  1. Lambda bundles, from `npm run package`'s output (.serverless/*.zip): sizes, and each one's cold
  *     start (load time, peak memory) against its floor, as ratios (bench/cold-start.ts).
- *  2. State transitions per group, counted from local runs of the real state machine (the demo
- *     scenario, then fleets of N groups), and the Step Functions cost at $0.025 per 1,000.
- *  3. Execution history events (estimated from the same runs) against the 25,000-event limit: the
- *     parent execution's, and the largest child execution's (one per group, Distributed Map).
- *  4. Local wall time of those runs.
- *  5. Per group, for a 60-minute refresh: state transitions and Lambda invocations in both wait
+ *  2. State transitions per group of the demo scenario's local run, and the Step Functions cost at
+ *     $0.025 per 1,000.
+ *  3. Per group, for a 60-minute refresh: state transitions and Lambda invocations in both wait
  *     modes (bench/wait-modes.ts).
+ *  4. Fleet scale (bench/fleet-scale.ts): 10 to 5,000 groups, both wait modes: wall time, API calls
+ *     by operation, history events of the parent and the largest child (model), the largest state.
  * Every number printed is measured by this script on this machine, except where a line says "model".
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { accountFromScenario } from '../src/fake/scenario.ts';
-import { ASL_PATH } from '../src/local/definition.ts';
-import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
+import { type RunStateMachineResult, runStateMachine } from '../src/local/runner.ts';
 import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
+import { FLEET_SIZES, printFleetScale } from './fleet-scale.ts';
 import { printUserDataBench } from './userdata.ts';
 import { printWaitModes } from './wait-modes.ts';
 
@@ -27,8 +26,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = resolve(import.meta.dirname, '..');
 /** Step Functions Standard workflows: $0.025 per 1,000 state transitions (us-east-1 list price). */
 const USD_PER_TRANSITION = 0.025 / 1000;
-/** A Standard execution's history holds at most 25,000 events (the parent's, and each child's). */
-const HISTORY_LIMIT = 25_000;
 const tableStyle = { head: [] as string[], border: [] as string[] };
 
 const usd = (n: number) => `$${n < 0.01 ? n.toFixed(5) : n.toFixed(4)}`;
@@ -109,63 +106,6 @@ async function coldStarts(): Promise<boolean> {
 // 2-4. Transitions, history events, wall time
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Execution history events per state entered (model, from the Step Functions history event types).
- * RefreshGroups and RestoreAutoScalingGroups are Distributed Maps: every group runs as its own child
- * execution with its own 25,000-event history, and the parent's history holds only the run-level states.
- * A Lambda Task writes TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted,
- * LambdaFunctionSucceeded/Failed, TaskStateExited (5); Wait, Choice, Pass, Succeed, Fail write
- * Entered and Exited (2); a retry writes Scheduled, Started, Failed again (3). Every execution, the
- * parent and each child, adds ExecutionStarted and its end (2). The distributed Map writes, in the
- * parent, MapStateEntered, MapStateStarted, MapRunStarted, MapRunSucceeded, MapStateSucceeded,
- * MapStateExited (6), and nothing per item.
- * Event types: https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
- * Child executions: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
- */
-/** States inside a distributed Map, by name -> the Map's label: their events go to a child's history. */
-const DISTRIBUTED = (() => {
-  const definition = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as {
-    States: Record<string, DefinitionState>;
-  };
-  const found = new Map<string, string>();
-  for (const state of Object.values(definition.States)) {
-    const processor = state.ItemProcessor;
-    if (state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
-      for (const name of Object.keys(processor.States)) found.set(name, state.Label ?? 'child');
-    }
-  }
-  return found;
-})();
-interface DefinitionState {
-  Type: string;
-  Label?: string;
-  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States: Record<string, unknown> };
-}
-
-function historyEvents(events: StageEvent[]): { parent: number; children: Map<string, number> } {
-  let parent = 2;
-  const children = new Map<string, number>();
-  for (const event of events) {
-    let count = 0;
-    if (event.type === 'entered') {
-      if (event.stateType === 'Task') count = 5;
-      else if (event.stateType === 'Map') count = 6;
-      else count = 2;
-    } else if (event.type === 'retried') {
-      count = 3;
-    } else {
-      continue;
-    }
-    const label = DISTRIBUTED.get(event.state ?? '');
-    if (label === undefined || event.asgName === undefined) parent += count;
-    else {
-      const child = `${label}:${event.asgName}`;
-      children.set(child, (children.get(child) ?? 2) + count);
-    }
-  }
-  return { parent, children };
-}
-
 interface Measured {
   result: RunStateMachineResult;
   wallMs: number;
@@ -223,92 +163,16 @@ async function demoTransitions(): Promise<void> {
   console.log(`Local wall time ${wallMs.toFixed(0)} ms.\n`);
 }
 
-/** A fleet of `groups` groups, each on its own launch template, each refresh taking `polls` polls. */
-function fleetScenario(groups: number, polls: number): Record<string, unknown> {
-  const statuses = [...Array.from({ length: polls - 1 }, () => 'InProgress'), 'Successful'];
-  const name = (i: number) => `app-${String(i).padStart(3, '0')}`;
-  return {
-    input: {
-      targets: { tags: [{ key: 'asg-patcher', values: ['enabled'] }] },
-      maxConcurrency: 40,
-      pollIntervalSeconds: 60,
-      maxWaitSeconds: 4 * 3600,
-    },
-    launchTemplates: Array.from({ length: groups }, (_, i) => ({
-      name: name(i),
-      versions: [
-        {
-          data: { ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 'm7g.large' },
-          userData: `#!/bin/bash\nsystemctl enable --now ${name(i)}.service\n`,
-        },
-      ],
-    })),
-    autoScalingGroups: Array.from({ length: groups }, (_, i) => ({
-      name: name(i),
-      launchTemplate: { template: name(i), version: i % 2 === 0 ? '$Default' : '1' },
-      tags: { 'asg-patcher': 'enabled' },
-      refresh: statuses,
-    })),
-  };
-}
-
-async function fleets(): Promise<void> {
-  console.log('## Fleets: every refresh succeeds after P polls (P = 3: the demo; P = 30: a 30-minute');
-  console.log('## refresh polled every 60 s). maxConcurrency 40. Local wall time with waits set to 0.');
-  await measure(fleetScenario(2, 2)); // warm-up: load the handlers and the SDK before timing
-  const table = new Table({
-    head: [
-      'groups',
-      'polls',
-      'transitions',
-      'per group',
-      'cost per run',
-      'cost per 100 groups',
-      'history events (model): parent',
-      'largest child',
-      'local wall time',
-    ],
-    style: tableStyle,
-  });
-  for (const [groups, polls] of [
-    [1, 3],
-    [10, 3],
-    [100, 3],
-    [1, 30],
-    [10, 30],
-    [100, 30],
-    [300, 30],
-  ] as const) {
-    const { result, wallMs, runLevel } = await measure(fleetScenario(groups, polls));
-    if (result.status !== 'SUCCEEDED')
-      throw new Error(`fleet run of ${groups} groups ${result.status}: ${result.cause}`);
-    const perGroup = (result.stateTransitions - runLevel) / groups;
-    const history = historyEvents(result.events);
-    const largestChild = Math.max(...history.children.values());
-    const flag = (n: number) => `${n}${n > HISTORY_LIMIT ? ' (over 25,000!)' : ''}`;
-    table.push([
-      groups,
-      polls,
-      result.stateTransitions,
-      perGroup.toFixed(0),
-      usd(result.stateTransitions * USD_PER_TRANSITION),
-      usd((runLevel + perGroup * 100) * USD_PER_TRANSITION),
-      flag(history.parent),
-      flag(largestChild),
-      `${(wallMs / 1000).toFixed(2)} s`,
-    ]);
-  }
-  console.log(table.toString());
-  console.log(
-    `Price: $0.025 per 1,000 state transitions (Standard workflows, us-east-1; the free tier's 4,000 a month not deducted).`,
-  );
-  console.log(`Node ${process.version}, ${process.platform}/${process.arch}.`);
+/** `BENCH_FLEET_MAX=1000 npm run bench` stops the fleet section at 1,000 groups (5,000 takes minutes). */
+function fleetSizes(): [number, number][] {
+  const max = Number(process.env.BENCH_FLEET_MAX ?? Number.POSITIVE_INFINITY);
+  return FLEET_SIZES.filter(([groups]) => groups <= max);
 }
 
 const coldStartsWithinLimit = await coldStarts();
 await demoTransitions();
 await printWaitModes();
-await fleets();
+await printFleetScale(fleetSizes());
 console.log('');
 printUserDataBench();
 if (!coldStartsWithinLimit) {

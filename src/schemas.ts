@@ -186,7 +186,8 @@ export type ResolveTargetsInput = z.infer<typeof ResolveTargetsInput>;
 
 export const ResolveTargetsOutput = z.strictObject({
   settings: RunSettings,
-  asgNames: z.array(nonEmpty()),
+  /** As the input gave them: LookupLaunchTemplate lists them (src/steps/lib/list-targets.ts). */
+  targets: Targets,
 });
 export type ResolveTargetsOutput = z.infer<typeof ResolveTargetsOutput>;
 
@@ -454,7 +455,7 @@ export type SaveRunPageInput = z.infer<typeof SaveRunPageInput>;
 
 export const LookupLaunchTemplateInput = z.strictObject({
   settings: RunSettings,
-  asgNames: z.array(nonEmpty()),
+  targets: Targets,
 });
 export type LookupLaunchTemplateInput = z.infer<typeof LookupLaunchTemplateInput>;
 

@@ -84,9 +84,11 @@ function describeOutput(state: string, output: unknown): string {
   switch (state) {
     case 'ResolveTargets': {
       const parsed = ResolveTargetsOutput.safeParse(output);
-      return parsed.success
-        ? `${parsed.data.asgNames.length} group(s): ${parsed.data.asgNames.join(', ')}`
-        : 'done';
+      if (!parsed.success) return 'done';
+      const { targets } = parsed.data;
+      return 'asgNames' in targets
+        ? `targets: ${targets.asgNames.length} name(s)`
+        : `targets: the groups tagged ${targets.tags.map((t) => (t.values ? `${t.key}=${t.values.join('|')}` : t.key)).join(' and ')}`;
     }
     case 'LookupLaunchTemplate': {
       const parsed = PlannedRun.safeParse(output);

@@ -2,6 +2,7 @@ import type { AwsDeps } from '../clients.ts';
 import { recordRunPlan } from '../ledger/run-plan-record.ts';
 import type { LedgerDeps } from '../ledger/table.ts';
 import type { LookupLaunchTemplateInput, PlannedRun, PlanOverview, RunPlan } from '../schemas.ts';
+import { listTargets } from './lib/list-targets.ts';
 import { decidePlan, type PlanOptions } from './lib/plan-decide.ts';
 import { PlanFacts } from './lib/plan-facts.ts';
 
@@ -24,7 +25,8 @@ export async function lookupLaunchTemplate(
 }
 
 /**
- * Plans the run, per launch template (read-only: changes nothing). Reads every targeted group, its
+ * Plans the run, per launch template (read-only: changes nothing). Lists the targets (by names or
+ * tags, NoTargetsFoundError when none matches), then reads every targeted group's
  * active refresh, every template it launches from (the main spec and each override's) and what its
  * instances run, each (template, version) once; then decides per group (refused with a named error,
  * patch, refreshOnly, alreadyCurrent) and per template (the source versions that get a patched
@@ -32,8 +34,8 @@ export async function lookupLaunchTemplate(
  * found here, from every group of the Region, and refused, included or accepted as the input says.
  * With `optInTag`, a group that does not carry it is refused (GroupNotOptedInError), even when the
  * input names it.
- * @throws nothing of its own: a group's pre-flight failure is its `refusal` (AWS errors propagate
- *   for the state machine's Retry)
+ * @throws NoTargetsFoundError; otherwise a group's pre-flight failure is its `refusal` (AWS errors
+ *   propagate for the state machine's Retry)
  */
 export async function planRun(
   input: LookupLaunchTemplateInput,
@@ -41,7 +43,9 @@ export async function planRun(
   options: PlanOptions = {},
 ): Promise<RunPlan> {
   const facts = new PlanFacts(deps);
-  const targets = [...input.asgNames];
+  const listed = await listTargets(input.targets, deps);
+  facts.addListed(listed.groups);
+  const targets = [...listed.asgNames];
   for (;;) {
     await facts.loadGroups(targets);
     const step = decidePlan(input.settings, targets, facts, options);

@@ -1,18 +1,14 @@
-import type { AutoScalingGroup, Filter } from '@aws-sdk/client-auto-scaling';
 import type * as z from 'zod/mini';
-import type { AwsDeps } from '../clients.ts';
 import type { GeneratedValidator } from '../contracts/parse-input.ts';
 import * as checks from '../contracts/validators.generated.mjs';
-import { InputValidationError, NoTargetsFoundError } from '../errors.ts';
+import { InputValidationError } from '../errors.ts';
 import type {
   ExecutionInput,
   ResolveTargetsInput,
   ResolveTargetsOutput,
   RunSettings,
-  TagFilter,
   WaitMode,
 } from '../schemas.ts';
-import { listGroups } from './lib/describe-group.ts';
 
 export interface ResolveTargetsOptions {
   /**
@@ -23,17 +19,14 @@ export interface ResolveTargetsOptions {
 }
 
 /**
- * Validates the execution input, applies its defaults and lists the Auto Scaling groups to patch.
- * By names: every distinct name is returned as given, in order, as long as at least one of them
- * exists; a name that does not exist then fails in its own iteration with AsgNotFoundError, so the
- * summary shows it beside the groups that worked. By tags: the groups carrying every tag filter
- * (a filter with values matches any of them), sorted by name. There is no cap: the plan and the
- * results live in the run ledger's pages (src/ledger/run-items.ts), not in the execution's state.
- * @throws InputValidationError (names each bad field), NoTargetsFoundError
+ * Validates the execution input and applies its defaults: the run's settings, and its targets as
+ * given. Makes no AWS call: LookupLaunchTemplate lists the targets as it reads them
+ * (src/steps/lib/list-targets.ts), so no group is described twice, and the state never carries a
+ * list of every targeted group (there is no cap on how many: the plan lives in the run ledger).
+ * @throws InputValidationError (names each bad field)
  */
 export async function resolveTargets(
   input: ResolveTargetsInput,
-  deps: Pick<AwsDeps, 'autoScaling'>,
   options: ResolveTargetsOptions = { defaultWaitMode: 'polling' },
 ): Promise<ResolveTargetsOutput> {
   const parsed = await parseExecutionInput(input.input);
@@ -60,24 +53,7 @@ export async function resolveTargets(
     ...(execution.pruneVersions ? { pruneVersions: execution.pruneVersions } : {}),
   };
 
-  const { targets } = execution;
-  if ('asgNames' in targets) {
-    const names = [...new Set(targets.asgNames)];
-    const found = await listGroups(deps, { AutoScalingGroupNames: names });
-    if (found.length === 0) throw new NoTargetsFoundError(`the names ${names.join(', ')}`);
-    return { settings, asgNames: names };
-  }
-
-  const groups = await listGroups(deps, { Filters: tagFilters(targets.tags) });
-  // The server filters; checking again here keeps AND semantics exact when two filters share a key.
-  const asgNames = groups
-    .filter((group) => targets.tags.every((filter) => carriesTag(group, filter)))
-    .flatMap((group) => (group.AutoScalingGroupName ? [group.AutoScalingGroupName] : []))
-    .sort();
-  if (asgNames.length === 0) {
-    throw new NoTargetsFoundError(`the tags ${targets.tags.map(describeTagFilter).join(' and ')}`);
-  }
-  return { settings, asgNames: [...new Set(asgNames)] };
+  return { settings, targets: execution.targets };
 }
 
 /**
@@ -93,33 +69,6 @@ async function parseExecutionInput(raw: unknown): Promise<{ data: ExecutionInput
   const parsed = schema.safeParse(raw);
   // zod has the last word; contracts.test holds the two to the same verdicts and defaults.
   return parsed.success ? { data: parsed.data } : { issues: describeIssues(parsed.error.issues) };
-}
-
-/**
- * Server-side tag filters: `tag:<key>` with the values, or `tag-key` when any value will do.
- * "If you specify multiple filters, the filters are automatically logically joined with an AND"
- * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html). Filter names are sent
- * once each; a repeated key is narrowed client-side.
- */
-function tagFilters(tags: TagFilter[]): Filter[] {
-  const byName = new Map<string, Filter>();
-  for (const tag of tags) {
-    const filter: Filter = tag.values
-      ? { Name: `tag:${tag.key}`, Values: tag.values }
-      : { Name: 'tag-key', Values: [tag.key] };
-    if (filter.Name && !byName.has(filter.Name)) byName.set(filter.Name, filter);
-  }
-  return [...byName.values()];
-}
-
-function carriesTag(group: AutoScalingGroup, filter: TagFilter): boolean {
-  return (group.Tags ?? []).some(
-    (tag) => tag.Key === filter.key && (!filter.values || filter.values.includes(tag.Value ?? '')),
-  );
-}
-
-function describeTagFilter(filter: TagFilter): string {
-  return filter.values ? `${filter.key}=${filter.values.join('|')}` : `${filter.key} (any value)`;
 }
 
 /** One line per problem, each naming the field path: `refreshPreferences.minHealthyPercentage: ...`. */

@@ -35,7 +35,7 @@ const takesPart = (group: GroupRecord): boolean => group.action === 'patch' || g
 
 /** LookupLaunchTemplate on these names. */
 export function plan(asgNames: string[], settings: RunSettings = buildSettings()): Promise<RunPlan> {
-  return planRun({ settings, asgNames }, deps);
+  return planRun({ settings, targets: { asgNames } }, deps);
 }
 
 /** PinAutoScalingGroups: every group that takes part. */

@@ -33,17 +33,27 @@ export class PlanFacts {
   private readonly templates = new Map<string, TemplateFacts | null>();
   /** Every group of the Region, once it was needed. */
   allGroups: AutoScalingGroup[] | undefined;
+  /** Groups already read while listing the targets: not described again. */
+  private readonly listed = new Map<string, AutoScalingGroup>();
 
   constructor(private readonly deps: AwsDeps) {}
+
+  /** Groups read elsewhere in this plan (the targets' listing), so loadGroups takes them as read. */
+  addListed(groups: readonly AutoScalingGroup[]): void {
+    for (const group of groups)
+      if (group.AutoScalingGroupName) this.listed.set(group.AutoScalingGroupName, group);
+  }
 
   /** Reads the named groups not read yet, each one's active refresh, and the templates and versions they use. */
   async loadGroups(names: readonly string[]): Promise<void> {
     const missing = names.filter((name) => !this.groups.has(name));
     if (missing.length > 0) {
-      const known = new Map(this.allGroups?.map((group) => [group.AutoScalingGroupName, group]));
+      const known = new Map<string, AutoScalingGroup>(this.listed);
+      for (const group of this.allGroups ?? [])
+        if (group.AutoScalingGroupName) known.set(group.AutoScalingGroupName, group);
       const unknown = missing.filter((name) => !known.has(name));
       const found = unknown.length > 0 ? await listGroups(this.deps, { AutoScalingGroupNames: unknown }) : [];
-      for (const group of found) known.set(group.AutoScalingGroupName, group);
+      for (const group of found) if (group.AutoScalingGroupName) known.set(group.AutoScalingGroupName, group);
       for (const name of missing) this.groups.set(name, known.get(name) ?? null);
       for (const name of missing) {
         if (this.groups.get(name)) {

@@ -50,7 +50,7 @@ describe('run progress lines', () => {
     const lines = await progressLines(['web-frontend-prod']);
 
     expect(lines.filter((l) => !l.includes('PollInstanceRefresh'))).toEqual([
-      '(run) ResolveTargets 1 group(s): web-frontend-prod',
+      '(run) ResolveTargets targets: 1 name(s)',
       '(run) LookupLaunchTemplate 1 group(s): 1 patch, 0 refresh only, 0 already current, 0 skipped, 0 refused; templates that change: web-frontend (from v3)',
       expect.stringMatching(
         /^web-frontend-prod LockAutoScalingGroup locked for this run until \d{4}-\d\d-\d\dT[\d:.]+Z$/,

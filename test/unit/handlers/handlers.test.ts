@@ -35,7 +35,7 @@ const malformed: [TaskStateName | EventFunctionName | PageFunctionName, Handler,
   [
     'LookupLaunchTemplate',
     lookupLaunchTemplate,
-    { settings: buildSettings(), asgNames: ['web'], extra: true },
+    { settings: buildSettings(), targets: { asgNames: ['web'] }, extra: true },
   ],
   [
     'LockAutoScalingGroup',
@@ -127,7 +127,7 @@ describe('handlers', () => {
       process.env.LEDGER_TABLE_NAME = ledger().local.tableName;
       try {
         const planned = await lookupLaunchTemplate(
-          { settings: buildSettings({ runId: 'r' }), asgNames: ['web'] },
+          { settings: buildSettings({ runId: 'r' }), targets: { asgNames: ['web'] } },
           lambdaContext,
         );
         expect(planned).toMatchObject({ pages: { groupCount: 1, groupPages: [0], templatePages: [0] } });

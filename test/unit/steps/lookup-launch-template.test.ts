@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_CONFIG } from '../../../src/clients.ts';
+import { NoTargetsFoundError } from '../../../src/errors.ts';
 import { planRun } from '../../../src/steps/lookup-launch-template.ts';
 import {
   b64,
@@ -25,7 +26,7 @@ describe('planRun (LookupLaunchTemplate)', () => {
     });
 
     // Act
-    const run = await planRun({ settings: buildSettings(), asgNames: ['web'] }, deps);
+    const run = await planRun({ settings: buildSettings(), targets: { asgNames: ['web'] } }, deps);
 
     // Assess
     expect(run.settings).toEqual(buildSettings());
@@ -265,11 +266,16 @@ describe('planRun (LookupLaunchTemplate)', () => {
       return record.refusal;
     };
 
-    it('AsgNotFoundError for a group that does not exist', async () => {
-      expect(await refusalOf('gone')).toMatchObject({
+    it('AsgNotFoundError for a group that does not exist, beside one that does (none at all: NoTargetsFoundError)', async () => {
+      seedGroup(account(), 'web');
+      const run = await plan(['gone', 'web']);
+      expect(groupRecord(run, 'web').action).toBe('patch');
+      expect(groupRecord(run, 'gone').refusal).toMatchObject({
         error: 'AsgNotFoundError',
         message: expect.stringContaining('gone'),
       });
+      await expect(plan(['gone'])).rejects.toThrow(NoTargetsFoundError);
+      expect(account().mutatingCalls()).toEqual([]);
     });
 
     it('LaunchConfigurationNotSupportedError for a launch-configuration group', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InputValidationError, NoTargetsFoundError } from '../../../src/errors.ts';
+import { InputValidationError } from '../../../src/errors.ts';
 import { resolveTargets } from '../../../src/steps/resolve-targets.ts';
-import { deps, seedGroup, useFakeAccount } from '../../support/builders.ts';
+import { seedGroup, useFakeAccount } from '../../support/builders.ts';
 
 describe('resolveTargets', () => {
   const account = useFakeAccount();
@@ -11,17 +11,14 @@ describe('resolveTargets', () => {
     seedGroup(account(), 'web');
 
     // Act
-    const output = await resolveTargets(
-      {
-        input: { targets: { asgNames: ['web'] }, pollIntervalSeconds: 45, maxWaitSeconds: 100 },
-        runId: 'run-1',
-      },
-      deps,
-    );
+    const output = await resolveTargets({
+      input: { targets: { asgNames: ['web'] }, pollIntervalSeconds: 45, maxWaitSeconds: 100 },
+      runId: 'run-1',
+    });
 
     // Assess
     expect(output).toEqual({
-      asgNames: ['web'],
+      targets: { asgNames: ['web'] },
       settings: {
         runId: 'run-1',
         dryRun: false,
@@ -43,7 +40,8 @@ describe('resolveTargets', () => {
         maxPolls: 3,
       },
     });
-    expect(account().mutatingCalls()).toEqual([]);
+    // No AWS call at all: LookupLaunchTemplate lists the targets as it reads them.
+    expect(account().calls).toEqual([]);
   });
 
   it("takes the deployment's wait mode when the input names none, and counts backstops in events mode", async () => {
@@ -52,10 +50,13 @@ describe('resolveTargets', () => {
     const input = { targets: { asgNames: ['web'] }, maxWaitSeconds: 7200, backstopSeconds: 1800 };
 
     // Act
-    const deployed = await resolveTargets({ input, runId: 'r' }, deps, { defaultWaitMode: 'events' });
-    const asked = await resolveTargets({ input: { ...input, waitMode: 'polling' }, runId: 'r' }, deps, {
-      defaultWaitMode: 'events',
-    });
+    const deployed = await resolveTargets({ input, runId: 'r' }, { defaultWaitMode: 'events' });
+    const asked = await resolveTargets(
+      { input: { ...input, waitMode: 'polling' }, runId: 'r' },
+      {
+        defaultWaitMode: 'events',
+      },
+    );
 
     // Assess: with events, one read of the loop stands for a whole backstop
     expect(deployed.settings).toMatchObject({
@@ -70,11 +71,11 @@ describe('resolveTargets', () => {
   it('pruneVersions reaches the settings as given; left out, the settings have none (no pruning)', async () => {
     seedGroup(account(), 'web');
 
-    const on = await resolveTargets(
-      { input: { targets: { asgNames: ['web'] }, pruneVersions: { keep: 3 } }, runId: 'r' },
-      deps,
-    );
-    const off = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
+    const on = await resolveTargets({
+      input: { targets: { asgNames: ['web'] }, pruneVersions: { keep: 3 } },
+      runId: 'r',
+    });
+    const off = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' });
 
     expect(on.settings.pruneVersions).toEqual({ keep: 3 });
     expect(off.settings).not.toHaveProperty('pruneVersions');
@@ -82,147 +83,20 @@ describe('resolveTargets', () => {
 
   it('default wait: 4 hours at one poll a minute is 240 polls', async () => {
     seedGroup(account(), 'web');
-    const output = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' }, deps);
+    const output = await resolveTargets({ input: { targets: { asgNames: ['web'] } }, runId: 'r' });
     expect(output.settings.maxPolls).toBe(240);
   });
 
-  it('by names: keeps every distinct name, missing ones too, so each fails in its own iteration', async () => {
-    seedGroup(account(), 'web');
-    seedGroup(account(), 'api');
-
-    const output = await resolveTargets(
-      { input: { targets: { asgNames: ['web', 'gone', 'api', 'web'] } }, runId: 'r' },
-      deps,
-    );
-
-    expect(output.asgNames).toEqual(['web', 'gone', 'api']);
-    expect(account().callsOf('DescribeAutoScalingGroups')[0]?.input).toMatchObject({
-      AutoScalingGroupNames: ['web', 'gone', 'api'],
-    });
-  });
-
-  it('by names: NoTargetsFoundError when none of the names exists', async () => {
-    seedGroup(account(), 'web');
-    await expect(
-      resolveTargets({ input: { targets: { asgNames: ['gone', 'also-gone'] } }, runId: 'r' }, deps),
-    ).rejects.toThrow(NoTargetsFoundError);
-    expect(account().mutatingCalls()).toEqual([]);
-  });
-
-  it('by names: 150 names are asked for in requests of at most 100 (the MaxRecords cap)', async () => {
-    const names = Array.from({ length: 150 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
-    for (const name of names.slice(0, 3)) seedGroup(account(), name);
-
-    const output = await resolveTargets({ input: { targets: { asgNames: names } }, runId: 'r' }, deps);
-
-    expect(output.asgNames).toEqual(names);
-    const asked = account()
-      .callsOf('DescribeAutoScalingGroups')
-      .map((call) => (call.input as { AutoScalingGroupNames: string[] }).AutoScalingGroupNames.length);
-    expect(asked).toEqual([100, 50]);
-  });
-
-  it('by names: as many as the input allows (500) pass with no cap, a repeated name counted once', async () => {
-    const names = Array.from({ length: 499 }, (_, index) => `group-${String(index).padStart(3, '0')}`);
-    seedGroup(account(), 'group-000');
-
-    const output = await resolveTargets(
-      {
-        input: { targets: { asgNames: [...names.slice(0, 250), 'group-000', ...names.slice(250)] } },
-        runId: 'r',
-      },
-      deps,
-    );
-
-    expect(output.asgNames).toEqual(names);
-    expect(account().mutatingCalls()).toEqual([]);
-  });
-
-  it('by tags: every group that carries them, 1,200 here, with no cap; nothing changed', async () => {
-    for (let index = 0; index < 1200; index += 1) {
-      seedGroup(account(), `g${String(index).padStart(4, '0')}`, {
-        group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 },
-      });
-    }
-    seedGroup(account(), 'other', { group: { tags: { Patch: 'never' }, desiredCapacity: 0 } });
-
-    const output = await resolveTargets(
-      { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
-      deps,
-    );
-
-    expect(output.asgNames).toHaveLength(1200);
-    expect(output.asgNames[0]).toBe('g0000');
-    expect(output.asgNames.at(-1)).toBe('g1199');
-    expect(account().mutatingCalls()).toEqual([]);
-  });
-
-  it('by tags: server-side tag:<key> and tag-key filters, ANDed, sorted by name', async () => {
-    seedGroup(account(), 'web-b', {
-      group: { tags: { Patch: 'weekly', Team: 'payments' }, desiredCapacity: 0 },
-    });
-    seedGroup(account(), 'web-a', {
-      group: { tags: { Patch: 'monthly', Team: 'search' }, desiredCapacity: 0 },
-    });
-    seedGroup(account(), 'no-team', { group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 } });
-    seedGroup(account(), 'never', { group: { tags: { Patch: 'never', Team: 'x' }, desiredCapacity: 0 } });
-
-    const output = await resolveTargets(
-      {
-        input: { targets: { tags: [{ key: 'Patch', values: ['weekly', 'monthly'] }, { key: 'Team' }] } },
-        runId: 'r',
-      },
-      deps,
-    );
-
-    expect(output.asgNames).toEqual(['web-a', 'web-b']);
-    expect(account().callsOf('DescribeAutoScalingGroups')[0]?.input).toMatchObject({
-      Filters: [
-        { Name: 'tag:Patch', Values: ['weekly', 'monthly'] },
-        { Name: 'tag-key', Values: ['Team'] },
-      ],
-    });
-  });
-
-  it('by tags: follows NextToken through every page (paginator)', async () => {
-    for (let index = 0; index < 120; index += 1) {
-      seedGroup(account(), `g${String(index).padStart(3, '0')}`, {
-        group: { tags: { Patch: 'weekly' }, desiredCapacity: 0 },
-      });
-    }
-
-    const output = await resolveTargets(
-      { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
-      deps,
-    );
-
-    expect(output.asgNames).toHaveLength(120);
-    expect(account().callsOf('DescribeAutoScalingGroups')).toHaveLength(2);
-  });
-
-  it('by tags: NoTargetsFoundError naming the tags when nothing matches', async () => {
-    seedGroup(account(), 'web', { group: { tags: { Patch: 'never' }, desiredCapacity: 0 } });
-    await expect(
-      resolveTargets(
-        { input: { targets: { tags: [{ key: 'Patch', values: ['weekly'] }] } }, runId: 'r' },
-        deps,
-      ),
-    ).rejects.toThrow(/Patch=weekly/);
-  });
-
   it('bad input: InputValidationError naming every bad field, before any AWS call', async () => {
-    const error = await resolveTargets(
-      {
-        input: {
-          targets: { asgNames: [] },
-          refreshPreferences: { minHealthyPercentage: 150, surge: true },
-          pollIntervalSeconds: 1,
-          bogus: 1,
-        },
-        runId: 'r',
+    const error = await resolveTargets({
+      input: {
+        targets: { asgNames: [] },
+        refreshPreferences: { minHealthyPercentage: 150, surge: true },
+        pollIntervalSeconds: 1,
+        bogus: 1,
       },
-      deps,
-    ).catch((caught: unknown) => caught);
+      runId: 'r',
+    }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(InputValidationError);
     const issues = (error as InputValidationError).issues;
@@ -239,7 +113,7 @@ describe('resolveTargets', () => {
   });
 
   it('bad input: targets with neither names nor tags says which shapes are accepted', async () => {
-    const error = await resolveTargets({ input: { targets: {} }, runId: 'r' }, deps).catch(
+    const error = await resolveTargets({ input: { targets: {} }, runId: 'r' }).catch(
       (caught: unknown) => caught,
     );
     expect((error as InputValidationError).issues).toEqual([
@@ -250,10 +124,9 @@ describe('resolveTargets', () => {
   });
 
   it('bad input: a tag filter path names the array index', async () => {
-    const error = await resolveTargets(
-      { input: { targets: { tags: [{ key: '' }] } }, runId: 'r' },
-      deps,
-    ).catch((caught: unknown) => caught);
+    const error = await resolveTargets({ input: { targets: { tags: [{ key: '' }] } }, runId: 'r' }).catch(
+      (caught: unknown) => caught,
+    );
     expect((error as InputValidationError).issues).toEqual([
       expect.stringMatching(/^targets\.tags\[0\]\.key: /),
     ]);
