@@ -28,7 +28,7 @@ export interface FleetFigures {
   failed: number;
   wallSeconds: number;
   callsByOperation: Record<string, number>;
-  /** Describe calls made again with the same input in the run (polls of one refresh excluded). */
+  /** Describe calls made again with the same input within one Lambda invocation. */
   repeatedDescribes: Record<string, number>;
   throttles: Record<string, number>;
   transitionsPerGroup: number;
@@ -183,10 +183,10 @@ export async function measureFleet(
     callsByOperation[call.command] = (callsByOperation[call.command] ?? 0) + 1;
     if (call.error && THROTTLING_ERRORS.has(call.error))
       throttles[call.command] = (throttles[call.command] ?? 0) + 1;
-    // A poll reads a refresh again on purpose (it moves); a throttled call is sent again by the SDK.
-    if (!call.command.startsWith('Describe') || call.command === 'DescribeInstanceRefreshes' || call.error)
-      continue;
-    const key = `${call.command} ${JSON.stringify(call.input)}`;
+    // Within one Lambda invocation (src/fake/invocation.ts): its answer was in hand. A later stage
+    // reads the truth again on purpose (it may have changed), and the SDK resends a throttled call.
+    if (!call.command.startsWith('Describe') || call.error) continue;
+    const key = `${call.invocation} ${call.command} ${JSON.stringify(call.input)}`;
     const times = (seen.get(key) ?? 0) + 1;
     seen.set(key, times);
     if (times > 1) repeatedDescribes[call.command] = (repeatedDescribes[call.command] ?? 0) + 1;
@@ -315,7 +315,7 @@ export async function printFleetScale(
   console.log(
     'History events are the model in bench/fleet-scale.ts. "Largest state" is any state\'s data, a page\'s child included; ' +
       '"largest parent state" is the parent execution\'s own. Describes repeated: Describe* calls made again with the ' +
-      'same input (DescribeInstanceRefreshes excluded: a poll reads a moving refresh on purpose).\n',
+      'same input within one Lambda invocation (a later stage reads the truth again on purpose).\n',
   );
   return rows;
 }

@@ -34,6 +34,7 @@ import {
   type RefreshScript,
   type FakeRefreshStatus as RefreshStatusOfFake,
 } from './instance-refreshes.ts';
+import { invocationScope } from './invocation.ts';
 import {
   type LaunchTemplateData,
   type LaunchTemplateSeed,
@@ -250,11 +251,13 @@ export class FakeAccount {
     rawInput: CommandInput<K> | undefined,
   ): Promise<CommandOutput<K> & { $metadata: ReturnType<typeof metadata> }> {
     const input = (rawInput ?? {}) as CommandInput<K>;
+    const invocation = invocationScope.getStore()?.id;
     const call: FakeCall = {
       service,
       command,
       input: clone(input),
       mutating: MUTATING_COMMANDS.has(command),
+      ...(invocation ? { invocation } : {}),
     };
     this.calls.push(call);
     const requestId = `00000000-0000-4000-8000-${this.calls.length.toString(16).padStart(12, '0')}`;

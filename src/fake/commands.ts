@@ -120,4 +120,6 @@ export interface FakeCall {
   error?: string;
   /** A fault the plan injected into this call (see FakeAccount.planFaults). */
   fault?: 'throttle' | 'fail-before' | 'lose-response';
+  /** The Lambda invocation that made it, in a local run (src/fake/invocation.ts): `<state>#<n>`. */
+  invocation?: string;
 }

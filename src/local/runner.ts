@@ -15,6 +15,7 @@ import {
 import type * as z from 'zod/mini';
 import type { FakeAccount, RefreshEvent } from '../fake/account.ts';
 import { installFakeAccount } from '../fake/install.ts';
+import { asInvocation } from '../fake/invocation.ts';
 import { dynamodb } from '../ledger/client.ts';
 import { readRunSummary } from '../ledger/run-read.ts';
 import { Summary, type WaitMode } from '../schemas.ts';
@@ -271,8 +272,11 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     const real = async (input: unknown): Promise<unknown> => {
       loaded ??= HANDLER_MODULES[state]();
       const { handler } = await loaded;
-      lambdaInvocations.push({ functionName: state, ...asgNameOf(input) });
-      return handler(input, { functionName: state, awsRequestId: `${runId}-${state}` });
+      const { asgName } = asgNameOf(input);
+      lambdaInvocations.push({ functionName: state, ...(asgName ? { asgName } : {}) });
+      return asInvocation(state, asgName, () =>
+        handler(input, { functionName: state, awsRequestId: `${runId}-${state}` }),
+      );
     };
     const invoke = lambdaTask(state, real, options.handlerOverrides?.[state]);
     taskResourceLocalHandlers[state] =
@@ -286,7 +290,9 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
       pageHandlers.set(functionName, loading);
       const { handler } = await loading;
       lambdaInvocations.push({ functionName });
-      return handler(input, { functionName, awsRequestId: `${runId}-${state}` });
+      return asInvocation(state, undefined, () =>
+        handler(input, { functionName, awsRequestId: `${runId}-${state}` }),
+      );
     };
     taskResourceLocalHandlers[state] = lambdaTask(state, real, options.handlerOverrides?.[state]);
   }
@@ -311,10 +317,12 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
         lambdaInvocations.push(invocation);
         // An asynchronous invocation: its failure is EventBridge's to retry, never the run's.
         try {
-          invocation.result = await handler(asLambdaPayload(event), {
-            functionName: 'OnRefreshEvent',
-            awsRequestId: `${runId}-OnRefreshEvent-${event.id}`,
-          });
+          invocation.result = await asInvocation('OnRefreshEvent', invocation.asgName, () =>
+            handler(asLambdaPayload(event), {
+              functionName: 'OnRefreshEvent',
+              awsRequestId: `${runId}-OnRefreshEvent-${event.id}`,
+            }),
+          );
         } catch (error) {
           invocation.result = { error: error instanceof Error ? error.name : String(error) };
         }

@@ -53,6 +53,25 @@ describe('payload quota', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.summary?.counts).toMatchObject({ total: 400, succeeded: 400, failed: 0 });
+    // Per group, no describe is repeated within one invocation (its answer is in hand), and the
+    // groups are described 100 names a call (DescribeAutoScalingGroups' most).
+    const describes = account.calls.filter((c) => c.command.startsWith('Describe') && !c.error);
+    const keys = describes.map((c) => `${c.invocation} ${c.command} ${JSON.stringify(c.input)}`);
+    expect(describes.every((c) => c.invocation !== undefined)).toBe(true);
+    expect(keys.length - new Set(keys).size).toBe(0);
+    const named = account
+      .callsOf('DescribeAutoScalingGroups')
+      .map((c) => (c.input as { AutoScalingGroupNames?: string[] }).AutoScalingGroupNames?.length ?? 0);
+    expect(Math.max(...named)).toBeLessThanOrEqual(100);
+    // The plan lists the 400 tagged groups in 4 pages of 100 (tag filters), then every group of the
+    // Region for the untargeted followers (4 pages, no filter), and describes none by name again.
+    const lookup = account.calls.filter(
+      (c) => c.invocation?.startsWith('LookupLaunchTemplate#') && c.command === 'DescribeAutoScalingGroups',
+    );
+    expect(lookup.map((c) => ('Filters' in (c.input as object) ? 'tags' : 'all'))).toEqual([
+      ...Array(4).fill('tags'),
+      ...Array(4).fill('all'),
+    ]);
     // The output holds what fits; the whole report (every group) is read back from the ledger.
     expect(bytes(result.output)).toBeLessThanOrEqual(SUMMARY_BYTES);
     expect(result.summary?.groups).toHaveLength(400);
