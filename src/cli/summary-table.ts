@@ -18,6 +18,11 @@ export function printSummary(summary: Summary | undefined, output: Output): void
       output.log('');
       for (const line of templates) output.log(line);
     }
+    const { omitted } = summary;
+    if (omitted)
+      output.log(
+        `Not shown: ${omitted.groups} group(s) and ${omitted.launchTemplates} template(s) (the execution's output holds what fits, every failed group first); ${omitted.where}.`,
+      );
   }
   output.log('');
 }
