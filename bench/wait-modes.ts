@@ -9,6 +9,7 @@ import Table from 'cli-table3';
 import { FakeAccount } from '../src/fake/account.ts';
 import type { FakeRefreshStatus } from '../src/fake/instance-refreshes.ts';
 import { type RunStateMachineOptions, runStateMachine } from '../src/local/runner.ts';
+import { perGroupFigures } from './fleet-scale.ts';
 
 const USD_PER_TRANSITION = 0.025 / 1000;
 const USD_PER_INVOCATION = 0.2 / 1_000_000;
@@ -66,16 +67,10 @@ export async function measureWaitMode(
     ...options,
   });
   if (result.status !== 'SUCCEEDED') throw new Error(`${label}: ${result.status} ${result.cause}`);
-  const counted = result.events.filter((e) => e.type === 'entered' || e.type === 'retried');
-  const perGroup = counted.filter((e) => e.asgName !== undefined).length;
-  const invokedPerGroup = result.lambdaInvocations.filter((i) => i.asgName !== undefined).length;
   return {
     label,
     groups,
-    transitionsPerGroup: perGroup / groups,
-    invocationsPerGroup: invokedPerGroup / groups,
-    sharedTransitions: counted.length - perGroup,
-    sharedInvocations: result.lambdaInvocations.length - invokedPerGroup,
+    ...perGroupFigures(result, groups),
     polls:
       result.events.filter((e) => e.type === 'entered' && e.state === 'PollInstanceRefresh').length / groups,
   };
