@@ -262,6 +262,15 @@ export class AutoScalingGroups {
     input: CommandInput<'DescribeAutoScalingGroups'>,
   ): CommandOutput<'DescribeAutoScalingGroups'> {
     const names = strings(input.AutoScalingGroupNames);
+    // "By default, you can only specify up to 50 names. You can optionally increase this limit using
+    // the MaxRecords property" (at most 100): more names than that is a ValidationError.
+    const maxNames = Math.max(50, input.MaxRecords ?? 0);
+    if (names && names.length > maxNames)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `${names.length} AutoScalingGroupNames given, over the ${maxNames} this MaxRecords allows`,
+      );
     const filters = input.Filters ?? [];
     const matching = this.groups.filter(
       (g) => (!names || names.includes(g.name)) && filters.every((f) => matchesFilter(g, f)),

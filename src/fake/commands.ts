@@ -120,4 +120,8 @@ export interface FakeCall {
   error?: string;
   /** A fault the plan injected into this call (see FakeAccount.planFaults). */
   fault?: 'throttle' | 'fail-before' | 'lose-response';
+  /** Refused by an empty token bucket (FakeAccountOptions.tokenBuckets); `error` names the answer. */
+  throttled?: boolean;
+  /** With token buckets on: when the call arrived, in simulated seconds on the buckets' clock. */
+  atSeconds?: number;
 }
