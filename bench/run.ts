@@ -9,6 +9,9 @@
  *  4. Local wall time of those runs.
  *  5. Per group, for a 60-minute refresh: state transitions and Lambda invocations in both wait
  *     modes (bench/wait-modes.ts).
+ *  6. Under AWS's API rate limits (the simulated token buckets on): throttles absorbed, calls by
+ *     operation per group, repeated describes, and the mutating phases against the buckets' minimum
+ *     (bench/throttling.ts; 100 groups, or THROTTLING_BENCH_GROUPS=1000,5000).
  * Every number printed is measured by this script on this machine, except where a line says "model".
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { ASL_PATH } from '../src/local/definition.ts';
 import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
 import { MAX_TARGETS } from '../src/steps/resolve-targets.ts';
 import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
+import { printThrottlingBench } from './throttling.ts';
 import { printUserDataBench } from './userdata.ts';
 import { printWaitModes } from './wait-modes.ts';
 
@@ -311,6 +315,7 @@ await demoTransitions();
 await printWaitModes();
 await fleets();
 console.log('');
+await printThrottlingBench();
 printUserDataBench();
 if (!coldStartsWithinLimit) {
   console.error(`A bundle loads over ${COLD_START_LIMIT}x its floor (time or memory): see the first table.`);
