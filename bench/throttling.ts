@@ -9,7 +9,7 @@
  *   the number of names per DescribeAutoScalingGroups call;
  * - per mutating phase, its duration against the token-bucket minimum: for the calls of one action
  *   in the phase, min = max(0, (calls - tokens in its bucket when the phase starts) / refill), and
- *   the phase lasts from its first call to its last, both on the simulated clock.
+ *   the phase lasts from its first call to its last served one, both on the simulated clock.
  *
  * Runs take at most MAX_TARGETS groups (src/steps/resolve-targets.ts): a larger fleet is run as
  * consecutive runs on the same account (and the same buckets), each taking whole templates, so no
@@ -94,6 +94,7 @@ export async function benchThrottling(options: ThrottlingBenchOptions): Promise<
   let failedRuns = 0;
   let failedGroups = 0;
   const failures: string[] = [];
+  const runCalls: FakeCall[][] = [];
   const repeatedDescribes: Record<string, number> = {};
   for (const [index, asgNames] of batches.entries()) {
     const from = account.calls.length;
@@ -113,7 +114,8 @@ export async function benchThrottling(options: ThrottlingBenchOptions): Promise<
       failures.push(`${result.error}: ${result.cause?.slice(0, 300)}`);
     }
     failedGroups += result.summary?.counts.failed ?? asgNames.length;
-    addCounts(repeatedDescribes, repeats(account.calls.slice(from)));
+    runCalls.push(account.calls.slice(from));
+    addCounts(repeatedDescribes, repeats(runCalls[runCalls.length - 1] as FakeCall[]));
   }
   const wallSeconds = (performance.now() - started) / 1000;
 
@@ -140,7 +142,7 @@ export async function benchThrottling(options: ThrottlingBenchOptions): Promise<
         String((c.input as { AutoScalingGroupNames?: string[] }).AutoScalingGroupNames?.length ?? 'none'),
     ),
     phases: PHASES.map(({ phase, command }) =>
-      phaseRatio(phase, command, account.calls, EC2_BUCKETS[command] as BucketFigures),
+      phaseRatio(phase, command, runCalls, account.calls, EC2_BUCKETS[command] as BucketFigures),
     ),
   };
 }
@@ -197,27 +199,53 @@ function seedFleet(account: FakeAccount, groups: number, templates: number, perR
 const RUN_TAG = 'asg-patcher-bench-run';
 
 /**
- * One mutating phase against its bucket: the bucket is replayed from the start (full, then the
- * served calls of that action take a token each) to know the tokens at the phase's first call.
+ * One mutating phase against its bucket, per run: the calls of `command` within each run (the runs
+ * call it nowhere else). The bucket is replayed from the start (full, each served call of the
+ * action taking a token, refill in between) to know the tokens at the phase's first call. Over
+ * several runs, the phase's figures are the sums over the runs whose calls outnumber their tokens.
  */
-function phaseRatio(phase: string, command: string, calls: FakeCall[], figures: BucketFigures): PhaseRatio {
-  const ofCommand = calls.filter((c) => c.command === command && c.atSeconds !== undefined);
-  const servedTimes = ofCommand.filter((c) => !c.throttled).map((c) => c.atSeconds as number);
-  const first = ofCommand[0]?.atSeconds ?? 0;
-  const last = servedTimes[servedTimes.length - 1] ?? first;
-  // Every call of the action belongs to the phase (the run calls it nowhere else), so the bucket is full at the first.
-  const tokensAtStart = figures.burst;
-  const needed = servedTimes.length - tokensAtStart;
-  const minSeconds = Math.max(0, needed / figures.refill);
+function phaseRatio(
+  phase: string,
+  command: string,
+  runs: FakeCall[][],
+  all: FakeCall[],
+  figures: BucketFigures,
+): PhaseRatio {
+  const served = all.filter((c) => c.command === command && !c.throttled && c.atSeconds !== undefined);
+  const total = { calls: 0, tokensAtStart: 0, minSeconds: 0, seconds: 0 };
+  for (const calls of runs) {
+    const ofCommand = calls.filter((c) => c.command === command && c.atSeconds !== undefined);
+    const times = ofCommand.filter((c) => !c.throttled).map((c) => c.atSeconds as number);
+    const first = ofCommand[0]?.atSeconds;
+    if (first === undefined || times.length === 0) continue;
+    const tokens = tokensAt(first, served, figures);
+    const minSeconds = Math.max(0, (times.length - tokens) / figures.refill);
+    total.calls += times.length;
+    total.tokensAtStart += tokens;
+    if (minSeconds > 0) {
+      total.minSeconds += minSeconds;
+      total.seconds += (times[times.length - 1] as number) - first;
+    }
+  }
   return {
     phase,
     command,
-    calls: servedTimes.length,
-    tokensAtStart,
-    minSeconds,
-    seconds: last - first,
-    ratio: minSeconds > 0 ? (last - first) / minSeconds : undefined,
+    ...total,
+    ratio: total.minSeconds > 0 ? total.seconds / total.minSeconds : undefined,
   };
+}
+
+/** The tokens in a bucket at `at`, replayed from full at 0 through the served calls before it. */
+function tokensAt(at: number, served: FakeCall[], figures: BucketFigures): number {
+  let tokens = figures.burst;
+  let last = 0;
+  for (const call of served) {
+    const time = call.atSeconds as number;
+    if (time >= at) break;
+    tokens = Math.min(figures.burst, tokens + (time - last) * figures.refill) - 1;
+    last = time;
+  }
+  return Math.min(figures.burst, tokens + (at - last) * figures.refill);
 }
 
 /**
@@ -318,7 +346,15 @@ export function printThrottling(result: ThrottlingBenchResult): void {
     .join(', ');
   console.log(`DescribeAutoScalingGroups calls by names per call: ${pages}`);
   const phases = new Table({
-    head: ['phase', 'operation', 'calls', 'tokens at start', 'bucket minimum (s)', 'measured (s)', 'ratio'],
+    head: [
+      'phase (summed over runs)',
+      'operation',
+      'calls',
+      'tokens at start',
+      'bucket minimum (s)',
+      'measured (s)',
+      'ratio',
+    ],
     style,
   });
   for (const p of result.phases) {
@@ -326,7 +362,7 @@ export function printThrottling(result: ThrottlingBenchResult): void {
       p.phase,
       p.command,
       p.calls,
-      p.tokensAtStart,
+      Math.round(p.tokensAtStart),
       p.minSeconds.toFixed(1),
       p.seconds.toFixed(1),
       p.ratio === undefined

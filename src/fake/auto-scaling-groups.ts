@@ -263,13 +263,14 @@ export class AutoScalingGroups {
   ): CommandOutput<'DescribeAutoScalingGroups'> {
     const names = strings(input.AutoScalingGroupNames);
     // "By default, you can only specify up to 50 names. You can optionally increase this limit using
-    // the MaxRecords property" (at most 100): more names than that is a ValidationError.
+    // the MaxRecords property" (at most 100): more names than that is a ValidationError, worded as
+    // AWS words it (quoted in https://github.com/boto/botocore/issues/1444).
     const maxNames = Math.max(50, input.MaxRecords ?? 0);
     if (names && names.length > maxNames)
       throw awsError(
         'autoscaling',
         'ValidationError',
-        `${names.length} AutoScalingGroupNames given, over the ${maxNames} this MaxRecords allows`,
+        `The number of group names that may be passed in is limited to ${maxNames}`,
       );
     const filters = input.Filters ?? [];
     const matching = this.groups.filter(

@@ -59,3 +59,25 @@ describe('a fleet under the token buckets', () => {
     }
   });
 });
+
+describe("the state machine's Retry under the token buckets", () => {
+  it('pauses each retrier its IntervalSeconds on the scaled clock: a throttle past the SDK waits 5 s / k', async () => {
+    const account = new FakeAccount({ tokenBuckets: { scale: 100 } });
+    account.addAutoScalingGroup({ name: 'lone', launchConfigurationName: 'legacy-lc' });
+    const attempts: number[] = [];
+
+    await run(account, buildInput({ targets: { asgNames: ['lone'] } }), {
+      handlerOverrides: {
+        ResolveTargets: async (input, next) => {
+          attempts.push(performance.now());
+          if (attempts.length === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+          return next(input);
+        },
+      },
+    });
+
+    // The throttling retrier's IntervalSeconds is 5: 50 ms at scale 100 (0 ms without buckets).
+    expect(attempts).toHaveLength(2);
+    expect((attempts[1] as number) - (attempts[0] as number)).toBeGreaterThanOrEqual(45);
+  });
+});
