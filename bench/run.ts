@@ -8,6 +8,9 @@
  *     modes (bench/wait-modes.ts).
  *  4. Fleet scale (bench/fleet-scale.ts): 10 to 5,000 groups, both wait modes: wall time, API calls
  *     by operation, history events of the parent and the largest child (model), the largest state.
+ *  5. Under AWS's API rate limits (the simulated token buckets on): throttles absorbed, calls by
+ *     operation per group, repeated describes, and the mutating phases against the buckets' minimum
+ *     (bench/throttling.ts; 100 groups, or THROTTLING_BENCH_GROUPS=1000,5000).
  * Every number printed is measured by this script on this machine, except where a line says "model".
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { accountFromScenario } from '../src/fake/scenario.ts';
 import { type RunStateMachineResult, runStateMachine } from '../src/local/runner.ts';
 import { COLD_START_LIMIT, measureColdStarts } from './cold-start.ts';
 import { FLEET_SIZES, printFleetScale } from './fleet-scale.ts';
+import { printThrottlingBench } from './throttling.ts';
 import { printUserDataBench } from './userdata.ts';
 import { printWaitModes } from './wait-modes.ts';
 
@@ -174,6 +178,7 @@ await demoTransitions();
 await printWaitModes();
 await printFleetScale(fleetSizes());
 console.log('');
+await printThrottlingBench();
 printUserDataBench();
 if (!coldStartsWithinLimit) {
   console.error(`A bundle loads over ${COLD_START_LIMIT}x its floor (time or memory): see the first table.`);

@@ -26,7 +26,15 @@ import {
   type FakeService,
   MUTATING_COMMANDS,
 } from './commands.ts';
-import { type FaultPlanEntry, Faults, metadata, networkError, plannedError } from './errors.ts';
+import {
+  awsError,
+  type FaultPlanEntry,
+  Faults,
+  metadata,
+  networkError,
+  plannedError,
+  THROTTLING,
+} from './errors.ts';
 import {
   InstanceRefreshes,
   type InstanceRefreshSnapshot,
@@ -42,6 +50,7 @@ import {
   LaunchTemplates,
 } from './launch-templates.ts';
 import { TaskTokens } from './task-tokens.ts';
+import { type TokenBucketOptions, TokenBuckets } from './token-buckets.ts';
 import { clone, type FakeContext } from './util.ts';
 
 export {
@@ -79,6 +88,7 @@ export type {
   VersionSnapshot,
 } from './launch-templates.ts';
 export type { TaskTokenOutcome } from './task-tokens.ts';
+export type { BucketFigures, TokenBucketOptions } from './token-buckets.ts';
 
 export interface FakeAccountOptions {
   /** The clock; defaults to a deterministic one from 2026-01-05T03:00:00Z, one second later at each reading. */
@@ -86,6 +96,11 @@ export interface FakeAccountOptions {
   /** AWS account id used in ARNs. */
   accountId?: string;
   region?: string;
+  /**
+   * Enforce AWS's request token buckets (./token-buckets.ts): an empty bucket refuses the call as AWS
+   * does (EC2 `RequestLimitExceeded`, Auto Scaling `Throttling`). Off when omitted.
+   */
+  tokenBuckets?: TokenBucketOptions;
 }
 
 export interface AccountSnapshot {
@@ -104,8 +119,11 @@ export class FakeAccount {
   private readonly groups: AutoScalingGroups;
   private readonly refreshes: InstanceRefreshes;
   private readonly faults = new Faults();
+  /** The request token buckets, when the account enforces them; their clock paces the SDK's waits too. */
+  readonly tokenBuckets: TokenBuckets | undefined;
 
   constructor(options: FakeAccountOptions = {}) {
+    this.tokenBuckets = options.tokenBuckets ? new TokenBuckets(options.tokenBuckets) : undefined;
     let tick = Date.parse('2026-01-05T03:00:00Z');
     const ctx: FakeContext = {
       now:
@@ -260,6 +278,16 @@ export class FakeAccount {
       ...(invocation ? { invocation } : {}),
     };
     this.calls.push(call);
+    const buckets = this.tokenBuckets;
+    if (buckets) {
+      call.atSeconds = buckets.clock.seconds();
+      // Refused at the door: no token taken, no fault counted, nothing changed.
+      if (!buckets.take(service, command)) {
+        call.throttled = true;
+        call.error = THROTTLING[service];
+        throw awsError(service, THROTTLING[service]);
+      }
+    }
     const requestId = `00000000-0000-4000-8000-${this.calls.length.toString(16).padStart(12, '0')}`;
     try {
       const planned = this.faults.planned(command, input);

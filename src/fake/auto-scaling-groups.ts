@@ -262,6 +262,16 @@ export class AutoScalingGroups {
     input: CommandInput<'DescribeAutoScalingGroups'>,
   ): CommandOutput<'DescribeAutoScalingGroups'> {
     const names = strings(input.AutoScalingGroupNames);
+    // "By default, you can only specify up to 50 names. You can optionally increase this limit using
+    // the MaxRecords property" (at most 100): more names than that is a ValidationError, worded as
+    // AWS words it (quoted in https://github.com/boto/botocore/issues/1444).
+    const maxNames = Math.max(50, input.MaxRecords ?? 0);
+    if (names && names.length > maxNames)
+      throw awsError(
+        'autoscaling',
+        'ValidationError',
+        `The number of group names that may be passed in is limited to ${maxNames}`,
+      );
     const filters = input.Filters ?? [];
     const matching = this.groups.filter(
       (g) => (!names || names.includes(g.name)) && filters.every((f) => matchesFilter(g, f)),

@@ -122,4 +122,8 @@ export interface FakeCall {
   fault?: 'throttle' | 'fail-before' | 'lose-response';
   /** The Lambda invocation that made it, in a local run (src/fake/invocation.ts): `<state>#<n>`. */
   invocation?: string;
+  /** Refused by an empty token bucket (FakeAccountOptions.tokenBuckets); `error` names the answer. */
+  throttled?: boolean;
+  /** With token buckets on: when the call arrived, in simulated seconds on the buckets' clock. */
+  atSeconds?: number;
 }

@@ -42,12 +42,17 @@ const AUTO_SCALING_FAULTS = {
 /** The task-token errors of SendTaskSuccess/SendTaskFailure (their API references), as the SDK models them. */
 const SFN_ERRORS = { InvalidToken, TaskDoesNotExist, TaskTimedOut } as const;
 
-/** 5xx codes, with their status (500, or 503 for the unavailable ones). */
+/**
+ * 5xx codes, with their status (500, or 503 for the unavailable ones). EC2 lists RequestLimitExceeded
+ * among its server error codes and answers it with a 503
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html; see token-buckets.ts).
+ */
 const SERVER_ERRORS = new Map([
   ['InternalFailure', 500],
   ['InternalError', 500],
   ['ServiceUnavailable', 503],
   ['Unavailable', 503],
+  ['RequestLimitExceeded', 503],
 ]);
 
 /**

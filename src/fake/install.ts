@@ -15,6 +15,9 @@
  * maxAttempts and a backoff strategy that always answers 0 ms (the `backoff` option of
  * @smithy/core/retry's StandardRetryStrategy); in adaptive mode its DefaultRateLimiter still measures
  * and adapts its rate but never sleeps (see InstantRateLimiter). Every retry decision stays the SDK's.
+ * When the account enforces token buckets (a rate to respect), the pauses are the SDK's own instead,
+ * on the buckets' scaled clock: its backoff divided by the scale, and its adaptive rate limiter
+ * reading and sleeping on that clock (./scaled-retry.ts).
  *
  * The client's middleware is added lazily, the first time a client sends while an account is
  * installed (AutoScalingClient/EC2Client.prototype.send are wrapped once), and removed on restore.
@@ -45,6 +48,7 @@ import {
   SFN_COMMANDS,
 } from './commands.ts';
 import { configureOffline } from './offline-client.ts';
+import { scaledBackoff, scaledRateLimiter } from './scaled-retry.ts';
 
 /** Thrown for an SDK command the fake account does not model. */
 export class UnmodelledCommandError extends Error {
@@ -214,21 +218,25 @@ class InstantRateLimiter extends DefaultRateLimiter {
   override async getSendToken(): Promise<void> {}
 }
 
-/** The client's retry strategy (its mode and maxAttempts) with zero backoff; one per client (its retry quota). */
+/** The client's retry strategy (its mode and maxAttempts); one per client (its retry quota). */
 function simulatedRetryStrategy(config: SimulatedClient['config']): Provider<RetryStrategyV2> {
+  // The account's token buckets, when on, set the clock the SDK waits on (./scaled-retry.ts);
+  // without them nothing limits the rate, so the waits are cut to zero.
+  const clock = active?.tokenBuckets?.clock;
   let strategy: Promise<RetryStrategyV2> | undefined;
   const resolve = async (v: unknown): Promise<unknown> => (typeof v === 'function' ? v() : v);
   return () => {
     strategy ??= (async () => {
       const maxAttempts = Number((await resolve(config.maxAttempts)) ?? 3);
       const mode = await resolve(config.retryMode);
+      const backoff = clock ? scaledBackoff(clock) : ZERO_BACKOFF;
       return mode === 'adaptive'
         ? new AdaptiveRetryStrategy(maxAttempts, {
             maxAttempts,
-            backoff: ZERO_BACKOFF,
-            rateLimiter: new InstantRateLimiter(),
+            backoff,
+            rateLimiter: clock ? scaledRateLimiter(clock) : new InstantRateLimiter(),
           })
-        : new StandardRetryStrategy({ maxAttempts, baseDelay: 0, backoff: ZERO_BACKOFF });
+        : new StandardRetryStrategy({ maxAttempts, backoff });
     })();
     return strategy;
   };

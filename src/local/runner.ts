@@ -86,8 +86,9 @@ export interface RunStateMachineOptions {
    */
   waitMs?: number;
   /**
-   * Pause before each Retry in ms. Default: 0 with an `account`; without one, the definition's own
-   * backoff (full jitter).
+   * Pause before each Retry in ms. Default: 0 with an `account`; with an account that enforces token
+   * buckets, each retrier's IntervalSeconds on the buckets' scaled clock (see retryPauses); without
+   * an account, the definition's own backoff (full jitter).
    */
   retryMs?: number;
   onEvent?: (event: StageEvent) => void;
@@ -362,13 +363,15 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     throw statesTimeout();
   };
   const waitTimeOverrides: Record<string, number> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number | number[]> = {};
   // Shortened only for the simulated account (or when asked): a live run waits as AWS would.
   const waitMs = options.waitMs ?? (options.account ? 0 : undefined);
   const retryMs = options.retryMs ?? (options.account ? 0 : undefined);
+  const scale = options.retryMs === undefined ? options.account?.tokenBuckets?.clock.scale : undefined;
   for (const { name, state } of allStates(definition)) {
     if (state.Type === 'Wait' && waitMs !== undefined) waitTimeOverrides[name] = waitMs;
-    if (state.Retry && retryMs !== undefined) retryIntervalOverrides[name] = retryMs;
+    if (state.Retry && scale !== undefined) retryIntervalOverrides[name] = retryPauses(state.Retry, scale);
+    else if (state.Retry && retryMs !== undefined) retryIntervalOverrides[name] = retryMs;
   }
 
   // The constructor validates with its own asl-validator (about 70 ms), which writes into the object:
@@ -507,6 +510,18 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
     restoreLedger();
     if (ownLedger) await localLedger?.stop();
   }
+}
+
+/**
+ * With token buckets on, a throttle that outlasts the SDK's attempts reaches the state's Retry, and
+ * an instant retry would only hit the empty bucket again: so each retrier pauses its IntervalSeconds
+ * on the buckets' clock (divided by the scale, as the SDK's waits are). aws-local-stepfunctions takes
+ * a fixed pause per retrier, so the definition's BackoffRate and jitter are not reproduced: every
+ * retry waits the first interval.
+ */
+function retryPauses(retriers: readonly { IntervalSeconds?: number }[], scale: number): number[] {
+  // Step Functions' default IntervalSeconds is 1.
+  return retriers.map((retrier) => ((retrier.IntervalSeconds ?? 1) * 1000) / scale);
 }
 
 /**

@@ -192,3 +192,19 @@ describe('UpdateAutoScalingGroup (https://docs.aws.amazon.com/autoscaling/ec2/AP
     expect(account.snapshot()).toEqual(before);
   });
 });
+
+describe('DescribeAutoScalingGroups names per call', () => {
+  test('takes 50 names by default and up to MaxRecords (100); more is a ValidationError, as AWS words it', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `g-${i}`);
+    const describeNames = (n: number, MaxRecords?: number) =>
+      autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: many(n), MaxRecords }));
+
+    await expect(describeNames(50)).resolves.toMatchObject({ AutoScalingGroups: [] });
+    await expect(describeNames(100, 100)).resolves.toMatchObject({ AutoScalingGroups: [] });
+    await expect(describeNames(51)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'The number of group names that may be passed in is limited to 50',
+    });
+    await expect(describeNames(101, 100)).rejects.toBeInstanceOf(AutoScalingServiceException);
+  });
+});
