@@ -21,6 +21,7 @@ import { FakeAccount, type FakeCall, type TokenBucketOptions } from '../src/fake
 import { AUTO_SCALING_BUCKET, type BucketFigures, EC2_BUCKETS } from '../src/fake/token-buckets.ts';
 import { canonicalJson } from '../src/fake/util.ts';
 import { runStateMachine } from '../src/local/runner.ts';
+import { addFleetTemplates } from './fleet-scale.ts';
 
 export interface ThrottlingBenchOptions {
   groups: number;
@@ -158,24 +159,7 @@ export async function benchThrottling(options: ThrottlingBenchOptions): Promise<
  */
 function seedFleet(account: FakeAccount, groups: number, templates: number, perRun: number): string[][] {
   const name = (prefix: string, i: number) => `${prefix}-${String(i).padStart(5, '0')}`;
-  const ids = Array.from(
-    { length: templates },
-    (_, t) =>
-      account.addLaunchTemplate({
-        name: name('lt', t),
-        versions: [
-          {
-            data: {
-              ImageId: 'ami-0a1b2c3d4e5f60718',
-              InstanceType: 'm7g.large',
-              UserData: Buffer.from(`#!/bin/bash\nsystemctl enable --now app-${t}.service\n`).toString(
-                'base64',
-              ),
-            },
-          },
-        ],
-      }).id,
-  );
+  const ids = addFleetTemplates(account, templates, (t) => name('lt', t));
   const byTemplate: number[][] = ids.map(() => []);
   for (let i = 0; i < groups; i++) byTemplate[Math.floor((i * templates) / groups)]?.push(i);
   const batches: number[][] = [[]];

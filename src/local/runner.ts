@@ -68,6 +68,8 @@ export interface StageEvent {
   attempt?: number;
   /** For `exited`: the state's output (the state data after the state). */
   output?: unknown;
+  /** For `exited`, with `eventOutputs: 'size'`: the output's UTF-8 JSON size instead of the output. */
+  outputBytes?: number;
 }
 
 export interface RunStateMachineOptions {
@@ -131,6 +133,12 @@ export interface RunStateMachineOptions {
    * backstopSeconds advances the group's refresh backstopSeconds / this many steps.
    */
   refreshStepSeconds?: number;
+  /**
+   * What an `exited` event keeps of the state's output: `full` (the default) the output itself;
+   * `size` only its byte size (`outputBytes`), for fleets of thousands of groups whose every state
+   * output, kept, would fill the memory (the bench).
+   */
+  eventOutputs?: 'full' | 'size';
 }
 
 /** One Lambda invocation of the run: a Task state's (each attempt) or OnRefreshEvent's. */
@@ -454,7 +462,15 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
               if (parsed.success) summary = parsed.data;
               else summaryError = parsed.error;
             }
-            emit({ type: 'exited', ...fields, output: state.output });
+            emit(
+              options.eventOutputs === 'size'
+                ? {
+                    type: 'exited',
+                    ...fields,
+                    outputBytes: Buffer.byteLength(JSON.stringify(state.output) ?? 'null'),
+                  }
+                : { type: 'exited', ...fields, output: state.output },
+            );
             break;
           case 'StateFailed':
             emit({ type: 'failed', ...fields, error: event.Error, cause: causeText(event.Cause) });
