@@ -298,7 +298,7 @@ export async function printFleetScale(
     style: { head: [], border: [] },
   });
   // Polling 5,000 groups through 60 polls each is 300,000 polls and about a million states entered
-  // locally (about 12 minutes here); BENCH_FLEET_POLLING_MAX=1000 stops it sooner.
+  // locally (15 minutes here); BENCH_FLEET_POLLING_MAX=1000 stops it sooner.
   const pollingMax = Number(process.env.BENCH_FLEET_POLLING_MAX ?? Number.POSITIVE_INFINITY);
   for (const [groups, templates] of sizes) {
     for (const mode of modes) {
