@@ -16,6 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FakeAccount, type FakeAccountOptions } from '../src/fake/account.ts';
+import { THROTTLING } from '../src/fake/errors.ts';
 import type { FakeRefreshStatus } from '../src/fake/instance-refreshes.ts';
 import { allStates, PAGE_STATES, readLocalDefinition } from '../src/local/definition.ts';
 import { type RunStateMachineResult, runStateMachine, type StageEvent } from '../src/local/runner.ts';
@@ -95,8 +96,15 @@ export function fleetAccount(
   return account;
 }
 
+let shapes: ReturnType<typeof readMapShapes> | undefined;
+/** The Map states of the definition, read once. */
+const mapShapes = () => {
+  shapes ??= readMapShapes();
+  return shapes;
+};
+
 /** The Map states of the definition: which are inline, which distributed, and their first states. */
-function mapShapes(): {
+function readMapShapes(): {
   groupChildStates: Set<string>;
   inlineStarts: Set<string>;
   distributed: Set<string>;
@@ -117,18 +125,37 @@ function mapShapes(): {
   return { groupChildStates, inlineStarts, distributed };
 }
 
-/** History events per execution (model above): the parent, each page child, each group child. */
-export function historyEvents(events: StageEvent[]): { parent: number; children: Map<string, number> } {
-  const { groupChildStates, inlineStarts, distributed } = mapShapes();
-  const histories = new Map<string, number>([['parent', 2]]);
-  const add = (execution: string, count: number) =>
-    histories.set(execution, (histories.get(execution) ?? 2) + count);
+/**
+ * The execution each event happens in: `parent`, a page's child (`LoadPinPage#3`: pages of a phase
+ * run one at a time, so every event between a page's load and its save is that page's), or a
+ * group's child inside a page (`LoadRefreshPage:<asgName>`).
+ */
+function executionsOf(events: StageEvent[]): string[] {
+  const { groupChildStates } = mapShapes();
   let page: string | undefined;
   let pages = 0;
-  for (const event of events) {
+  return events.map((event) => {
     const name = event.state ?? '';
-    if (event.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES)
-      page = `${name}#${pages++}`;
+    const isPageState = name in PAGE_STATES;
+    if (event.type === 'entered' && isPageState && name.startsWith('Load')) page = `${name}#${pages++}`;
+    const execution =
+      groupChildStates.has(name) && event.asgName !== undefined
+        ? `${page?.split('#')[0]}:${event.asgName}`
+        : (page ?? 'parent');
+    if (event.type === 'exited' && isPageState && name.startsWith('Save')) page = undefined;
+    return execution;
+  });
+}
+
+/** History events per execution (model above): the parent, each page child, each group child. */
+export function historyEvents(
+  events: StageEvent[],
+  executions = executionsOf(events),
+): { parent: number; children: Map<string, number> } {
+  const { inlineStarts, distributed } = mapShapes();
+  const histories = new Map<string, number>([['parent', 2]]);
+  events.forEach((event, index) => {
+    const name = event.state ?? '';
     let count = 0;
     if (event.type === 'entered') {
       if (event.stateType === 'Task') count = 5;
@@ -136,15 +163,9 @@ export function historyEvents(events: StageEvent[]): { parent: number; children:
       else count = 2;
       if (inlineStarts.has(name)) count += 2;
     } else if (event.type === 'retried') count = 3;
-    if (count > 0) {
-      const execution =
-        groupChildStates.has(name) && event.asgName !== undefined
-          ? `${page?.split('#')[0]}:${event.asgName}`
-          : (page ?? 'parent');
-      add(execution, count);
-    }
-    if (event.type === 'exited' && name.startsWith('Save') && name in PAGE_STATES) page = undefined;
-  }
+    const execution = executions[index] as string;
+    if (count > 0) histories.set(execution, (histories.get(execution) ?? 2) + count);
+  });
   const parent = histories.get('parent') ?? 0;
   histories.delete('parent');
   return { parent, children: histories };
@@ -186,7 +207,8 @@ export function perGroupFigures(result: RunStateMachineResult, groups: number) {
   };
 }
 
-const THROTTLING_ERRORS = new Set(['Throttling', 'RequestLimitExceeded', 'ThrottlingException']);
+/** Each service's throttling answer, as the simulated account gives it. */
+const THROTTLING_ERRORS = new Set(Object.values(THROTTLING));
 
 export async function measureFleet(
   groups: number,
@@ -225,19 +247,12 @@ export async function measureFleet(
     seen.set(key, times);
     if (times > 1) repeatedDescribes[call.command] = (repeatedDescribes[call.command] ?? 0) + 1;
   }
-  const history = historyEvents(result.events);
+  const executions = executionsOf(result.events);
+  const history = historyEvents(result.events, executions);
   let largestChild = { events: 0, child: '' };
   for (const [child, events] of history.children)
     if (events > largestChild.events) largestChild = { events, child };
-  const { groupChildStates } = mapShapes();
-  let inPage = false;
-  const parentStates = new Set<string>();
-  for (const e of result.events) {
-    const name = e.state ?? '';
-    if (e.type === 'entered' && name.startsWith('Load') && name in PAGE_STATES) inPage = true;
-    if (!inPage && !groupChildStates.has(name)) parentStates.add(name);
-    if (e.type === 'exited' && name.startsWith('Save') && name in PAGE_STATES) inPage = false;
-  }
+  const inParent = new Set(result.events.filter((_, i) => executions[i] === 'parent'));
   return {
     groups,
     templates,
@@ -254,10 +269,7 @@ export async function measureFleet(
     largestState: largest(result.events, () => true),
     // Outside every page: the parent's own states (a page's states are in its child). Summarize's
     // output is counted apart: fitSummary caps it at SUMMARY_BYTES whatever the fleet.
-    largestParentState: largest(
-      result.events,
-      (e) => parentStates.has(e.state ?? '') && !AFTER_SUMMARIZE.has(e.state ?? ''),
-    ),
+    largestParentState: largest(result.events, (e) => inParent.has(e) && !AFTER_SUMMARIZE.has(e.state ?? '')),
   };
 }
 
