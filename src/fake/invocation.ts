@@ -10,8 +10,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface Invocation {
   /** Unique within the process: `<state>#<n>`. */
   id: string;
-  state: string;
-  asgName?: string;
 }
 
 export const invocationScope = new AsyncLocalStorage<Invocation>();
@@ -19,11 +17,7 @@ export const invocationScope = new AsyncLocalStorage<Invocation>();
 let next = 0;
 
 /** Runs `work` as one invocation of `state`. */
-export function asInvocation<T>(
-  state: string,
-  asgName: string | undefined,
-  work: () => Promise<T>,
-): Promise<T> {
+export function asInvocation<T>(state: string, work: () => Promise<T>): Promise<T> {
   next += 1;
-  return invocationScope.run({ id: `${state}#${next}`, state, ...(asgName ? { asgName } : {}) }, work);
+  return invocationScope.run({ id: `${state}#${next}` }, work);
 }

@@ -170,7 +170,7 @@ export interface RunStateMachineResult {
 type Json = Parameters<StateMachine['run']>[0];
 
 /** Handler modules, loaded on first use so a run only loads what it needs. */
-const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandler }>> = {
+const FUNCTION_MODULES: Record<TaskStateName | PageFunctionName, () => Promise<{ handler: LocalHandler }>> = {
   ResolveTargets: () => import('../handlers/resolve-targets.ts'),
   LookupLaunchTemplate: () => import('../handlers/lookup-launch-template.ts'),
   LockAutoScalingGroup: () => import('../handlers/lock-auto-scaling-group.ts'),
@@ -183,8 +183,6 @@ const HANDLER_MODULES: Record<TaskStateName, () => Promise<{ handler: LocalHandl
   PromoteDefaultVersion: () => import('../handlers/promote-default-version.ts'),
   RestoreAutoScalingGroup: () => import('../handlers/restore-auto-scaling-group.ts'),
   Summarize: () => import('../handlers/summarize.ts'),
-};
-const PAGE_MODULES: Record<PageFunctionName, () => Promise<{ handler: LocalHandler }>> = {
   LoadRunPage: () => import('../handlers/load-run-page.ts'),
   SaveRunPage: () => import('../handlers/save-run-page.ts'),
 };
@@ -217,9 +215,13 @@ class DataLimitExceededError extends Error {
   readonly isCatchable = false;
 }
 
-/** The error for a payload over the quota, or undefined when it fits. */
-function overPayloadLimit(what: string, value: unknown): DataLimitExceededError | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+/** A payload's size as the quota counts it: UTF-8 JSON. */
+function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/** The error for a payload of `bytes` over the quota, or undefined when it fits. */
+function overPayloadLimit(what: string, bytes: number): DataLimitExceededError | undefined {
   return bytes > PAYLOAD_LIMIT_BYTES
     ? new DataLimitExceededError(
         `${what} is ${bytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
@@ -228,7 +230,7 @@ function overPayloadLimit(what: string, value: unknown): DataLimitExceededError 
 }
 
 function checkPayload(what: string, value: unknown): void {
-  const tooLarge = overPayloadLimit(what, value);
+  const tooLarge = overPayloadLimit(what, payloadBytes(value));
   if (tooLarge) throw tooLarge;
 }
 
@@ -275,36 +277,31 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
 
   const lambdaInvocations: LambdaInvocation[] = [];
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
-  for (const state of TASK_STATES) {
-    // Loaded once per run, like a warm Lambda container: every call then takes the same path.
-    let loaded: Promise<{ handler: LocalHandler }> | undefined;
+  // Each function loaded once per run, like a warm Lambda container: every call then takes the same
+  // path. The page functions serve every phase's page states.
+  const loaded = new Map<TaskStateName | PageFunctionName, Promise<{ handler: LocalHandler }>>();
+  const handlerOf = (fn: TaskStateName | PageFunctionName) => {
+    const loading = loaded.get(fn) ?? FUNCTION_MODULES[fn]();
+    loaded.set(fn, loading);
+    return loading;
+  };
+  const bind = (state: TaskStateName | PageStateName, functionName: TaskStateName | PageFunctionName) => {
     const real = async (input: unknown): Promise<unknown> => {
-      loaded ??= HANDLER_MODULES[state]();
-      const { handler } = await loaded;
-      const { asgName } = asgNameOf(input);
-      lambdaInvocations.push({ functionName: state, ...(asgName ? { asgName } : {}) });
-      return asInvocation(state, asgName, () =>
-        handler(input, { functionName: state, awsRequestId: `${runId}-${state}` }),
-      );
+      const { handler } = await handlerOf(functionName);
+      // A page belongs to no one group: only a Task state's input names one.
+      const { asgName } = functionName === state ? asgNameOf(input) : {};
+      lambdaInvocations.push({ functionName, ...(asgName ? { asgName } : {}) });
+      return asInvocation(state, () => handler(input, { functionName, awsRequestId: `${runId}-${state}` }));
     };
-    const invoke = lambdaTask(state, real, options.handlerOverrides?.[state]);
+    return lambdaTask(state, real, options.handlerOverrides?.[state]);
+  };
+  for (const state of TASK_STATES) {
+    const invoke = bind(state, state);
     taskResourceLocalHandlers[state] =
       state === 'AwaitRefreshEvent' ? (input) => awaitRefreshEventTask(input, invoke) : invoke;
   }
-  // The page states: one warm container per page function, as every phase's states share it.
-  const pageHandlers = new Map<PageFunctionName, Promise<{ handler: LocalHandler }>>();
-  for (const [state, functionName] of Object.entries(PAGE_STATES) as [PageStateName, PageFunctionName][]) {
-    const real = async (input: unknown): Promise<unknown> => {
-      const loading = pageHandlers.get(functionName) ?? PAGE_MODULES[functionName]();
-      pageHandlers.set(functionName, loading);
-      const { handler } = await loading;
-      lambdaInvocations.push({ functionName });
-      return asInvocation(state, undefined, () =>
-        handler(input, { functionName, awsRequestId: `${runId}-${state}` }),
-      );
-    };
-    taskResourceLocalHandlers[state] = lambdaTask(state, real, options.handlerOverrides?.[state]);
-  }
+  for (const [state, functionName] of Object.entries(PAGE_STATES) as [PageStateName, PageFunctionName][])
+    taskResourceLocalHandlers[state] = bind(state, functionName);
 
   // The event-driven wait (lambda:invoke.waitForTaskToken), which aws-local-stepfunctions does not
   // model: the state's evaluated Parameters come here; its Lambda gets the Payload; the Task's result
@@ -326,7 +323,7 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
         lambdaInvocations.push(invocation);
         // An asynchronous invocation: its failure is EventBridge's to retry, never the run's.
         try {
-          invocation.result = await asInvocation('OnRefreshEvent', invocation.asgName, () =>
+          invocation.result = await asInvocation('OnRefreshEvent', () =>
             handler(asLambdaPayload(event), {
               functionName: 'OnRefreshEvent',
               awsRequestId: `${runId}-OnRefreshEvent-${event.id}`,
@@ -451,10 +448,11 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
           case 'StateEntered':
             emit({ type: 'entered', ...fields });
             break;
-          case 'StateExited':
+          case 'StateExited': {
+            const outputBytes = payloadBytes(state.output);
             if (!dataLimit) {
               // Task I/O is checked exactly above; other states (Map, Pass) are caught here, a little late.
-              dataLimit = overPayloadLimit(`The output of ${state.name}`, state.output);
+              dataLimit = overPayloadLimit(`The output of ${state.name}`, outputBytes);
               if (dataLimit) execution.abort();
             }
             if (state.name === 'Summarize') {
@@ -464,14 +462,11 @@ export async function runStateMachine(options: RunStateMachineOptions): Promise<
             }
             emit(
               options.eventOutputs === 'size'
-                ? {
-                    type: 'exited',
-                    ...fields,
-                    outputBytes: Buffer.byteLength(JSON.stringify(state.output) ?? 'null'),
-                  }
+                ? { type: 'exited', ...fields, outputBytes }
                 : { type: 'exited', ...fields, output: state.output },
             );
             break;
+          }
           case 'StateFailed':
             emit({ type: 'failed', ...fields, error: event.Error, cause: causeText(event.Cause) });
             break;
