@@ -430,6 +430,7 @@ export const PlannedRun = z.strictObject({ settings: RunSettings, pages: RunPage
 export type PlannedRun = z.infer<typeof PlannedRun>;
 
 export const PageKind = z.enum(['groups', 'templates']);
+export type PageKind = z.infer<typeof PageKind>;
 
 export const LoadRunPageInput = z.strictObject({
   runId: nonEmpty(),

@@ -23,7 +23,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { LedgerBatchUnprocessedError } from '../errors.ts';
-import type { GroupRecord, TemplateRecord } from '../schemas.ts';
+import type { PageKind, TemplateRecord } from '../schemas.ts';
 import { epochSeconds, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from './table.ts';
 
 /** How long a run's items stay: long enough to read a run's results weeks later. */
@@ -37,22 +37,21 @@ export const PAGE_GROUPS = 40;
 export const PAGE_TEMPLATES = 100;
 export const PAGE_BYTES = 96 * 1024;
 
-export type PageKind = 'groups' | 'templates';
-
-/** A page as the state machine works on it. */
-export interface LoadedPage {
-  groups?: GroupRecord[];
-  templates: TemplateRecord[];
-}
-
 export const runKey = (runId: string, sk: string): Record<string, AttributeValue> => ({
   [LEDGER_KEY.partition]: { S: `RUN#${runId}` },
   [LEDGER_KEY.sort]: { S: sk },
 });
+/** The sort-key prefix of each kind of run item (the table in this file's comment). */
+export const RUN_ITEM_PREFIX = {
+  groups: 'GROUPS#',
+  templates: 'TEMPLATES#',
+  template: 'TEMPLATE#',
+  summary: 'SUMMARY#',
+} as const;
 /** Zero-padded, so a Query returns pages in order. */
 export const pageSk = (kind: PageKind, page: number) =>
-  `${kind === 'groups' ? 'GROUPS' : 'TEMPLATES'}#${String(page).padStart(6, '0')}`;
-export const templateSk = (id: string) => `TEMPLATE#${id}`;
+  `${RUN_ITEM_PREFIX[kind]}${String(page).padStart(6, '0')}`;
+export const templateSk = (id: string) => `${RUN_ITEM_PREFIX.template}${id}`;
 
 /** The TTL attribute of a run's items written now. */
 export const runItemExpiry = (now: Date): Record<string, AttributeValue> => ({

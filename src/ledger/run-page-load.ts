@@ -6,8 +6,8 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import { RunPageMissingError } from '../errors.ts';
-import type { GroupRecord, TemplateRecord } from '../schemas.ts';
-import { backOff, type LoadedPage, type PageKind, pageSk, runKey, templateSk } from './run-items.ts';
+import type { GroupRecord, PageKind, RunPage, TemplateRecord } from '../schemas.ts';
+import { backOff, pageSk, runKey, templateSk } from './run-items.ts';
 import { type Ledger, tableOf } from './table.ts';
 
 /** BatchGetItem reads at most 100 items a call. */
@@ -22,7 +22,7 @@ export async function loadRunPage(
   runId: string,
   kind: PageKind,
   page: number,
-): Promise<LoadedPage> {
+): Promise<RunPage> {
   const { Item } = await ledger.client.send(
     new GetItemCommand({
       TableName: tableOf(ledger),

@@ -1,7 +1,8 @@
 /** SaveRunPage's part of the run's pages (see run-items.ts): one page, written back. */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { PageKind, RunPage } from '../schemas.ts';
 import { batchWrite } from './batch-write.ts';
-import { type LoadedPage, type PageKind, pageSk, runKey, templateItem } from './run-items.ts';
+import { pageSk, runKey, templateItem } from './run-items.ts';
 import { type Ledger, tableOf } from './table.ts';
 
 /**
@@ -13,7 +14,7 @@ export async function saveRunPage(
   runId: string,
   kind: PageKind,
   page: number,
-  records: LoadedPage,
+  records: RunPage,
   now: Date,
 ): Promise<void> {
   if (kind === 'groups') {

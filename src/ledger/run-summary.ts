@@ -2,7 +2,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Summary } from '../schemas.ts';
 import { batchWrite } from './batch-write.ts';
-import { runItemExpiry, runKey } from './run-items.ts';
+import { RUN_ITEM_PREFIX, runItemExpiry, runKey } from './run-items.ts';
 import type { Ledger } from './table.ts';
 
 /** An item holds at most 400 KB; a part of the report stays well under it. */
@@ -18,7 +18,7 @@ export async function recordRunSummary(ledger: Ledger, summary: Summary, now: Da
   const parts: Record<string, AttributeValue>[] = [];
   for (let start = 0, part = 0; start < text.length; start += SUMMARY_PART_CHARS, part++) {
     parts.push({
-      ...runKey(summary.runId, `SUMMARY#${String(part).padStart(4, '0')}`),
+      ...runKey(summary.runId, `${RUN_ITEM_PREFIX.summary}${String(part).padStart(4, '0')}`),
       text: { S: text.slice(start, start + SUMMARY_PART_CHARS) },
       ...runItemExpiry(now),
     });

@@ -17,7 +17,7 @@ import { settleLedger } from './lib/settle-ledger.ts';
  * Summarize: reads every group's and template's record from the run ledger's pages, summarizes them
  * (summarizePlan), and returns what fits the execution's output (fitSummary: every failed group first);
  * when that is only part of it, the whole report goes to the ledger too (`SUMMARY#<part>`).
- * @throws LedgerNotConfiguredError, RunPageMissingError (AWS errors propagate for the state's Retry)
+ * @throws LedgerNotConfiguredError (AWS errors propagate for the state's Retry)
  */
 export async function summarize(
   input: PlannedRun,

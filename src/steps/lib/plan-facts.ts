@@ -33,12 +33,12 @@ export class PlanFacts {
   private readonly templates = new Map<string, TemplateFacts | null>();
   /** Every group of the Region, once it was needed. */
   allGroups: AutoScalingGroup[] | undefined;
-  /** Groups already read while listing the targets: not described again. */
+  /** Every group read so far by any listing (the targets', the Region's), by name: not described again. */
   private readonly listed = new Map<string, AutoScalingGroup>();
 
   constructor(private readonly deps: AwsDeps) {}
 
-  /** Groups read elsewhere in this plan (the targets' listing), so loadGroups takes them as read. */
+  /** Groups read by a listing (the targets' in list-targets.ts, the Region's), which loadGroups takes as read. */
   addListed(groups: readonly AutoScalingGroup[]): void {
     for (const group of groups)
       if (group.AutoScalingGroupName) this.listed.set(group.AutoScalingGroupName, group);
@@ -48,13 +48,9 @@ export class PlanFacts {
   async loadGroups(names: readonly string[]): Promise<void> {
     const missing = names.filter((name) => !this.groups.has(name));
     if (missing.length > 0) {
-      const known = new Map<string, AutoScalingGroup>(this.listed);
-      for (const group of this.allGroups ?? [])
-        if (group.AutoScalingGroupName) known.set(group.AutoScalingGroupName, group);
-      const unknown = missing.filter((name) => !known.has(name));
-      const found = unknown.length > 0 ? await listGroups(this.deps, { AutoScalingGroupNames: unknown }) : [];
-      for (const group of found) if (group.AutoScalingGroupName) known.set(group.AutoScalingGroupName, group);
-      for (const name of missing) this.groups.set(name, known.get(name) ?? null);
+      const unknown = missing.filter((name) => !this.listed.has(name));
+      if (unknown.length > 0) this.addListed(await listGroups(this.deps, { AutoScalingGroupNames: unknown }));
+      for (const name of missing) this.groups.set(name, this.listed.get(name) ?? null);
       for (const name of missing) {
         if (this.groups.get(name)) {
           const active = await describeActiveRefresh(name, this.deps);
@@ -67,7 +63,10 @@ export class PlanFacts {
 
   /** Every group of the Region (paginated, 100 a page), read once. */
   async loadAllGroups(): Promise<AutoScalingGroup[]> {
-    this.allGroups ??= await listGroups(this.deps);
+    if (!this.allGroups) {
+      this.allGroups = await listGroups(this.deps);
+      this.addListed(this.allGroups);
+    }
     return this.allGroups;
   }
 
