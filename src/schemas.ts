@@ -409,9 +409,8 @@ export const RunPages = z.strictObject({
 });
 export type RunPages = z.infer<typeof RunPages>;
 
-/** The plan in a few numbers: every group's action counted, the first changing templates named. */
+/** The plan in a few numbers: every group's action counted (their sum is pages.groupCount), the first changing templates named. */
 export const PlanOverview = z.strictObject({
-  groups: integer(z.nonnegative()),
   actions: z.strictObject({
     patch: integer(z.nonnegative()),
     refreshOnly: integer(z.nonnegative()),

@@ -15,6 +15,7 @@ import {
   Summary,
   TemplateRecord,
 } from '../schemas.ts';
+import { describeTagFilter } from '../steps/lib/list-targets.ts';
 import { isRecord } from './input.ts';
 import { errorMessageOf } from './summary-table.ts';
 
@@ -88,12 +89,13 @@ function describeOutput(state: string, output: unknown): string {
       const { targets } = parsed.data;
       return 'asgNames' in targets
         ? `targets: ${targets.asgNames.length} name(s)`
-        : `targets: the groups tagged ${targets.tags.map((t) => (t.values ? `${t.key}=${t.values.join('|')}` : t.key)).join(' and ')}`;
+        : `targets: the groups tagged ${targets.tags.map(describeTagFilter).join(' and ')}`;
     }
     case 'LookupLaunchTemplate': {
       const parsed = PlannedRun.safeParse(output);
       if (!parsed.success) return 'done';
-      const { groups, actions, changing, changingTemplates } = parsed.data.overview;
+      const { actions, changing, changingTemplates } = parsed.data.overview;
+      const groups = parsed.data.pages.groupCount;
       const more = changingTemplates - changing.length;
       return [
         `${groups} group(s): ${actions.patch} patch, ${actions.refreshOnly} refresh only, ${actions.alreadyCurrent} already current, ${actions.skipped} skipped, ${actions.refused} refused`,

@@ -66,7 +66,6 @@ function overviewOf(plan: RunPlan): PlanOverview {
       return `${t.launchTemplateName} (from ${from.join(', ')})`;
     });
   return {
-    groups: plan.groups.length,
     actions,
     changingTemplates: changing.length,
     changing: changing.slice(0, OVERVIEW_TEMPLATES),

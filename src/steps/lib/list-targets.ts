@@ -60,6 +60,7 @@ function carriesTag(group: AutoScalingGroup, filter: TagFilter): boolean {
   );
 }
 
-function describeTagFilter(filter: TagFilter): string {
+/** `Patch=weekly|monthly`, or `Team (any value)`: a tag filter as messages name it. */
+export function describeTagFilter(filter: TagFilter): string {
   return filter.values ? `${filter.key}=${filter.values.join('|')}` : `${filter.key} (any value)`;
 }
