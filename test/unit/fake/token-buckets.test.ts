@@ -96,6 +96,16 @@ function accountWith(tokenBuckets: FakeAccountOptions['tokenBuckets']): {
   return { account, templateId };
 }
 
+/** One CreateLaunchTemplateVersion from version 1 of the template, per call of the returned function. */
+const creates = (client: EC2Client, templateId: string) => () =>
+  client.send(
+    new CreateLaunchTemplateVersionCommand({
+      LaunchTemplateId: templateId,
+      SourceVersion: '1',
+      LaunchTemplateData: {},
+    }),
+  );
+
 /** Settles every promise, keeping each outcome. */
 const settle = (calls: Promise<unknown>[]) => Promise.allSettled(calls);
 /** Practically no refill within a test. */
@@ -107,14 +117,7 @@ describe('an empty bucket answers as AWS does, through the real SDK clients', ()
       ec2: { CreateLaunchTemplateVersion: { burst: 3, refill: NO_REFILL } },
     });
     const once = new EC2Client({ region: 'eu-west-1', maxAttempts: 1 });
-    const create = () =>
-      once.send(
-        new CreateLaunchTemplateVersionCommand({
-          LaunchTemplateId: templateId,
-          SourceVersion: '1',
-          LaunchTemplateData: {},
-        }),
-      );
+    const create = creates(once, templateId);
 
     const outcomes = await settle(Array.from({ length: 5 }, create));
 
@@ -150,14 +153,7 @@ describe('an empty bucket answers as AWS does, through the real SDK clients', ()
       ec2: { CreateLaunchTemplateVersion: { burst: 1, refill: NO_REFILL } },
     });
     const once = new EC2Client({ region: 'eu-west-1', maxAttempts: 1 });
-    const create = () =>
-      once.send(
-        new CreateLaunchTemplateVersionCommand({
-          LaunchTemplateId: templateId,
-          SourceVersion: '1',
-          LaunchTemplateData: {},
-        }),
-      );
+    const create = creates(once, templateId);
     await create();
     await expect(create()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
 
